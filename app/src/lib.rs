@@ -1,0 +1,62 @@
+//! MixTape's user interface: pages, components and the server functions they call.
+//!
+//! Compiled twice: with `ssr` into the server, which renders every page to HTML,
+//! and with `hydrate` into the browser's wasm, which makes that HTML interactive.
+
+pub mod error;
+mod instruments;
+mod landing;
+mod layout;
+mod not_found;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub use error::AppError;
+pub use instruments::InstrumentInfo;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#1d1b3a" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: site chrome and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mixtape.css" />
+        <Router>
+            <layout::SiteHeader />
+            <main id="main">
+                <Routes fallback=not_found::NotFoundPage>
+                    <Route path=path!("") view=landing::LandingPage />
+                    <Route path=path!("/instruments") view=instruments::InstrumentsPage />
+                </Routes>
+            </main>
+            <layout::SiteFooter />
+        </Router>
+    }
+}

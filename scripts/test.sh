@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check and test: formatting, lints,
+# unit and integration tests of every crate, and the end-to-end tests in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "formatting"
+cargo fmt --all --check
+
+step "lints"
+cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warnings
+
+step "unit and integration tests"
+cargo test --workspace --exclude frontend --locked
+
+step "end-to-end tests"
+cargo leptos build
+(cd end2end && npx playwright test)

@@ -1,0 +1,237 @@
+//! Server configuration from command-line flags and environment variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// MixTape's web server.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "mixtape", version, about)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "MIXTAPE_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Folder for the default SQLite database and other files the server writes.
+    #[arg(long, env = "MIXTAPE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL, `sqlite://…` or `postgres://…` [default: a SQLite file in the data directory]
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Folder holding one trained model per instrument.
+    #[arg(long, env = "MIXTAPE_MODELS_DIR", default_value = "models")]
+    pub models_dir: PathBuf,
+
+    /// Folder with the compiled site (wasm, JavaScript, CSS, public files), as cargo-leptos builds it.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Log filter: a level (error, warn, info, debug, trace) or per-module directives.
+    #[arg(long, env = "MIXTAPE_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// A setting that cannot work, with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {setting}: {reason}")]
+pub struct ConfigError {
+    /// The flag and environment variable at fault.
+    pub setting: &'static str,
+    /// Why it is rejected.
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(setting: &'static str, reason: impl Into<String>) -> Self {
+        ConfigError {
+            setting,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Config {
+    /// Checks every setting and creates the data directory if needed.
+    ///
+    /// Returns the log filter and the database URL to use.
+    pub fn validate(&self) -> Result<(EnvFilter, String), ConfigError> {
+        const LOG: &str = "--log (MIXTAPE_LOG)";
+        const DATA: &str = "--data-dir (MIXTAPE_DATA_DIR)";
+        const DATABASE: &str = "--database-url (DATABASE_URL)";
+        const MODELS: &str = "--models-dir (MIXTAPE_MODELS_DIR)";
+        const SITE: &str = "--site-root (LEPTOS_SITE_ROOT)";
+
+        let filter = EnvFilter::try_new(&self.log).map_err(|err| {
+            ConfigError::new(LOG, format!("`{}` is not a log filter: {err}", self.log))
+        })?;
+
+        std::fs::create_dir_all(&self.data_dir).map_err(|err| {
+            ConfigError::new(
+                DATA,
+                format!("cannot create {}: {err}", self.data_dir.display()),
+            )
+        })?;
+
+        let database_url = match &self.database_url {
+            Some(url) => {
+                check_database_url(url).map_err(|reason| ConfigError::new(DATABASE, reason))?;
+                url.clone()
+            }
+            None => default_database_url(&self.data_dir)
+                .map_err(|reason| ConfigError::new(DATA, reason))?,
+        };
+
+        require_dir(&self.models_dir).map_err(|reason| ConfigError::new(MODELS, reason))?;
+        require_dir(&self.site_root).map_err(|reason| {
+            ConfigError::new(
+                SITE,
+                format!("{reason} (build the site with `cargo leptos build`)"),
+            )
+        })?;
+
+        Ok((filter, database_url))
+    }
+}
+
+fn check_database_url(url: &str) -> Result<(), String> {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+    match scheme {
+        Some("sqlite" | "postgres" | "postgresql") => Ok(()),
+        Some(other) => Err(format!(
+            "unsupported database `{other}`; use a sqlite:// or postgres:// URL"
+        )),
+        None if url == "sqlite::memory:" => Ok(()),
+        None => Err(format!(
+            "`{url}` is not a database URL; use sqlite://PATH or postgres://USER@HOST/DB"
+        )),
+    }
+}
+
+/// A SQLite file in the data directory, created on first start.
+fn default_database_url(data_dir: &Path) -> Result<String, String> {
+    let path = data_dir.join("mixtape.db");
+    let path = path
+        .to_str()
+        .ok_or_else(|| format!("{} is not valid UTF-8", data_dir.display()))?;
+    Ok(format!("sqlite://{path}?mode=rwc"))
+}
+
+fn require_dir(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(format!("{} is not a directory", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            Err(format!("{} does not exist", path.display()))
+        }
+        Err(err) => Err(format!("{}: {err}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(dir: &Path) -> Config {
+        std::fs::create_dir_all(dir.join("models")).unwrap();
+        std::fs::create_dir_all(dir.join("site")).unwrap();
+        Config::parse_from([
+            "mixtape",
+            "--data-dir",
+            dir.join("data").to_str().unwrap(),
+            "--models-dir",
+            dir.join("models").to_str().unwrap(),
+            "--site-root",
+            dir.join("site").to_str().unwrap(),
+        ])
+    }
+
+    #[test]
+    fn defaults_to_a_sqlite_file_in_the_data_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, url) = config(dir.path()).validate().unwrap();
+        let expected = dir.path().join("data").join("mixtape.db");
+        assert_eq!(url, format!("sqlite://{}?mode=rwc", expected.display()));
+        assert!(
+            dir.path().join("data").is_dir(),
+            "data directory is created"
+        );
+    }
+
+    #[test]
+    fn rejects_an_unknown_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        config.database_url = Some("mysql://localhost/mixtape".into());
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("--database-url (DATABASE_URL)"), "{err}");
+        assert!(err.contains("unsupported database `mysql`"), "{err}");
+
+        config.database_url = Some("mixtape.db".into());
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("is not a database URL"), "{err}");
+    }
+
+    #[test]
+    fn accepts_postgres_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        config.database_url = Some("postgres://mixtape@localhost/mixtape".into());
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn rejects_a_missing_models_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        config.models_dir = dir.path().join("absent");
+        let err = config.validate().unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid configuration: --models-dir (MIXTAPE_MODELS_DIR): "),
+            "{err}"
+        );
+        assert!(err.ends_with("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn rejects_a_missing_site_with_a_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        config.site_root = dir.path().join("absent");
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("--site-root (LEPTOS_SITE_ROOT)"), "{err}");
+        assert!(err.contains("cargo leptos build"), "{err}");
+    }
+
+    #[test]
+    fn rejects_a_bad_log_filter() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        config.log = "loud=[".into();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("--log (MIXTAPE_LOG)"), "{err}");
+    }
+
+    #[test]
+    fn rejects_a_data_directory_that_cannot_be_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        config.data_dir = file.join("data");
+        let err = config.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("--data-dir (MIXTAPE_DATA_DIR): cannot create"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_a_malformed_listen_address() {
+        let err = Config::try_parse_from(["mixtape", "--listen", "localhost"]).unwrap_err();
+        assert!(err.to_string().contains("--listen"), "{err}");
+    }
+}

@@ -1,0 +1,151 @@
+//! MixTape's web server: serves the server-rendered pages, server functions,
+//! static files and the health check, on the database its configuration names.
+
+pub mod config;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use app::ssr::ServerContext;
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+
+/// What the router's handlers share.
+#[derive(Clone)]
+struct AppState {
+    leptos_options: LeptosOptions,
+    context: ServerContext,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Database(#[source] sea_orm::DbErr),
+    #[error("cannot migrate the database: {0}")]
+    Migration(#[source] sea_orm::DbErr),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A server bound to its address, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    db: DatabaseConnection,
+}
+
+impl Server {
+    /// Opens and migrates the database, builds the routes and binds the listening socket.
+    pub async fn start(config: &Config, database_url: &str) -> Result<Server, StartError> {
+        let db = connect(database_url).await?;
+        let context = ServerContext {
+            db: db.clone(),
+            models_dir: config.models_dir.clone(),
+        };
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("mixtape")
+            .site_root(config.site_root.to_string_lossy().as_ref())
+            .site_addr(config.listen)
+            .build();
+        let router = router(AppState {
+            leptos_options,
+            context,
+        });
+        Ok(Server {
+            listener,
+            router,
+            db,
+        })
+    }
+
+    /// The address actually bound (useful when the configured port is 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has an address")
+    }
+
+    /// The server's database connection pool.
+    pub fn database(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves requests until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+async fn connect(database_url: &str) -> Result<DatabaseConnection, StartError> {
+    let mut options = ConnectOptions::new(database_url);
+    // Statements are logged by sqlx at info level otherwise, drowning the server's own logs.
+    options.sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .map_err(StartError::Database)?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(StartError::Migration)?;
+    Ok(db)
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let context = state.context.clone();
+    let provide_server_context = move || provide_context(context.clone());
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, provide_server_context.clone(), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_server_context, app::shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// 200 while the database answers, 503 when it does not.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.context.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(err) => {
+            tracing::warn!(%err, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
+        }
+    }
+}
