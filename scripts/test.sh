@@ -18,5 +18,7 @@ step "unit and integration tests"
 cargo test --workspace --exclude frontend --locked
 
 step "end-to-end tests"
-cargo leptos build
+# The server binary is the one `cargo test` just built (target/debug/mixtape);
+# cargo-leptos adds the wasm, JavaScript, CSS and public files.
+cargo leptos build --frontend-only
 (cd end2end && npx playwright test)

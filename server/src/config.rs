@@ -30,6 +30,10 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
+    /// Mark session cookies Secure; turn on whenever the site is served over HTTPS.
+    #[arg(long, env = "MIXTAPE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
     /// Log filter: a level (error, warn, info, debug, trace) or per-module directives.
     #[arg(long, env = "MIXTAPE_LOG", default_value = "info")]
     pub log: String,

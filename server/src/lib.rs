@@ -2,9 +2,11 @@
 //! static files and the health check, on the database its configuration names.
 
 pub mod config;
+pub mod sessions;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use app::ssr::ServerContext;
 use axum::Router;
@@ -17,8 +19,17 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration as CookieDuration;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use config::Config;
+use sessions::DatabaseSessionStore;
+
+/// How long a session lives without a request.
+const SESSION_LIFETIME: CookieDuration = CookieDuration::days(30);
+/// How often expired sessions are swept from the database.
+const SESSION_SWEEP: Duration = Duration::from_secs(60 * 60);
 
 /// What the router's handlers share.
 #[derive(Clone)]
@@ -74,10 +85,18 @@ impl Server {
             .site_root(config.site_root.to_string_lossy().as_ref())
             .site_addr(config.listen)
             .build();
+        let sessions = DatabaseSessionStore::new(db.clone());
+        tokio::spawn(sessions.clone().delete_expired_every(SESSION_SWEEP));
+        let session_layer = SessionManagerLayer::new(sessions)
+            .with_secure(config.secure_cookies)
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_expiry(Expiry::OnInactivity(SESSION_LIFETIME));
         let router = router(AppState {
             leptos_options,
             context,
-        });
+        })
+        .layer(session_layer);
         Ok(Server {
             listener,
             router,
