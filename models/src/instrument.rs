@@ -1,5 +1,7 @@
 //! The instruments MixTape composes for.
 
+use std::ops::RangeInclusive;
+
 use serde::{Deserialize, Serialize};
 
 /// An instrument (or ensemble) that a model can be trained and shipped for.
@@ -68,6 +70,31 @@ impl Instrument {
         }
     }
 
+    /// The General MIDI program (0-127) that plays it.
+    pub fn program(self) -> u8 {
+        match self {
+            Instrument::Piano | Instrument::Folk => 0,
+            Instrument::Guitar => 24,
+            Instrument::Violin => 40,
+            Instrument::Cello => 42,
+            Instrument::StringQuartet => 48,
+            Instrument::Chorale => 52,
+        }
+    }
+
+    /// The MIDI pitches it can play; transposition keeps music inside them.
+    pub fn range(self) -> RangeInclusive<u8> {
+        match self {
+            Instrument::Piano => 21..=108,
+            Instrument::Guitar => 40..=88,
+            Instrument::Violin => 55..=103,
+            Instrument::Cello => 36..=76,
+            Instrument::StringQuartet => 36..=103,
+            Instrument::Chorale => 36..=84,
+            Instrument::Folk => 36..=96,
+        }
+    }
+
     /// Parses an instrument id; `None` for anything MixTape does not know.
     pub fn from_id(id: &str) -> Option<Instrument> {
         Instrument::ALL.into_iter().find(|i| i.id() == id)
@@ -87,6 +114,16 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), Instrument::ALL.len());
+    }
+
+    #[test]
+    fn ranges_are_playable_and_hold_middle_c_region() {
+        for instrument in Instrument::ALL {
+            let range = instrument.range();
+            assert!(range.start() < range.end());
+            assert!(*range.end() <= 127);
+            assert!(range.contains(&64), "{instrument:?} plays E4");
+        }
     }
 
     #[test]

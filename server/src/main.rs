@@ -1,13 +1,76 @@
-//! `mixtape`: starts MixTape's web server.
+//! `mixtape`: MixTape's web server, and its commands for music data.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use server::{Config, Server};
 
+/// MixTape: original music for your business, composed by a neural network.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mixtape",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// With no command, `mixtape` serves the web app with these settings.
+    #[command(flatten)]
+    serve: Config,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web app (what `mixtape` does with no command).
+    Serve(Config),
+    /// Inspect MIDI corpora.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DataCommand {
+    /// Read, quantise and encode every MIDI file of each folder; print a table per folder.
+    Stats {
+        /// Folders of MIDI files, one set each.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(config)) => serve(config),
+        Some(Command::Data {
+            command: DataCommand::Stats { dirs },
+        }) => data_stats(&dirs),
+    }
+}
+
+fn data_stats(dirs: &[PathBuf]) -> ExitCode {
+    let mut sets = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        match models::corpus::set_stats(dir) {
+            Ok(stats) => sets.push(stats),
+            Err(err) => {
+                eprintln!("mixtape: {}: {err}", dir.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    print!("{}", models::corpus::stats_table(&sets));
+    ExitCode::SUCCESS
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
-    let config = Config::parse();
+async fn serve(config: Config) -> ExitCode {
     let (log_filter, database_url) = match config.validate() {
         Ok(valid) => valid,
         Err(err) => {

@@ -1,0 +1,200 @@
+//! Keys: estimating a piece's key and transposing within an instrument's range.
+
+use std::fmt;
+use std::ops::RangeInclusive;
+
+use serde::{Deserialize, Serialize};
+
+use crate::events::GridNote;
+
+/// Major or minor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Major,
+    Minor,
+}
+
+/// A key: tonic pitch class (0 = C … 11 = B) and mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Key {
+    /// Pitch class of the tonic, 0..12.
+    pub tonic: u8,
+    /// Major or minor.
+    pub mode: Mode,
+}
+
+const NAMES: [&str; 12] = [
+    "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
+];
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mode = match self.mode {
+            Mode::Major => "major",
+            Mode::Minor => "minor",
+        };
+        write!(f, "{} {mode}", NAMES[usize::from(self.tonic % 12)])
+    }
+}
+
+// Krumhansl and Kessler's probe-tone profiles (1982), starting at the tonic.
+const MAJOR_PROFILE: [f64; 12] = [
+    6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88,
+];
+const MINOR_PROFILE: [f64; 12] = [
+    6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17,
+];
+
+fn correlation(a: &[f64; 12], b: &[f64; 12]) -> f64 {
+    let mean = |x: &[f64; 12]| x.iter().sum::<f64>() / 12.0;
+    let (ma, mb) = (mean(a), mean(b));
+    let (mut cov, mut va, mut vb) = (0.0, 0.0, 0.0);
+    for i in 0..12 {
+        cov += (a[i] - ma) * (b[i] - mb);
+        va += (a[i] - ma).powi(2);
+        vb += (b[i] - mb).powi(2);
+    }
+    if va == 0.0 || vb == 0.0 {
+        0.0
+    } else {
+        cov / (va * vb).sqrt()
+    }
+}
+
+/// Estimates the key with the Krumhansl-Schmuckler algorithm: the key whose
+/// profile best correlates with the duration-weighted pitch-class histogram.
+/// `None` for a piece without notes.
+pub fn estimate_key(notes: &[GridNote]) -> Option<Key> {
+    if notes.is_empty() {
+        return None;
+    }
+    let mut histogram = [0.0; 12];
+    for note in notes {
+        histogram[usize::from(note.pitch % 12)] += f64::from(note.duration);
+    }
+    let mut best: Option<(f64, Key)> = None;
+    for tonic in 0..12u8 {
+        for (mode, profile) in [(Mode::Major, &MAJOR_PROFILE), (Mode::Minor, &MINOR_PROFILE)] {
+            let mut rotated = [0.0; 12];
+            for (i, weight) in profile.iter().enumerate() {
+                rotated[(i + usize::from(tonic)) % 12] = *weight;
+            }
+            let r = correlation(&histogram, &rotated);
+            if best.is_none_or(|(top, _)| r > top) {
+                best = Some((r, Key { tonic, mode }));
+            }
+        }
+    }
+    best.map(|(_, key)| key)
+}
+
+/// Transposes by `semitones` when every note stays within `range`; `None` otherwise.
+///
+/// Used for augmentation, where a transposition that would leave the range is skipped.
+pub fn transpose_within(
+    notes: &[GridNote],
+    semitones: i32,
+    range: &RangeInclusive<u8>,
+) -> Option<Vec<GridNote>> {
+    notes
+        .iter()
+        .map(|note| {
+            let pitch = i32::from(note.pitch) + semitones;
+            let pitch = u8::try_from(pitch).ok().filter(|p| range.contains(p))?;
+            Some(GridNote { pitch, ..*note })
+        })
+        .collect()
+}
+
+/// Moves the music from key `from` to tonic `to_tonic`, choosing the nearest
+/// octave (up to six semitones either way) and folding any note that would
+/// leave `range` back into it by octaves.
+pub fn transpose_to(
+    notes: &[GridNote],
+    from: u8,
+    to_tonic: u8,
+    range: &RangeInclusive<u8>,
+) -> Vec<GridNote> {
+    let mut semitones = (i32::from(to_tonic) - i32::from(from)).rem_euclid(12);
+    if semitones > 6 {
+        semitones -= 12;
+    }
+    let (low, high) = (i32::from(*range.start()), i32::from(*range.end()));
+    notes
+        .iter()
+        .map(|note| {
+            let mut pitch = i32::from(note.pitch) + semitones;
+            while pitch < low && pitch + 12 <= high {
+                pitch += 12;
+            }
+            while pitch > high && pitch - 12 >= low {
+                pitch -= 12;
+            }
+            GridNote {
+                pitch: pitch.clamp(low, high) as u8,
+                ..*note
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notes(pitches: &[u8]) -> Vec<GridNote> {
+        pitches
+            .iter()
+            .enumerate()
+            .map(|(i, &pitch)| GridNote {
+                onset: i as u32 * 12,
+                pitch,
+                duration: 12,
+                velocity_band: 4,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recognises_scales_and_triads() {
+        // C major scale with a long tonic.
+        let c_major = notes(&[60, 62, 64, 65, 67, 69, 71, 72, 60, 64, 67]);
+        assert_eq!(estimate_key(&c_major).unwrap().to_string(), "C major");
+        // A harmonic minor with its tonic triad.
+        let a_minor = notes(&[57, 59, 60, 62, 64, 65, 68, 69, 57, 60, 64, 57]);
+        assert_eq!(estimate_key(&a_minor).unwrap().to_string(), "A minor");
+        // The same tune up a fifth.
+        let g_major = transpose_within(&c_major, 7, &(0..=127)).unwrap();
+        assert_eq!(estimate_key(&g_major).unwrap().to_string(), "G major");
+        assert_eq!(estimate_key(&[]), None);
+    }
+
+    #[test]
+    fn transposition_within_a_range_refuses_to_leave_it() {
+        let tune = notes(&[40, 52, 88]);
+        assert!(transpose_within(&tune, 1, &(40..=88)).is_none());
+        assert!(transpose_within(&tune, -1, &(40..=88)).is_none());
+        let same = transpose_within(&tune, 0, &(40..=88)).unwrap();
+        assert_eq!(same, tune);
+    }
+
+    #[test]
+    fn transposition_to_a_key_takes_the_nearest_octave_and_stays_in_range() {
+        let tune = notes(&[60, 64, 67]);
+        let up = transpose_to(&tune, 0, 2, &(21..=108));
+        assert_eq!(up.iter().map(|n| n.pitch).collect::<Vec<_>>(), [62, 66, 69]);
+        let down = transpose_to(&tune, 0, 10, &(21..=108));
+        assert_eq!(
+            down.iter().map(|n| n.pitch).collect::<Vec<_>>(),
+            [58, 62, 65]
+        );
+        let folded = transpose_to(&notes(&[40, 88]), 0, 5, &(40..=88));
+        assert!(
+            folded.iter().all(|n| (40..=88).contains(&n.pitch)),
+            "{folded:?}"
+        );
+        assert_eq!(folded[0].pitch, 45);
+        assert_eq!(folded[1].pitch, 81);
+    }
+}

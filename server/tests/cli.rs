@@ -1,0 +1,88 @@
+//! The `mixtape` binary as a person runs it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn mixtape() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mixtape"))
+}
+
+fn tiny_corpus() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets/tiny")
+}
+
+#[test]
+fn invalid_configuration_stops_the_start_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mixtape()
+        .args(["--models-dir", "/no/such/models", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "mixtape: invalid configuration: --models-dir (MIXTAPE_MODELS_DIR): /no/such/models does not exist\n"
+    );
+}
+
+#[test]
+fn an_unparsable_setting_is_rejected_by_name() {
+    let output = mixtape()
+        .env("MIXTAPE_LISTEN", "localhost")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("--listen"), "{stderr}");
+}
+
+#[test]
+fn data_stats_prints_a_table_per_set() {
+    let output = mixtape()
+        .args(["data", "stats"])
+        .arg(tiny_corpus())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("| tiny |"))
+        .expect(&stdout);
+    let cells: Vec<_> = row.split('|').map(str::trim).collect();
+    assert_eq!(cells[2], "4", "files read: {row}");
+    assert_eq!(cells[3], "0", "skipped: {row}");
+    assert_eq!(cells[4], "555", "the corpus README counts 555 notes: {row}");
+}
+
+#[test]
+fn data_stats_reports_skipped_files_and_missing_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.mid"), b"").unwrap();
+    std::fs::copy(
+        tiny_corpus().join("waltzes4.mid"),
+        dir.path().join("waltzes4.mid"),
+    )
+    .unwrap();
+    let output = mixtape()
+        .args(["data", "stats"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("empty.mid: file is empty"), "{stdout}");
+
+    let output = mixtape()
+        .args(["data", "stats", "/no/such/corpus"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .starts_with("mixtape: /no/such/corpus: ")
+    );
+}
