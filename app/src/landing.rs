@@ -17,7 +17,7 @@ pub fn LandingPage() -> impl IntoView {
             <h1>"Original music for your ads, composed in seconds"</h1>
             <p class="lead">
                 "Stock music is everywhere: your competitor's reel may use the same track as yours. "
-                "MixTape's neural network, trained on real recorded music, composes a new piece for you. "
+                "MixTape's neural network, trained on real music written by people, composes a new piece for you. "
                 "Buy it and it is yours alone: each piece is sold once, with a copyright ID anyone can check."
             </p>
             <A href="/instruments" attr:class="button button-primary">"Choose an instrument"</A>
