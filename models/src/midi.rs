@@ -141,10 +141,14 @@ fn check_chunks(bytes: &[u8]) -> Result<(), MidiError> {
                 String::from_utf8_lossy(id)
             )));
         }
-        if index == 0 && len < 6 {
-            return Err(MidiError::BadHeader(format!(
-                "header chunk is {len} bytes, not 6"
-            )));
+        // midly parses every header chunk, a repeated one too.
+        if id == b"MThd" {
+            if len < 6 {
+                return Err(MidiError::BadHeader(format!(
+                    "header chunk {index} is {len} bytes, not 6"
+                )));
+            }
+            check_smpte_rate(rest[12], rest[13])?;
         }
         rest = &rest[8 + len..];
         index += 1;
@@ -170,6 +174,18 @@ struct TickNote {
 
 /// Notes awaiting their note-off, in order, per (track, channel, key).
 type OpenNotes = HashMap<(usize, u8, u8), VecDeque<OpenNote>>;
+
+/// An SMPTE division must name one of the four frame rates; midly itself
+/// overflows on some other values (the fuzz target found it).
+fn check_smpte_rate(high: u8, low: u8) -> Result<(), MidiError> {
+    // The high byte is the negated frame rate when its top bit is set.
+    if high & 0x80 != 0 && !matches!(high.wrapping_neg(), 24 | 25 | 29 | 30) {
+        return Err(MidiError::UnsupportedTiming(format!(
+            "SMPTE division {high:#04x}{low:02x} names no frame rate (24, 25, 29.97 or 30)"
+        )));
+    }
+    Ok(())
+}
 
 #[derive(Default)]
 struct Reader {

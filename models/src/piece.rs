@@ -64,14 +64,6 @@ impl Piece {
         self.tempo_map.first().map_or(DEFAULT_BPM, |t| t.bpm)
     }
 
-    /// Where the last note ends, in beats.
-    pub fn end_beat(&self) -> f64 {
-        self.notes
-            .iter()
-            .map(|n| n.onset + n.duration)
-            .fold(0.0, f64::max)
-    }
-
     /// Converts a position in beats to seconds through the tempo map.
     pub fn seconds_at(&self, beat: f64) -> f64 {
         let mut seconds = 0.0;
@@ -149,7 +141,6 @@ mod tests {
             time_signature: TimeSignature::default(),
         };
         assert_eq!(piece.main_program(), 42);
-        assert_eq!(piece.end_beat(), 3.0);
         assert_eq!(piece.initial_bpm(), DEFAULT_BPM);
     }
 }

@@ -179,6 +179,26 @@ fn bad_input_is_an_error_never_a_panic() {
     let zero_division = file(1, 0, &[track(&[(0, &[0x90, 60, 80]), (1, &[0x80, 60, 0])])]);
     assert!(matches!(error(&zero_division), MidiError::BadHeader(_)));
 
+    // An SMPTE division with no valid frame rate (0x80 made midly overflow).
+    let smpte = file(
+        1,
+        0x8004,
+        &[track(&[(0, &[0x90, 60, 80]), (1, &[0x80, 60, 0])])],
+    );
+    assert!(matches!(error(&smpte), MidiError::UnsupportedTiming(_)));
+    let smpte_25 = file(
+        1,
+        0xe728,
+        &[track(&[(0, &[0x90, 60, 80]), (50, &[0x80, 60, 0])])],
+    );
+    // 25 frames of 40 ticks: 50 ticks are 0.05 s, read as beats at 120 BPM.
+    assert_eq!(midi::read(&smpte_25).unwrap().notes[0].duration, 0.1);
+
+    // The same in a second header chunk, which midly parses as well.
+    let mut repeated = good.clone();
+    repeated.extend(header(1, 1, 0x808c));
+    assert!(matches!(error(&repeated), MidiError::UnsupportedTiming(_)));
+
     // A header announcing 65,535 tracks, with one.
     let mut absurd = header(1, 65_535, 96);
     absurd.extend(track(&[(0, &[0x90, 60, 80]), (96, &[0x80, 60, 0])]));
