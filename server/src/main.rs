@@ -79,6 +79,14 @@ async fn serve(config: Config) -> ExitCode {
         }
     };
     tracing_subscriber::fmt().with_env_filter(log_filter).init();
+    // Installed before anything else, so that a signal during start-up is not lost.
+    let shutdown = match shutdown_signal() {
+        Ok(shutdown) => shutdown,
+        Err(err) => {
+            eprintln!("mixtape: cannot install signal handlers: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
 
     let server = match Server::start(&config, &database_url).await {
         Ok(server) => server,
@@ -94,7 +102,7 @@ async fn serve(config: Config) -> ExitCode {
         "MixTape is listening on http://{}",
         server.local_addr()
     );
-    if let Err(err) = server.serve(shutdown_signal()).await {
+    if let Err(err) = server.serve(shutdown).await {
         tracing::error!(%err, "server stopped with an error");
         return ExitCode::FAILURE;
     }
@@ -102,27 +110,16 @@ async fn serve(config: Config) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(%err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
+/// Installs the Ctrl-C (SIGINT) and SIGTERM handlers, returning a future that
+/// completes on the first of them.
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("Ctrl-C received, shutting down"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(%err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
-        () = terminate => tracing::info!("SIGTERM received, shutting down"),
-    }
+    })
 }

@@ -86,3 +86,49 @@ fn data_stats_reports_skipped_files_and_missing_folders() {
             .starts_with("mixtape: /no/such/corpus: ")
     );
 }
+
+#[test]
+fn sigterm_shuts_the_server_down_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    let mut child = mixtape()
+        .args(["--listen", "127.0.0.1:0", "--models-dir", "../models"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--site-root")
+        .arg(&site)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let listening = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|line| line.contains("MixTape is listening on"))
+        .expect("the server says where it listens");
+    assert!(listening.contains("http://127.0.0.1:"), "{listening}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(
+        child.wait().unwrap().success(),
+        "exit status 0 after SIGTERM"
+    );
+    assert!(
+        rest.iter().any(|l| l.contains("SIGTERM received")),
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter().any(|l| l.contains("shut down cleanly")),
+        "{rest:?}"
+    );
+}
