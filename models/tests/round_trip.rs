@@ -28,7 +28,13 @@ fn assert_round_trip(grid: &[GridNote]) {
 
 #[test]
 fn every_tiny_corpus_file_round_trips() {
-    let files = models::corpus::midi_files(&tiny_corpus()).unwrap();
+    let dir = tiny_corpus();
+    let files = models::corpus::midi_files(&dir).unwrap_or_else(|err| {
+        panic!(
+            "{}: {err} (shared/ belongs beside the repository)",
+            dir.display()
+        )
+    });
     assert_eq!(files.len(), 4, "the shared tiny corpus is in place");
     for path in files {
         let piece = midi::read_file(&path).unwrap();
