@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use server::{Config, Server};
 
+mod model_commands;
+
 /// MixTape: original music for your business, composed by a neural network.
 #[derive(Debug, Parser)]
 #[command(
@@ -31,6 +33,12 @@ enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+    /// Train a model on folders of MIDI files.
+    Train(model_commands::TrainArgs),
+    /// Measure a model on folders of MIDI files, beside an n-gram baseline.
+    Eval(model_commands::EvalArgs),
+    /// Compose a piece with a trained model and write it as MIDI.
+    Generate(model_commands::GenerateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,6 +59,9 @@ fn main() -> ExitCode {
         Some(Command::Data {
             command: DataCommand::Stats { dirs },
         }) => data_stats(&dirs),
+        Some(Command::Train(args)) => model_commands::train_command(args),
+        Some(Command::Eval(args)) => model_commands::eval_command(args),
+        Some(Command::Generate(args)) => model_commands::generate_command(args),
     }
 }
 

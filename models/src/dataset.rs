@@ -1,0 +1,393 @@
+//! Training data: MIDI folders to event sequences, the train/validation split,
+//! windows for sequence-to-sequence training and their batches.
+
+use std::path::{Path, PathBuf};
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::{Dataset, DatasetError};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::corpus::midi_files;
+use crate::events::{Event, GridNote, encode, quantise};
+use crate::midi;
+use crate::rng::Rng;
+
+/// One MIDI file as the model sees it.
+#[derive(Debug, Clone)]
+pub struct Song {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its notes on the grid.
+    pub notes: Vec<GridNote>,
+    /// Its event tokens.
+    pub tokens: Vec<u16>,
+}
+
+/// Every usable file of some folders.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    /// Files that were read, in path order.
+    pub songs: Vec<Song>,
+    /// Files that could not be used, with the reason.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Errors reading training or evaluation data.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// A folder could not be listed.
+    #[error("cannot read data folder {}: {source}", path.display())]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Nothing usable in the folders.
+    #[error("no usable MIDI file in {}: {reason}", folders.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NoUsableMidi {
+        /// The folders searched.
+        folders: Vec<PathBuf>,
+        /// What was found instead.
+        reason: String,
+    },
+}
+
+/// The tokens of notes.
+pub fn tokens_of(notes: &[GridNote]) -> Vec<u16> {
+    // Tokens are below VOCAB_SIZE (280), so they fit in u16.
+    encode(notes)
+        .into_iter()
+        .map(|e| e.token() as u16)
+        .collect()
+}
+
+impl Corpus {
+    /// Reads every `.mid`/`.midi` file under `folders`; unreadable or empty files are skipped.
+    pub fn load(folders: &[PathBuf]) -> Result<Corpus, DataError> {
+        let mut corpus = Corpus::default();
+        let mut found = 0;
+        for folder in folders {
+            let files = midi_files(folder).map_err(|source| DataError::Folder {
+                path: folder.clone(),
+                source,
+            })?;
+            found += files.len();
+            for path in files {
+                match midi::read_file(&path) {
+                    Ok(piece) => {
+                        let (notes, _) = quantise(&piece);
+                        if notes.len() < 2 {
+                            corpus
+                                .skipped
+                                .push((path, "fewer than two notes".to_owned()));
+                            continue;
+                        }
+                        let tokens = tokens_of(&notes);
+                        corpus.songs.push(Song {
+                            path,
+                            notes,
+                            tokens,
+                        });
+                    }
+                    Err(error) => corpus.skipped.push((path, error.to_string())),
+                }
+            }
+        }
+        if corpus.songs.is_empty() {
+            let reason = if found == 0 {
+                "no .mid or .midi files".to_owned()
+            } else {
+                format!("all {found} MIDI files were unreadable or had no notes")
+            };
+            return Err(DataError::NoUsableMidi {
+                folders: folders.to_vec(),
+                reason,
+            });
+        }
+        Ok(corpus)
+    }
+
+    /// Number of notes in all songs.
+    pub fn notes(&self) -> usize {
+        self.songs.iter().map(|s| s.notes.len()).sum()
+    }
+
+    /// Number of events in all songs.
+    pub fn events(&self) -> usize {
+        self.songs.iter().map(|s| s.tokens.len()).sum()
+    }
+
+    /// Splits by file: about `share` of the files (at least one when there are
+    /// two or more) go to validation, chosen by a hash of the file name so that
+    /// the split does not depend on the folder's order or on other files.
+    pub fn split(self, share: f64) -> (Corpus, Corpus) {
+        let mut keyed: Vec<(u64, Song)> = self
+            .songs
+            .into_iter()
+            .map(|song| (name_hash(&song.path), song))
+            .collect();
+        keyed.sort_by_key(|(hash, _)| *hash);
+        let total = keyed.len();
+        let validation_count = if total < 2 {
+            0
+        } else {
+            ((total as f64 * share).round() as usize).clamp(1, total - 1)
+        };
+        let training = keyed.split_off(validation_count);
+        let by_path = |mut songs: Vec<Song>| {
+            songs.sort_by(|a, b| a.path.cmp(&b.path));
+            songs
+        };
+        (
+            Corpus {
+                songs: by_path(training.into_iter().map(|(_, s)| s).collect()),
+                skipped: self.skipped,
+            },
+            Corpus {
+                songs: by_path(keyed.into_iter().map(|(_, s)| s).collect()),
+                skipped: Vec::new(),
+            },
+        )
+    }
+}
+
+/// FNV-1a of a file's name (not its folder), for a split that survives moves.
+fn name_hash(path: &Path) -> u64 {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A training sequence: `window + 1` tokens (fewer at a song's end); the model
+/// reads all but the last and predicts all but the first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// Event tokens.
+    pub tokens: Vec<u16>,
+}
+
+/// Every window of a corpus, cut end to end through each song.
+pub struct WindowDataset {
+    songs: Vec<Vec<u16>>,
+    /// (song, start) of every window.
+    index: Vec<(usize, usize)>,
+    window: usize,
+}
+
+impl WindowDataset {
+    /// Cuts the songs of `corpus` into windows of `window` predictions.
+    pub fn new(corpus: &Corpus, window: usize) -> WindowDataset {
+        let songs: Vec<Vec<u16>> = corpus.songs.iter().map(|s| s.tokens.clone()).collect();
+        let mut index = Vec::new();
+        for (song, tokens) in songs.iter().enumerate() {
+            let mut start = 0;
+            while start + 1 < tokens.len() {
+                index.push((song, start));
+                start += window;
+            }
+        }
+        WindowDataset {
+            songs,
+            index,
+            window,
+        }
+    }
+}
+
+impl Dataset<Window> for WindowDataset {
+    fn get(&self, index: usize) -> Result<Window, DatasetError> {
+        let &(song, start) = self.index.get(index).ok_or_else(|| {
+            DatasetError::new(std::io::Error::other(format!("no window {index}")))
+        })?;
+        let tokens = &self.songs[song];
+        let end = (start + self.window + 1).min(tokens.len());
+        Ok(Window {
+            tokens: tokens[start..end].to_vec(),
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.index.len()
+    }
+}
+
+/// Moves every note of a window by `semitones` if all stay within `range`.
+pub fn transpose_window(
+    window: &Window,
+    semitones: i32,
+    range: &std::ops::RangeInclusive<u8>,
+) -> Option<Window> {
+    let tokens = window
+        .tokens
+        .iter()
+        .map(|&token| match Event::from_token(usize::from(token)) {
+            Some(Event::Note(pitch)) => {
+                let moved = u8::try_from(i32::from(pitch) + semitones).ok()?;
+                range
+                    .contains(&moved)
+                    .then(|| Event::Note(moved).token() as u16)
+            }
+            _ => Some(token),
+        })
+        .collect::<Option<Vec<u16>>>()?;
+    Some(Window { tokens })
+}
+
+/// Transposes a window by a random amount in `-max..=max` that keeps it in range
+/// (a few tries, then unchanged).
+pub fn augment(
+    window: Window,
+    max: i32,
+    range: &std::ops::RangeInclusive<u8>,
+    rng: &mut Rng,
+) -> Window {
+    if max == 0 {
+        return window;
+    }
+    for _ in 0..4 {
+        let semitones = rng.below((2 * max + 1) as usize) as i32 - max;
+        if let Some(moved) = transpose_window(&window, semitones, range) {
+            return moved;
+        }
+    }
+    window
+}
+
+/// A batch for sequence-to-sequence training.
+#[derive(Debug, Clone)]
+pub struct TokenBatch {
+    /// Input tokens `[B, T]`.
+    pub inputs: Tensor<2, Int>,
+    /// Target tokens `[B, T]` (0 where padded).
+    pub targets: Tensor<2, Int>,
+    /// 1 where a target is real, 0 where padded `[B, T]`.
+    pub mask: Tensor<2>,
+    /// Number of real targets.
+    pub count: usize,
+}
+
+/// Pads windows to the longest and stacks them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokenBatcher;
+
+impl Batcher<Window, TokenBatch> for TokenBatcher {
+    fn batch(&self, items: Vec<Window>, device: &Device) -> TokenBatch {
+        let batch = items.len();
+        let steps = items.iter().map(|w| w.tokens.len() - 1).max().unwrap_or(0);
+        let mut inputs = vec![0i32; batch * steps];
+        let mut targets = vec![0i32; batch * steps];
+        let mut mask = vec![0f32; batch * steps];
+        let mut count = 0;
+        for (b, window) in items.iter().enumerate() {
+            for (t, pair) in window.tokens.windows(2).enumerate() {
+                inputs[b * steps + t] = i32::from(pair[0]);
+                targets[b * steps + t] = i32::from(pair[1]);
+                mask[b * steps + t] = 1.0;
+                count += 1;
+            }
+        }
+        TokenBatch {
+            inputs: Tensor::from_data(TensorData::new(inputs, [batch, steps]), device),
+            targets: Tensor::from_data(TensorData::new(targets, [batch, steps]), device),
+            mask: Tensor::from_data(TensorData::new(mask, [batch, steps]), device),
+            count,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets/tiny")
+    }
+
+    #[test]
+    fn loads_tiny_and_splits_by_file() {
+        let corpus = Corpus::load(&[tiny()]).unwrap();
+        assert_eq!(corpus.songs.len(), 4);
+        assert_eq!(corpus.notes(), 555);
+        let (train, valid) = corpus.clone().split(0.1);
+        assert_eq!((train.songs.len(), valid.songs.len()), (3, 1));
+        let (train2, valid2) = corpus.split(0.1);
+        assert_eq!(valid.songs[0].path, valid2.songs[0].path);
+        assert!(train2.songs.iter().all(|s| s.path != valid.songs[0].path));
+        assert_eq!(train.songs.len(), train2.songs.len());
+    }
+
+    #[test]
+    fn windows_cover_every_prediction_once() {
+        let corpus = Corpus::load(&[tiny()]).unwrap();
+        let dataset = WindowDataset::new(&corpus, 50);
+        let predictions: usize = (0..dataset.len())
+            .map(|i| dataset.get(i).unwrap().tokens.len() - 1)
+            .sum();
+        // Windows overlap by one token (the last target is the next input).
+        assert_eq!(predictions, corpus.events() - corpus.songs.len());
+        assert!(dataset.get(dataset.len()).is_err());
+    }
+
+    #[test]
+    fn empty_or_missing_folders_are_clear_errors() {
+        let empty = tempfile::tempdir().unwrap();
+        let error = Corpus::load(&[empty.path().to_path_buf()]).unwrap_err();
+        assert!(
+            error.to_string().contains("no .mid or .midi files"),
+            "{error}"
+        );
+        std::fs::write(empty.path().join("bad.mid"), b"not midi").unwrap();
+        let error = Corpus::load(&[empty.path().to_path_buf()]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("all 1 MIDI files were unreadable"),
+            "{error}"
+        );
+        let error = Corpus::load(&[empty.path().join("missing")]).unwrap_err();
+        assert!(
+            error.to_string().starts_with("cannot read data folder"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn transposition_moves_notes_and_respects_the_range() {
+        let window = Window {
+            tokens: vec![
+                Event::Velocity(3).token() as u16,
+                Event::Note(60).token() as u16,
+                Event::Duration(12).token() as u16,
+            ],
+        };
+        let up = transpose_window(&window, 2, &(0..=127)).unwrap();
+        assert_eq!(up.tokens[1], Event::Note(62).token() as u16);
+        assert_eq!(up.tokens[2], window.tokens[2]);
+        assert!(transpose_window(&window, 2, &(40..=61)).is_none());
+    }
+
+    #[test]
+    fn batches_pad_and_mask() {
+        let device = Device::flex();
+        let batch = TokenBatcher.batch(
+            vec![
+                Window {
+                    tokens: vec![1, 2, 3, 4],
+                },
+                Window { tokens: vec![5, 6] },
+            ],
+            &device,
+        );
+        assert_eq!(batch.inputs.dims(), [2, 3]);
+        assert_eq!(batch.count, 4);
+        let targets: Vec<i32> = batch.targets.into_data().try_to_vec().unwrap();
+        assert_eq!(targets, vec![2, 3, 4, 6, 0, 0]);
+        let mask: Vec<f32> = batch.mask.into_data().try_to_vec().unwrap();
+        assert_eq!(mask, vec![1.0, 1.0, 1.0, 1.0, 0.0, 0.0]);
+    }
+}

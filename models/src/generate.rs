@@ -1,0 +1,497 @@
+//! Composing: stateful sampling from a trained model, with the user's controls
+//! and the guards of [`crate::guards`].
+
+use std::path::Path;
+
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde::Serialize;
+
+use crate::dataset::tokens_of;
+use crate::events::{Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, VELOCITY_BANDS, decode};
+use crate::guards::{COPY_RUN, RunIndex, degenerate};
+use crate::key::{Key, estimate_key, transpose_to};
+use crate::midi;
+use crate::piece::TimeSignature;
+use crate::rng::Rng;
+use crate::saved::{ModelError, SavedModel};
+
+/// The copy-check index's file name inside a model folder.
+pub const RUNS_FILE: &str = "runs.bin";
+/// Tries before giving up on a piece that keeps failing the guards.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// Longest primer kept, in events (its end matters most).
+const MAX_PRIMER_EVENTS: usize = 1024;
+
+/// How long a piece is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Length {
+    /// Until this many seconds of music at the piece's tempo.
+    Seconds(f64),
+    /// Exactly this many events (then the note in progress is finished).
+    Events(usize),
+}
+
+/// The user's controls.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    /// How long.
+    pub length: Length,
+    /// Tempo in beats per minute.
+    pub bpm: f64,
+    /// Pitch class (0 = C) to transpose the piece's key to; `None` keeps the model's.
+    pub tonic: Option<u8>,
+    /// Sampling temperature ("creativity"): below 1 safer, above 1 bolder.
+    pub temperature: f64,
+    /// Nucleus sampling: sample among the likeliest events whose probabilities add up to this.
+    pub top_p: f64,
+    /// Same seed, model and settings give the same piece.
+    pub seed: u64,
+    /// Music to continue, e.g. from the user's MIDI file.
+    #[serde(skip)]
+    pub primer: Vec<GridNote>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            length: Length::Seconds(30.0),
+            bpm: 100.0,
+            tonic: None,
+            temperature: 1.0,
+            top_p: 0.95,
+            seed: 1,
+            primer: Vec::new(),
+        }
+    }
+}
+
+/// Errors of generation.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// A control is out of range.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The control.
+        field: &'static str,
+        /// What is allowed.
+        message: String,
+    },
+    /// Every attempt failed a guard.
+    #[error("no acceptable piece after {MAX_ATTEMPTS} attempts: {}", .0.join("; "))]
+    Exhausted(Vec<String>),
+}
+
+impl Settings {
+    /// Checks every control; the error names the control.
+    pub fn validate(&self) -> Result<(), GenerateError> {
+        let invalid = |field, message: &str| {
+            Err(GenerateError::Invalid {
+                field,
+                message: message.to_owned(),
+            })
+        };
+        match self.length {
+            Length::Seconds(s) if !(5.0..=600.0).contains(&s) => {
+                return invalid("length", "must be 5 to 600 seconds");
+            }
+            Length::Events(n) if !(1..=50_000).contains(&n) => {
+                return invalid("length", "must be 1 to 50000 events");
+            }
+            _ => {}
+        }
+        if !(30.0..=240.0).contains(&self.bpm) {
+            return invalid("tempo", "must be 30 to 240 beats per minute");
+        }
+        if self.tonic.is_some_and(|t| t > 11) {
+            return invalid("key", "tonic must be a pitch class, 0 (C) to 11 (B)");
+        }
+        if !(0.1..=2.0).contains(&self.temperature) {
+            return invalid("temperature", "must be 0.1 to 2.0");
+        }
+        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
+            return invalid("top_p", "must be above 0 and at most 1");
+        }
+        Ok(())
+    }
+}
+
+/// A generated piece and how it came about.
+#[derive(Debug, Clone, Serialize)]
+pub struct Composition {
+    /// Its notes on the grid.
+    pub notes: Vec<GridNote>,
+    /// Events sampled for the accepted attempt.
+    pub events: usize,
+    /// The seed of the accepted attempt (the settings' seed on a first try).
+    pub attempt_seed: u64,
+    /// Attempts made (1 when the first was accepted).
+    pub attempts: u32,
+    /// Why each earlier attempt was rejected.
+    pub rejected: Vec<String>,
+    /// The key it ended up in.
+    pub key: Option<Key>,
+    /// Tempo in beats per minute.
+    pub bpm: f64,
+    /// Length in seconds.
+    pub seconds: f64,
+}
+
+/// A model ready to compose.
+#[derive(Debug)]
+pub struct Generator {
+    /// The model.
+    pub model: SavedModel,
+    device: Device,
+    copies: Option<RunIndex>,
+}
+
+/// Grammar state while sampling, so that only well-formed events are drawn.
+#[derive(Debug, Clone, Default)]
+struct Grammar {
+    awaiting_duration: bool,
+    band: Option<u8>,
+    time: u32,
+    at_onset: Vec<u8>,
+}
+
+impl Grammar {
+    fn push(&mut self, event: Event) {
+        self.awaiting_duration = matches!(event, Event::Note(_));
+        match event {
+            Event::Shift(n) => {
+                self.time += u32::from(n);
+                self.at_onset.clear();
+            }
+            Event::Velocity(b) => self.band = Some(b),
+            Event::Note(p) => self.at_onset.push(p),
+            Event::Duration(_) => {}
+        }
+    }
+
+    fn allows(&self, event: Event, range: &std::ops::RangeInclusive<u8>) -> bool {
+        match event {
+            Event::Duration(_) => self.awaiting_duration,
+            _ if self.awaiting_duration => false,
+            Event::Note(p) => range.contains(&p) && !self.at_onset.contains(&p),
+            Event::Velocity(b) => self.band != Some(b),
+            Event::Shift(_) => true,
+        }
+    }
+}
+
+/// Draws from `logits` at `temperature`, among the allowed events, within the top-p nucleus.
+fn sample(
+    logits: &[f32],
+    allowed: impl Fn(usize) -> bool,
+    temperature: f64,
+    top_p: f64,
+    rng: &mut Rng,
+) -> usize {
+    let mut candidates: Vec<(usize, f64)> = logits
+        .iter()
+        .enumerate()
+        .filter(|&(token, _)| allowed(token))
+        .map(|(token, &logit)| (token, f64::from(logit) / temperature))
+        .collect();
+    let top = candidates
+        .iter()
+        .map(|c| c.1)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut total = 0.0;
+    for candidate in &mut candidates {
+        candidate.1 = (candidate.1 - top).exp();
+        total += candidate.1;
+    }
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut kept = 0.0;
+    let mut cut = candidates.len();
+    for (i, candidate) in candidates.iter().enumerate() {
+        kept += candidate.1 / total;
+        if kept >= top_p {
+            cut = i + 1;
+            break;
+        }
+    }
+    candidates.truncate(cut.max(1));
+    let mass: f64 = candidates.iter().map(|c| c.1).sum();
+    let mut draw = rng.next_f64() * mass;
+    for &(token, weight) in &candidates {
+        draw -= weight;
+        if draw <= 0.0 {
+            return token;
+        }
+    }
+    candidates.last().map_or(0, |c| c.0)
+}
+
+impl Generator {
+    /// Opens the model in `dir` with its copy-check index, if it has one.
+    pub fn open(dir: &Path, device: &Device) -> Result<Generator, ModelError> {
+        let model = SavedModel::load(dir, device)?;
+        let runs = dir.join(RUNS_FILE);
+        let copies = if runs.exists() {
+            Some(RunIndex::load(&runs).map_err(|e| ModelError::BadWeights(runs, e.to_string()))?)
+        } else {
+            None
+        };
+        Ok(Generator {
+            model,
+            device: device.clone(),
+            copies,
+        })
+    }
+
+    /// Whether pieces are checked for copies of the training music.
+    pub fn checks_copies(&self) -> bool {
+        self.copies.is_some()
+    }
+
+    /// Samples events, carrying the LSTM state from one to the next.
+    pub fn sample_events(&self, settings: &Settings, seed: u64) -> Vec<Event> {
+        let network = &self.model.network;
+        let instrument = (self.model.config.network.instruments > 0).then_some(0);
+        let range = self.model.instrument.range();
+        let mut rng = Rng::new(seed);
+        let mut grammar = Grammar::default();
+        let mut primer: Vec<usize> = tokens_of(&settings.primer)
+            .into_iter()
+            .map(usize::from)
+            .collect();
+        if primer.len() > MAX_PRIMER_EVENTS {
+            primer.drain(..primer.len() - MAX_PRIMER_EVENTS);
+        }
+        if primer.is_empty() {
+            primer.push(Event::Velocity(VELOCITY_BANDS / 2).token());
+        }
+        // The primer runs as one sequence; its last logits predict the first new event.
+        let ids: Vec<i32> = primer.iter().map(|&t| t as i32).collect();
+        let inputs =
+            Tensor::<2, Int>::from_data(TensorData::new(ids, [1, primer.len()]), &self.device);
+        let instrument_ids = instrument.map(|id| {
+            Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32], [1]), &self.device)
+        });
+        let (logits, mut state) =
+            network.forward(inputs, instrument_ids, network.zero_state(1, &self.device));
+        let vocab = logits.dims()[2];
+        let mut logits = logits.narrow(1, primer.len() - 1, 1).reshape([1, vocab]);
+        // The last velocity of the primer still holds for what follows.
+        for token in &primer {
+            if let Some(Event::Velocity(b)) = Event::from_token(*token) {
+                grammar.band = Some(b);
+            }
+        }
+
+        let (target_steps, target_events) = match settings.length {
+            Length::Seconds(s) => (
+                (s * settings.bpm / 60.0 * f64::from(STEPS_PER_BEAT)).ceil() as u32,
+                usize::MAX,
+            ),
+            Length::Events(n) => (u32::MAX, n),
+        };
+        // A model that never moves time on would sample forever.
+        let cap = match settings.length {
+            Length::Seconds(_) => 64 * (target_steps / STEPS_PER_BEAT) as usize + 256,
+            Length::Events(n) => n + 1,
+        };
+        let mut events = Vec::new();
+        while events.len() < cap {
+            let done = events.len() >= target_events || grammar.time >= target_steps;
+            if done && !grammar.awaiting_duration {
+                break;
+            }
+            let values: Vec<f32> = logits.into_data().try_to_vec().expect("float logits");
+            let token = sample(
+                &values,
+                |t| Event::from_token(t).is_some_and(|e| grammar.allows(e, &range)),
+                settings.temperature,
+                settings.top_p,
+                &mut rng,
+            );
+            let event = Event::from_token(token).expect("sampled from the vocabulary");
+            grammar.push(event);
+            events.push(event);
+            let (next, next_state) = network.step(&[token], instrument, state, &self.device);
+            logits = next;
+            state = next_state;
+        }
+        // Trailing time with no note is not music.
+        while matches!(events.last(), Some(Event::Shift(_) | Event::Velocity(_))) {
+            events.pop();
+        }
+        events
+    }
+
+    /// Composes a piece, resampling with derived seeds while it fails a guard.
+    pub fn generate(&self, settings: &Settings) -> Result<Composition, GenerateError> {
+        settings.validate()?;
+        let range = self.model.instrument.range();
+        let mut rejected = Vec::new();
+        for attempt in 0..MAX_ATTEMPTS {
+            let seed = if attempt == 0 {
+                settings.seed
+            } else {
+                Rng::new(settings.seed ^ u64::from(attempt).rotate_left(32)).next_u64()
+            };
+            let events = self.sample_events(settings, seed);
+            let mut notes = decode(&events);
+            let mut key = estimate_key(&notes);
+            if let (Some(tonic), Some(found)) = (settings.tonic, key) {
+                notes = transpose_to(&notes, found.tonic, tonic, &range);
+                key = Some(Key { tonic, ..found });
+            }
+            let problem = degenerate(&notes).or_else(|| {
+                let copies = self.copies.as_ref()?;
+                copies.find(&notes).map(|start| {
+                    format!("{COPY_RUN} notes from note {start} copy the training music")
+                })
+            });
+            if let Some(problem) = problem {
+                tracing::info!(attempt = attempt + 1, seed, %problem, "piece rejected, resampling");
+                rejected.push(problem);
+                continue;
+            }
+            let end = notes
+                .iter()
+                .map(|n| n.onset + n.duration)
+                .max()
+                .unwrap_or(0);
+            return Ok(Composition {
+                events: events.len(),
+                attempt_seed: seed,
+                attempts: attempt + 1,
+                rejected,
+                key,
+                bpm: settings.bpm,
+                seconds: f64::from(end) / f64::from(STEPS_PER_BEAT) * 60.0 / settings.bpm,
+                notes,
+            });
+        }
+        Err(GenerateError::Exhausted(rejected))
+    }
+}
+
+impl Composition {
+    /// The piece as a standard MIDI file for `program`.
+    pub fn to_midi(&self, program: u8) -> Vec<u8> {
+        let notes: Vec<_> = self.notes.iter().map(|n| n.to_note(program)).collect();
+        midi::write(&notes, program, self.bpm, TimeSignature::default())
+    }
+}
+
+/// The window-re-running generation loop of the paper, kept only to measure
+/// what stateful generation saves: every new event re-reads the last `window`
+/// events from a zero state.
+pub fn paper_loop_events(
+    generator: &Generator,
+    window: usize,
+    count: usize,
+    seed: u64,
+) -> Vec<usize> {
+    let network = &generator.model.network;
+    let device = &generator.device;
+    let instrument = (generator.model.config.network.instruments > 0).then_some(0usize);
+    let mut rng = Rng::new(seed);
+    let mut pattern: Vec<usize> = (0..window).map(|_| rng.below(MAX_SHIFT as usize)).collect();
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let ids: Vec<i32> = pattern.iter().map(|&t| t as i32).collect();
+        let inputs = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, window]), device);
+        let instrument_ids = instrument
+            .map(|id| Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32], [1]), device));
+        let (logits, _) = network.forward(inputs, instrument_ids, network.zero_state(1, device));
+        let vocab = logits.dims()[2];
+        let last = softmax(logits.narrow(1, window - 1, 1).reshape([1, vocab]), 1);
+        let token: i32 = last.argmax(1).into_scalar();
+        out.push(token as usize);
+        pattern.remove(0);
+        pattern.push(token as usize);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampling_respects_the_mask_temperature_and_nucleus() {
+        let logits = [0.0f32, 5.0, 4.0, -3.0];
+        let mut rng = Rng::new(1);
+        for _ in 0..200 {
+            assert_ne!(sample(&logits, |t| t != 1, 1.0, 1.0, &mut rng), 1);
+        }
+        // A tight nucleus keeps only the likeliest.
+        for _ in 0..200 {
+            assert_eq!(sample(&logits, |_| true, 1.0, 0.5, &mut rng), 1);
+        }
+        // A low temperature is almost greedy; a high one spreads out.
+        let cold = (0..500)
+            .filter(|_| sample(&logits, |_| true, 0.1, 1.0, &mut rng) == 1)
+            .count();
+        let hot = (0..500)
+            .filter(|_| sample(&logits, |_| true, 2.0, 1.0, &mut rng) == 1)
+            .count();
+        assert!(cold > 495 && hot < 400, "{cold} {hot}");
+    }
+
+    #[test]
+    fn grammar_puts_a_duration_after_each_note_only() {
+        let mut grammar = Grammar::default();
+        let range = 21..=108;
+        assert!(!grammar.allows(Event::Duration(3), &range));
+        assert!(grammar.allows(Event::Note(60), &range));
+        assert!(!grammar.allows(Event::Note(10), &range));
+        grammar.push(Event::Note(60));
+        assert!(grammar.allows(Event::Duration(3), &range));
+        assert!(!grammar.allows(Event::Note(62), &range));
+        grammar.push(Event::Duration(3));
+        assert!(
+            !grammar.allows(Event::Note(60), &range),
+            "same pitch twice at one onset"
+        );
+        grammar.push(Event::Shift(3));
+        assert!(grammar.allows(Event::Note(60), &range));
+    }
+
+    #[test]
+    fn settings_are_validated_by_field() {
+        assert!(Settings::default().validate().is_ok());
+        let bad = Settings {
+            bpm: 10.0,
+            ..Settings::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("tempo:")
+        );
+        let bad = Settings {
+            temperature: 0.0,
+            ..Settings::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("temperature:")
+        );
+        let bad = Settings {
+            length: Length::Seconds(1000.0),
+            ..Settings::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("length:")
+        );
+        let bad = Settings {
+            tonic: Some(12),
+            ..Settings::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().starts_with("key:"));
+    }
+}

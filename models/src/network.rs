@@ -1,0 +1,225 @@
+//! The composer network: events in, a distribution over the next event out.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::events::VOCAB_SIZE;
+use crate::lstm::{LstmStack, LstmStackConfig, LstmState};
+
+/// How an event enters the network.
+#[derive(Config, Debug, PartialEq)]
+pub enum InputEncoding {
+    /// A learned vector per event.
+    Embedding {
+        /// Width of the vectors.
+        dim: usize,
+    },
+    /// The paper's encoding: the token id divided by the vocabulary size, one number per step.
+    Scalar,
+}
+
+/// The network's shape.
+#[derive(Config, Debug)]
+pub struct ComposerConfig {
+    /// How events enter the network.
+    pub input: InputEncoding,
+    /// Stacked LSTM layers.
+    pub layers: usize,
+    /// Width of each LSTM layer.
+    pub hidden: usize,
+    /// Dropout between layers while training.
+    pub dropout: f64,
+    /// Width of a dense layer between the LSTM and the output, as in the paper.
+    #[config(default = "None")]
+    pub dense: Option<usize>,
+    /// Instruments the network is conditioned on (a learned vector added to every input); 0 for none.
+    #[config(default = 0)]
+    pub instruments: usize,
+    /// Size of the event vocabulary.
+    #[config(default = "VOCAB_SIZE")]
+    pub vocab_size: usize,
+}
+
+/// The named network shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// The paper's network as published: 3 x LSTM(512), dropout 0.3, Dense(256), scalar input.
+    Paper,
+    /// What MixTape ships: sized to train one instrument on two CPU cores within an hour.
+    Default,
+}
+
+impl std::str::FromStr for Preset {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "paper" => Ok(Preset::Paper),
+            "default" => Ok(Preset::Default),
+            other => Err(format!(
+                "unknown preset {other:?}: expected default or paper"
+            )),
+        }
+    }
+}
+
+impl Preset {
+    /// The preset's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Paper => "paper",
+            Preset::Default => "default",
+        }
+    }
+
+    /// The network of this preset.
+    pub fn network(self) -> ComposerConfig {
+        match self {
+            Preset::Paper => {
+                ComposerConfig::new(InputEncoding::Scalar, 3, 512, 0.3).with_dense(Some(256))
+            }
+            Preset::Default => {
+                ComposerConfig::new(InputEncoding::Embedding { dim: 96 }, 2, 320, 0.2)
+                    .with_instruments(1)
+            }
+        }
+    }
+
+    /// Training window (events per training sequence) of this preset.
+    pub fn window(self) -> usize {
+        match self {
+            Preset::Paper => 100,
+            Preset::Default => 128,
+        }
+    }
+}
+
+/// Event embedding (or scalar), LSTM stack, optional dense layer, output logits.
+#[derive(Module, Debug)]
+pub struct Composer {
+    embedding: Option<Embedding>,
+    instrument: Option<Embedding>,
+    lstm: LstmStack,
+    dense: Option<Linear>,
+    dropout: Dropout,
+    output: Linear,
+    vocab_size: usize,
+}
+
+impl ComposerConfig {
+    /// Width of the vectors the LSTM reads.
+    fn d_input(&self) -> usize {
+        match self.input {
+            InputEncoding::Embedding { dim } => dim,
+            InputEncoding::Scalar => 1,
+        }
+    }
+
+    /// Builds the network with fresh weights.
+    pub fn init(&self, device: &Device) -> Composer {
+        let d_input = self.d_input();
+        let embedding = match self.input {
+            InputEncoding::Embedding { dim } => {
+                Some(EmbeddingConfig::new(self.vocab_size, dim).init(device))
+            }
+            InputEncoding::Scalar => None,
+        };
+        let instrument = (self.instruments > 0)
+            .then(|| EmbeddingConfig::new(self.instruments, d_input).init(device));
+        let dense = self
+            .dense
+            .map(|width| LinearConfig::new(self.hidden, width).init(device));
+        let output =
+            LinearConfig::new(self.dense.unwrap_or(self.hidden), self.vocab_size).init(device);
+        Composer {
+            embedding,
+            instrument,
+            lstm: LstmStackConfig::new(d_input, self.hidden, self.layers)
+                .with_dropout(self.dropout)
+                .init(device),
+            dense,
+            dropout: DropoutConfig::new(self.dropout).init(),
+            output,
+            vocab_size: self.vocab_size,
+        }
+    }
+}
+
+impl Composer {
+    /// Input vectors of tokens `[B, T]`, one `[B, d_in]` per step.
+    fn encode(&self, tokens: Tensor<2, Int>, instrument: Option<Tensor<1, Int>>) -> Vec<Tensor<2>> {
+        let steps = tokens.dims()[1];
+        // [B, d_in], added to every step.
+        let condition = match (&self.instrument, instrument) {
+            (Some(table), Some(ids)) => {
+                Some(table.forward(ids.unsqueeze_dim(1)).squeeze_dim::<2>(1))
+            }
+            _ => None,
+        };
+        (0..steps)
+            .map(|t| {
+                // Token tensors are not differentiated, so slicing them per step is cheap.
+                let step = tokens.clone().narrow(1, t, 1);
+                let x = match &self.embedding {
+                    Some(embedding) => embedding.forward(step).squeeze_dim::<2>(1),
+                    None => step.float() / self.vocab_size as f32,
+                };
+                match &condition {
+                    Some(condition) => x + condition.clone(),
+                    None => x,
+                }
+            })
+            .collect()
+    }
+
+    /// Logits from LSTM outputs `[.., H]`.
+    fn head<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let x = match &self.dense {
+            // Linear, as in the paper's Keras model (no activation on its Dense(256)).
+            Some(dense) => self.dropout.forward(dense.forward(x)),
+            None => self.dropout.forward(x),
+        };
+        self.output.forward(x)
+    }
+
+    /// A zero state for `batch` sequences.
+    pub fn zero_state(&self, batch: usize, device: &Device) -> LstmState {
+        self.lstm.zero_state(batch, device)
+    }
+
+    /// Logits `[B, T, V]` for the event after each of `tokens` `[B, T]`.
+    pub fn forward(
+        &self,
+        tokens: Tensor<2, Int>,
+        instrument: Option<Tensor<1, Int>>,
+        state: LstmState,
+    ) -> (Tensor<3>, LstmState) {
+        let inputs = self.encode(tokens, instrument);
+        let (outputs, state) = self.lstm.forward(inputs, state);
+        // [B, T, H]
+        let x = Tensor::stack(outputs, 1);
+        (self.head(x), state)
+    }
+
+    /// Logits `[B, V]` of the next event after one token per sequence, carrying the state.
+    pub fn step(
+        &self,
+        tokens: &[usize],
+        instrument: Option<usize>,
+        state: LstmState,
+        device: &Device,
+    ) -> (Tensor<2>, LstmState) {
+        let batch = tokens.len();
+        let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+        let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [batch, 1]), device);
+        let instrument = instrument.map(|id| {
+            Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32; batch], [batch]), device)
+        });
+        let x = self.encode(tokens, instrument).pop().expect("one step");
+        let (x, state) = self.lstm.step(x, state);
+        (self.head(x), state)
+    }
+}

@@ -1,0 +1,138 @@
+//! A trained model on disk: `config.json` beside the weights `model.bpk`.
+
+use std::path::{Path, PathBuf};
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::tensor::Device;
+
+use crate::instrument::Instrument;
+use crate::network::{Composer, ComposerConfig, Preset};
+
+/// The on-disk format this build reads and writes; bumped when the vocabulary
+/// or the network's layout changes.
+pub const FORMAT_VERSION: u32 = 1;
+/// The weights' file name inside a model folder.
+pub const WEIGHTS_FILE: &str = "model.bpk";
+/// The config's file name inside a model folder.
+pub const CONFIG_FILE: &str = "config.json";
+
+/// Everything needed to rebuild a trained model, and where its data came from.
+#[derive(Config, Debug)]
+pub struct ModelConfig {
+    /// [`FORMAT_VERSION`] of the build that wrote it.
+    pub format_version: u32,
+    /// The instrument's id.
+    pub instrument: String,
+    /// The preset it was made from.
+    pub preset: Preset,
+    /// The network's shape.
+    pub network: ComposerConfig,
+    /// Training window in events.
+    pub window: usize,
+    /// Folders it was trained on.
+    pub data: Vec<PathBuf>,
+    /// Share of the files held out for validation (chosen by file name).
+    pub validation_share: f64,
+}
+
+/// Errors opening a model folder.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// No config.json.
+    #[error("no model at {}: {CONFIG_FILE} is missing", .0.display())]
+    Missing(PathBuf),
+    /// config.json is not a model config.
+    #[error("model config {path} is unreadable: {detail}", path = .0.display(), detail = .1)]
+    BadConfig(PathBuf, String),
+    /// Written by an incompatible build.
+    #[error("model at {} has format {found}, but this build reads format {FORMAT_VERSION}; retrain it with this version", path.display())]
+    Incompatible {
+        /// The folder.
+        path: PathBuf,
+        /// Its format.
+        found: u32,
+    },
+    /// The instrument is not one MixTape knows.
+    #[error("model at {path} is for unknown instrument {detail:?}", path = .0.display(), detail = .1)]
+    UnknownInstrument(PathBuf, String),
+    /// The weights are missing or do not fit the config.
+    #[error("model weights {path} are missing or corrupt: {detail}", path = .0.display(), detail = .1)]
+    BadWeights(PathBuf, String),
+}
+
+/// A model loaded on a device.
+#[derive(Debug)]
+pub struct SavedModel {
+    /// Its config.
+    pub config: ModelConfig,
+    /// Its instrument.
+    pub instrument: Instrument,
+    /// The network, in inference mode.
+    pub network: Composer,
+    /// Where it was loaded from.
+    pub dir: PathBuf,
+}
+
+impl ModelConfig {
+    /// Reads and checks `dir/config.json`.
+    pub fn read(dir: &Path) -> Result<(ModelConfig, Instrument), ModelError> {
+        let path = dir.join(CONFIG_FILE);
+        let text =
+            std::fs::read_to_string(&path).map_err(|_| ModelError::Missing(dir.to_path_buf()))?;
+        // Read the version first: a future format may not parse as this one.
+        let version = serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| ModelError::BadConfig(path.clone(), e.to_string()))?
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64);
+        match version {
+            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(ModelError::Incompatible {
+                    path: dir.to_path_buf(),
+                    found: u32::try_from(v).unwrap_or(u32::MAX),
+                });
+            }
+            None => return Err(ModelError::BadConfig(path, "no format_version".to_owned())),
+        }
+        let config: ModelConfig = serde_json::from_str(&text)
+            .map_err(|e| ModelError::BadConfig(path.clone(), e.to_string()))?;
+        let instrument = Instrument::from_id(&config.instrument).ok_or_else(|| {
+            ModelError::UnknownInstrument(dir.to_path_buf(), config.instrument.clone())
+        })?;
+        Ok((config, instrument))
+    }
+}
+
+impl SavedModel {
+    /// Loads the model in `dir` onto `device`.
+    pub fn load(dir: &Path, device: &Device) -> Result<SavedModel, ModelError> {
+        let (config, instrument) = ModelConfig::read(dir)?;
+        let weights = dir.join(WEIGHTS_FILE);
+        if !weights.is_file() {
+            return Err(ModelError::BadWeights(weights, "file not found".to_owned()));
+        }
+        let network = config
+            .network
+            .init(device)
+            .try_load_file(&weights)
+            .map_err(|e| ModelError::BadWeights(weights.clone(), e.to_string()))?
+            .valid();
+        Ok(SavedModel {
+            config,
+            instrument,
+            network,
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+/// Writes a model folder's config and weights.
+pub fn save(dir: &Path, config: &ModelConfig, network: &Composer) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    network
+        .clone()
+        .save_file(dir.join(WEIGHTS_FILE))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    config.save(dir.join(CONFIG_FILE))
+}

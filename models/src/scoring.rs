@@ -1,0 +1,95 @@
+//! How well a network predicts real music: bits and top-1 accuracy per event.
+
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::network::Composer;
+
+/// Totals over some songs.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Score {
+    /// Bits to code every predicted event.
+    pub bits: f64,
+    /// Events predicted (every event of a song but its first).
+    pub events: usize,
+    /// Predictions whose most likely event was right.
+    pub correct: usize,
+}
+
+impl Score {
+    /// Mean bits per predicted event.
+    pub fn bits_per_event(&self) -> f64 {
+        self.bits / self.events.max(1) as f64
+    }
+
+    /// Share of right top-1 predictions.
+    pub fn accuracy(&self) -> f64 {
+        self.correct as f64 / self.events.max(1) as f64
+    }
+
+    /// Cross-entropy in nats per event, the training loss.
+    pub fn nats_per_event(&self) -> f64 {
+        self.bits_per_event() * std::f64::consts::LN_2
+    }
+}
+
+/// Songs scored together: enough to keep a batch busy, few enough to pad little.
+const SONGS_PER_BATCH: usize = 16;
+
+/// Scores whole songs, each from a zero state, in chunks of `chunk` steps that
+/// carry the state, so that memory stays bounded for long songs.
+pub fn score_songs(
+    network: &Composer,
+    instrument: Option<usize>,
+    songs: &[&[u16]],
+    chunk: usize,
+    device: &Device,
+) -> Score {
+    let mut order: Vec<&[u16]> = songs.iter().copied().filter(|s| s.len() > 1).collect();
+    order.sort_by_key(|s| s.len());
+    let mut score = Score::default();
+    for group in order.chunks(SONGS_PER_BATCH) {
+        let batch = group.len();
+        let longest = group.iter().map(|s| s.len() - 1).max().unwrap_or(0);
+        let ids = instrument.map(|id| {
+            Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32; batch], [batch]), device)
+        });
+        let mut state = network.zero_state(batch, device);
+        for start in (0..longest).step_by(chunk) {
+            let steps = chunk.min(longest - start);
+            let mut inputs = vec![0i32; batch * steps];
+            let mut targets = vec![0i32; batch * steps];
+            let mut mask = vec![0f32; batch * steps];
+            for (b, song) in group.iter().enumerate() {
+                for t in 0..steps {
+                    if let (Some(&input), Some(&target)) =
+                        (song.get(start + t), song.get(start + t + 1))
+                    {
+                        inputs[b * steps + t] = i32::from(input);
+                        targets[b * steps + t] = i32::from(target);
+                        mask[b * steps + t] = 1.0;
+                        score.events += 1;
+                    }
+                }
+            }
+            let inputs =
+                Tensor::<2, Int>::from_data(TensorData::new(inputs, [batch, steps]), device);
+            let targets =
+                Tensor::<2, Int>::from_data(TensorData::new(targets, [batch * steps, 1]), device);
+            let mask = Tensor::<2>::from_data(TensorData::new(mask, [batch * steps, 1]), device);
+            let (logits, next) = network.forward(inputs, ids.clone(), state);
+            state = next;
+            let vocab = logits.dims()[2];
+            let logits = logits.reshape([batch * steps, vocab]);
+            let predicted = logits.clone().argmax(1);
+            let log_p = log_softmax(logits, 1).gather(1, targets.clone());
+            let nats: f32 = (log_p * mask.clone()).sum().neg().into_scalar();
+            let right: f32 = (predicted.equal(targets).float() * mask)
+                .sum()
+                .into_scalar();
+            score.bits += f64::from(nats) / std::f64::consts::LN_2;
+            score.correct += right.round() as usize;
+        }
+    }
+    score
+}

@@ -1,0 +1,449 @@
+//! Training: sequence-to-sequence cross-entropy with Adam, gradient clipping,
+//! transposition augmentation, a checkpoint per epoch and early stopping.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::config::Config;
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::Dataset;
+use burn::module::Module;
+use burn::optim::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{Corpus, DataError, TokenBatch, TokenBatcher, WindowDataset, augment};
+use crate::generate::RUNS_FILE;
+use crate::guards::{COPY_RUN, RunIndex};
+use crate::instrument::Instrument;
+use crate::network::{Composer, Preset};
+use crate::rng::Rng;
+use crate::saved::{self, FORMAT_VERSION, ModelConfig};
+use crate::scoring::{Score, score_songs};
+
+/// How to train.
+#[derive(Config, Debug)]
+pub struct TrainingConfig {
+    /// Passes over the training windows.
+    pub epochs: usize,
+    /// Windows per batch.
+    #[config(default = 32)]
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    #[config(default = 2e-3)]
+    pub learning_rate: f64,
+    /// Largest gradient norm per parameter tensor.
+    #[config(default = 1.0)]
+    pub grad_clip: f32,
+    /// Epochs without a better validation loss before stopping.
+    #[config(default = 3)]
+    pub patience: usize,
+    /// Share of files held out for validation.
+    #[config(default = 0.1)]
+    pub validation_share: f64,
+    /// Largest random transposition, in semitones either way.
+    #[config(default = 5)]
+    pub max_transpose: i32,
+    /// Seed of weights, shuffling and augmentation.
+    #[config(default = 42)]
+    pub seed: u64,
+    /// At most this many batches per epoch (all when absent), to bound an epoch's time on big sets.
+    #[config(default = "None")]
+    pub max_batches: Option<usize>,
+    /// Stop after the epoch that would end past this many minutes of training, counted over resumed runs.
+    #[config(default = "None")]
+    pub max_minutes: Option<f64>,
+}
+
+/// What to train and where.
+#[derive(Debug, Clone)]
+pub struct TrainingJob {
+    /// MIDI folders.
+    pub data: Vec<PathBuf>,
+    /// The instrument.
+    pub instrument: Instrument,
+    /// The network's preset.
+    pub preset: Preset,
+    /// The model folder to write.
+    pub out: PathBuf,
+    /// Go on from the last checkpoint in `out`.
+    pub resume: bool,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// One epoch's figures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss, nats per event (with dropout and augmentation).
+    pub train_loss: f64,
+    /// Validation loss, nats per event.
+    pub valid_loss: f64,
+    /// Validation bits per note.
+    pub valid_bits_per_note: f64,
+    /// Validation top-1 accuracy.
+    pub valid_accuracy: f64,
+    /// Training events per second in this epoch.
+    pub events_per_second: f64,
+    /// Seconds since training started, over all runs.
+    pub elapsed_seconds: f64,
+}
+
+/// The training report written beside the model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainingReport {
+    /// The instrument.
+    pub instrument: String,
+    /// The preset.
+    pub preset: Preset,
+    /// The device it ran on.
+    pub device: String,
+    /// Training settings.
+    pub training: serde_json::Value,
+    /// Parameters in the network.
+    pub parameters: usize,
+    /// Training files, notes and events.
+    pub train_files: usize,
+    /// Notes in the training files.
+    pub train_notes: usize,
+    /// Events in the training files.
+    pub train_events: usize,
+    /// Validation files by name.
+    pub validation_files: Vec<String>,
+    /// Notes in the validation files.
+    pub validation_notes: usize,
+    /// Files skipped as unreadable.
+    pub skipped_files: usize,
+    /// Every epoch.
+    pub history: Vec<EpochRecord>,
+    /// The epoch whose weights were kept.
+    pub best_epoch: usize,
+    /// Why training ended.
+    pub stopped: String,
+}
+
+/// Errors of training.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The data could not be used.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// Writing the model or a checkpoint failed.
+    #[error("cannot write {path}: {detail}", path = .0.display(), detail = .1)]
+    Write(PathBuf, String),
+    /// A checkpoint could not be resumed.
+    #[error("cannot resume from {path}: {detail}", path = .0.display(), detail = .1)]
+    Resume(PathBuf, String),
+    /// Settings that cannot work.
+    #[error("invalid training settings: {0}")]
+    Settings(String),
+}
+
+const CHECKPOINT_DIR: &str = "checkpoints";
+const REPORT_JSON: &str = "report.json";
+const REPORT_SVG: &str = "report.svg";
+
+/// Checkpoint state beside the checkpoint's weights and optimizer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Progress {
+    history: Vec<EpochRecord>,
+    best_epoch: usize,
+    best_loss: f64,
+}
+
+fn write_error(path: &Path, error: impl std::fmt::Display) -> TrainError {
+    TrainError::Write(path.to_path_buf(), error.to_string())
+}
+
+/// Masked mean cross-entropy of a batch, in nats per event.
+fn batch_loss(
+    network: &Composer,
+    batch: TokenBatch,
+    instrument: Option<usize>,
+    device: &Device,
+) -> Tensor<1> {
+    let [b, t] = batch.inputs.dims();
+    let ids = instrument
+        .map(|id| Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32; b], [b]), device));
+    let state = network.zero_state(b, device);
+    let (logits, _) = network.forward(batch.inputs, ids, state);
+    let vocab = logits.dims()[2];
+    let log_p =
+        log_softmax(logits.reshape([b * t, vocab]), 1).gather(1, batch.targets.reshape([b * t, 1]));
+    (log_p * batch.mask.reshape([b * t, 1])).sum().neg() / batch.count as f32
+}
+
+/// Trains a model and writes it, with its report, to `job.out`.
+pub fn train(
+    job: &TrainingJob,
+    config: &TrainingConfig,
+    device: &Device,
+    device_name: &str,
+) -> Result<TrainingReport, TrainError> {
+    if config.epochs == 0 || config.batch_size == 0 {
+        return Err(TrainError::Settings(
+            "epochs and batch size must be at least 1".to_owned(),
+        ));
+    }
+    let inference_device = device;
+    let device = &device.clone().autodiff();
+    let corpus = Corpus::load(&job.data)?;
+    let skipped_files = corpus.skipped.len();
+    let (train_set, valid_set) = corpus.split(config.validation_share);
+    let window = job.preset.window();
+    let windows = WindowDataset::new(&train_set, window);
+    let network_config = job.preset.network();
+    // One instrument per model for now: its conditioning id is 0.
+    let instrument_id = (network_config.instruments > 0).then_some(0);
+    let model_config = ModelConfig::new(
+        FORMAT_VERSION,
+        job.instrument.id().to_owned(),
+        job.preset,
+        network_config,
+        window,
+        job.data.clone(),
+        config.validation_share,
+    );
+
+    let checkpoints = job.out.join(CHECKPOINT_DIR);
+    let adam =
+        AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(config.grad_clip)));
+    let (mut network, mut optimizer, mut progress) = if job.resume {
+        resume(&checkpoints, &model_config, &adam, device)?
+    } else {
+        device.seed(config.seed);
+        (
+            model_config.network.init(device),
+            adam.init(),
+            Progress {
+                history: Vec::new(),
+                best_epoch: 0,
+                best_loss: f64::INFINITY,
+            },
+        )
+    };
+    let parameters = network.num_params();
+    std::fs::create_dir_all(&checkpoints).map_err(|e| write_error(&checkpoints, e))?;
+    let range = job.instrument.range();
+    let valid_tokens: Vec<&[u16]> = valid_set
+        .songs
+        .iter()
+        .map(|s| s.tokens.as_slice())
+        .collect();
+    let valid_notes = valid_set.notes();
+    let batches_per_epoch = windows
+        .len()
+        .div_ceil(config.batch_size)
+        .min(config.max_batches.unwrap_or(usize::MAX));
+    let elapsed_before = progress.history.last().map_or(0.0, |r| r.elapsed_seconds);
+    let started = Instant::now();
+    let mut stopped = format!("ran all {} epochs", config.epochs);
+
+    for epoch in progress.history.len() + 1..=config.epochs {
+        let epoch_started = Instant::now();
+        let mut rng = Rng::new(config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut order: Vec<usize> = (0..windows.len()).collect();
+        rng.shuffle(&mut order);
+        let bar = progress_bar(job.progress, batches_per_epoch, epoch, config.epochs);
+        let (mut loss_sum, mut loss_events, mut events) = (0.0, 0usize, 0usize);
+        let mut live = None::<f64>;
+        for indices in order.chunks(config.batch_size).take(batches_per_epoch) {
+            let items = indices
+                .iter()
+                .map(|&i| {
+                    let window = windows.get(i).expect("index from the dataset's own range");
+                    augment(window, config.max_transpose, &range, &mut rng)
+                })
+                .collect();
+            let batch = TokenBatcher.batch(items, device);
+            let count = batch.count;
+            let loss = batch_loss(&network, batch, instrument_id, device);
+            let grads = GradientsParams::from_grads(loss.backward(), &network);
+            let value = f64::from(loss.into_scalar::<f32>());
+            network = optimizer.step(config.learning_rate, network, grads);
+            loss_sum += value * count as f64;
+            loss_events += count;
+            events += count;
+            let smoothed = live.map_or(value, |l| 0.95 * l + 0.05 * value);
+            live = Some(smoothed);
+            bar.set_message(format!("loss {smoothed:.3}"));
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        let train_seconds = epoch_started.elapsed().as_secs_f64();
+        let score = if valid_tokens.is_empty() {
+            Score::default()
+        } else {
+            score_songs(
+                &network.valid(),
+                instrument_id,
+                &valid_tokens,
+                256,
+                inference_device,
+            )
+        };
+        let train_loss = loss_sum / loss_events.max(1) as f64;
+        // Without validation files (a one-file corpus) the training loss decides.
+        let valid_loss = if score.events > 0 {
+            score.nats_per_event()
+        } else {
+            train_loss
+        };
+        let record = EpochRecord {
+            epoch,
+            train_loss,
+            valid_loss,
+            valid_bits_per_note: score.bits / valid_notes.max(1) as f64,
+            valid_accuracy: score.accuracy(),
+            events_per_second: events as f64 / train_seconds,
+            elapsed_seconds: elapsed_before + started.elapsed().as_secs_f64(),
+        };
+        tracing::info!(
+            epoch,
+            train_loss = format!("{:.4}", record.train_loss),
+            valid_loss = format!("{:.4}", record.valid_loss),
+            valid_bits_per_note = format!("{:.3}", record.valid_bits_per_note),
+            valid_accuracy = format!("{:.3}", record.valid_accuracy),
+            events_per_second = format!("{:.0}", record.events_per_second),
+            "epoch done"
+        );
+        progress.history.push(record);
+        if valid_loss < progress.best_loss {
+            progress.best_loss = valid_loss;
+            progress.best_epoch = epoch;
+            saved::save(&job.out, &model_config, &network).map_err(|e| write_error(&job.out, e))?;
+        }
+        save_checkpoint(&checkpoints, &network, &optimizer, &progress)?;
+        let elapsed = elapsed_before + started.elapsed().as_secs_f64();
+        if config
+            .max_minutes
+            .is_some_and(|limit| elapsed + epoch_started.elapsed().as_secs_f64() > 60.0 * limit)
+        {
+            stopped = format!(
+                "stopped at the time limit after {:.1} minutes",
+                elapsed / 60.0
+            );
+            break;
+        }
+        if epoch - progress.best_epoch >= config.patience {
+            stopped = format!(
+                "stopped early: no better validation loss for {} epochs",
+                config.patience
+            );
+            break;
+        }
+    }
+
+    let report = TrainingReport {
+        instrument: job.instrument.id().to_owned(),
+        preset: job.preset,
+        device: device_name.to_owned(),
+        training: serde_json::from_str(&config.to_string()).unwrap_or_default(),
+        parameters,
+        train_files: train_set.songs.len(),
+        train_notes: train_set.notes(),
+        train_events: train_set.events(),
+        validation_files: valid_set
+            .songs
+            .iter()
+            .filter_map(|s| s.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect(),
+        validation_notes: valid_notes,
+        skipped_files,
+        history: progress.history.clone(),
+        best_epoch: progress.best_epoch,
+        stopped,
+    };
+    write_report(&job.out, &report)?;
+    // Every song of the data, validation included, is music a piece must not copy.
+    let runs = RunIndex::build(
+        COPY_RUN,
+        train_set
+            .songs
+            .iter()
+            .chain(&valid_set.songs)
+            .map(|s| s.notes.as_slice()),
+    );
+    let runs_path = job.out.join(RUNS_FILE);
+    runs.save(&runs_path)
+        .map_err(|e| write_error(&runs_path, e))?;
+    Ok(report)
+}
+
+fn progress_bar(visible: bool, batches: usize, epoch: usize, epochs: usize) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(batches as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} batches, {elapsed} elapsed, ETA {eta} | {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(format!("epoch {epoch}/{epochs}"));
+    bar
+}
+
+fn save_checkpoint(
+    dir: &Path,
+    network: &Composer,
+    optimizer: &ModuleOptimizer,
+    progress: &Progress,
+) -> Result<(), TrainError> {
+    // Written under temporary names and renamed, so that a crash mid-write
+    // leaves the previous checkpoint whole.
+    let files = [
+        ("model.bpk", "model.bpk.tmp"),
+        ("optimizer.bpk", "optimizer.bpk.tmp"),
+        ("progress.json", "progress.json.tmp"),
+    ];
+    network
+        .clone()
+        .save_file(dir.join(files[0].1))
+        .map_err(|e| write_error(dir, e))?;
+    optimizer
+        .save(dir.join(files[1].1))
+        .map_err(|e| write_error(dir, e))?;
+    let json = serde_json::to_string_pretty(progress).map_err(|e| write_error(dir, e))?;
+    std::fs::write(dir.join(files[2].1), json).map_err(|e| write_error(dir, e))?;
+    for (name, temporary) in files {
+        std::fs::rename(dir.join(temporary), dir.join(name)).map_err(|e| write_error(dir, e))?;
+    }
+    Ok(())
+}
+
+fn resume(
+    dir: &Path,
+    config: &ModelConfig,
+    adam: &AdamConfig,
+    device: &Device,
+) -> Result<(Composer, ModuleOptimizer, Progress), TrainError> {
+    let fail = |e: &dyn std::fmt::Display| TrainError::Resume(dir.to_path_buf(), e.to_string());
+    let progress: Progress = std::fs::read_to_string(dir.join("progress.json"))
+        .map_err(|e| fail(&e))
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| fail(&e)))?;
+    let network = config
+        .network
+        .init(device)
+        .try_load_file(dir.join("model.bpk"))
+        .map_err(|e| fail(&e))?;
+    let optimizer = adam
+        .init()
+        .load(dir.join("optimizer.bpk"))
+        .map_err(|e| fail(&e))?;
+    Ok((network, optimizer, progress))
+}
+
+fn write_report(dir: &Path, report: &TrainingReport) -> Result<(), TrainError> {
+    let json = serde_json::to_string_pretty(report).map_err(|e| write_error(dir, e))?;
+    std::fs::write(dir.join(REPORT_JSON), json).map_err(|e| write_error(dir, e))?;
+    std::fs::write(dir.join(REPORT_SVG), crate::plot::training_curves(report))
+        .map_err(|e| write_error(dir, e))
+}

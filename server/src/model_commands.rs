@@ -1,0 +1,347 @@
+//! The `train`, `eval` and `generate` commands: the models crate on the command line.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use models::network::Preset;
+use models::train::{TrainingConfig, TrainingJob, train};
+use models::{DeviceChoice, Instrument, SelectedDevice};
+
+fn parse_instrument(id: &str) -> Result<Instrument, String> {
+    Instrument::from_id(id).ok_or_else(|| {
+        let known: Vec<&str> = Instrument::ALL.iter().map(|i| i.id()).collect();
+        format!(
+            "unknown instrument {id:?}: expected one of {}",
+            known.join(", ")
+        )
+    })
+}
+
+/// Arguments of `mixtape train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Folders of MIDI files to learn from.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// The instrument the model composes for.
+    #[arg(long, value_parser = parse_instrument)]
+    instrument: Instrument,
+    /// The network: `default` (what MixTape ships) or `paper` (the source paper's).
+    #[arg(long, default_value = "default")]
+    preset: Preset,
+    /// Passes over the training data (at most; early stopping may end sooner).
+    #[arg(long, default_value_t = 20)]
+    epochs: usize,
+    /// The model folder to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Go on from the last checkpoint in the model folder.
+    #[arg(long)]
+    resume: bool,
+    /// Windows per batch.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 2e-3)]
+    learning_rate: f64,
+    /// Epochs without a better validation loss before stopping.
+    #[arg(long, default_value_t = 3)]
+    patience: usize,
+    /// At most this many batches per epoch.
+    #[arg(long)]
+    max_batches: Option<usize>,
+    /// Stop after the epoch that would end past this many minutes (over resumed runs too).
+    #[arg(long)]
+    max_minutes: Option<f64>,
+    /// Seed of the weights, shuffling and augmentation.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// auto (a hardware GPU if there is one, else the CPU), cpu or wgpu.
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+}
+
+fn open_device(choice: DeviceChoice) -> Result<SelectedDevice, ExitCode> {
+    let selected = choice.select().map_err(|err| {
+        eprintln!("mixtape: {err}");
+        ExitCode::from(2)
+    })?;
+    tracing::info!(device = %selected.description, "device selected");
+    Ok(selected)
+}
+
+fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MIXTAPE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// `mixtape train`.
+pub fn train_command(args: TrainArgs) -> ExitCode {
+    init_logging();
+    let selected = match open_device(args.device) {
+        Ok(selected) => selected,
+        Err(code) => return code,
+    };
+    let job = TrainingJob {
+        data: args.data,
+        instrument: args.instrument,
+        preset: args.preset,
+        out: args.out,
+        resume: args.resume,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let config = TrainingConfig::new(args.epochs)
+        .with_batch_size(args.batch_size)
+        .with_learning_rate(args.learning_rate)
+        .with_patience(args.patience)
+        .with_max_batches(args.max_batches)
+        .with_max_minutes(args.max_minutes)
+        .with_seed(args.seed);
+    match train(&job, &config, &selected.device, &selected.description) {
+        Ok(report) => {
+            let best = &report.history[report.best_epoch.saturating_sub(1)];
+            println!(
+                "trained {} ({}) on {} files: best epoch {} of {}, validation {:.3} bits/note, accuracy {:.1}%; {}; written to {}",
+                report.instrument,
+                report.preset.name(),
+                report.train_files,
+                report.best_epoch,
+                report.history.len(),
+                best.valid_bits_per_note,
+                100.0 * best.valid_accuracy,
+                report.stopped,
+                job.out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("mixtape: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Arguments of `mixtape eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The model folder.
+    #[arg(long)]
+    model: PathBuf,
+    /// Folders of MIDI files to evaluate on.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// auto, cpu or wgpu.
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+}
+
+/// `mixtape eval`.
+pub fn eval_command(args: EvalArgs) -> ExitCode {
+    init_logging();
+    let selected = match open_device(args.device) {
+        Ok(selected) => selected,
+        Err(code) => return code,
+    };
+    match models::eval::evaluate(&args.model, &args.data, &selected.device) {
+        Ok(report) if args.json => {
+            println!(
+                "{}",
+                serde_json::to_string(&report).expect("a report serialises")
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(r) => {
+            println!("{} files, {} notes, {} events", r.files, r.notes, r.events);
+            println!("| | bits/event | bits/note | top-1 accuracy |");
+            println!("|---|---:|---:|---:|");
+            println!(
+                "| model | {:.3} | {:.3} | {:.1}% |",
+                r.model_bits_per_event,
+                r.model_bits_per_note,
+                100.0 * r.model_accuracy
+            );
+            println!(
+                "| {}-gram baseline | {:.3} | {:.3} | {:.1}% |",
+                models::eval::NGRAM_ORDER,
+                r.ngram_bits_per_event,
+                r.ngram_bits_per_note,
+                100.0 * r.ngram_accuracy
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("mixtape: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_tonic(name: &str) -> Result<u8, String> {
+    const NAMES: [(&str, u8); 17] = [
+        ("C", 0),
+        ("C#", 1),
+        ("Db", 1),
+        ("D", 2),
+        ("D#", 3),
+        ("Eb", 3),
+        ("E", 4),
+        ("F", 5),
+        ("F#", 6),
+        ("Gb", 6),
+        ("G", 7),
+        ("G#", 8),
+        ("Ab", 8),
+        ("A", 9),
+        ("A#", 10),
+        ("Bb", 10),
+        ("B", 11),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|&(_, pc)| pc)
+        .ok_or_else(|| format!("unknown key {name:?}: expected a note name such as C, F#, Bb"))
+}
+
+/// Arguments of `mixtape generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The model folder.
+    #[arg(long)]
+    model: PathBuf,
+    /// The MIDI file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Length in seconds.
+    #[arg(long, default_value_t = 30.0, conflicts_with = "events")]
+    seconds: f64,
+    /// Length in events instead of seconds.
+    #[arg(long)]
+    events: Option<usize>,
+    /// Tempo in beats per minute.
+    #[arg(long, default_value_t = 100.0)]
+    bpm: f64,
+    /// Tonic to transpose to (C, F#, Bb...); the model's own when absent.
+    #[arg(long, value_parser = parse_tonic)]
+    key: Option<u8>,
+    /// Creativity: below 1 safer, above 1 bolder (0.1 to 2).
+    #[arg(long, default_value_t = 1.0)]
+    temperature: f64,
+    /// Sample among the likeliest events holding this much probability (0 to 1].
+    #[arg(long, default_value_t = 0.95)]
+    top_p: f64,
+    /// Same seed, model and settings give the same piece; random when absent.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// A MIDI file whose music the piece continues.
+    #[arg(long)]
+    primer: Option<PathBuf>,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// auto, cpu or wgpu.
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+}
+
+/// `mixtape generate`.
+pub fn generate_command(args: GenerateArgs) -> ExitCode {
+    use models::generate::{Generator, Length, Settings};
+    init_logging();
+    let primer = match &args.primer {
+        None => Vec::new(),
+        Some(path) => match models::midi::read_file(path) {
+            Ok(piece) => models::events::quantise(&piece).0,
+            Err(err) => {
+                eprintln!("mixtape: primer: {err}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    let settings = Settings {
+        length: args
+            .events
+            .map_or(Length::Seconds(args.seconds), Length::Events),
+        bpm: args.bpm,
+        tonic: args.key,
+        temperature: args.temperature,
+        top_p: args.top_p,
+        seed,
+        primer,
+    };
+    if let Err(err) = settings.validate() {
+        eprintln!("mixtape: {err}");
+        return ExitCode::from(2);
+    }
+    let selected = match open_device(args.device) {
+        Ok(selected) => selected,
+        Err(code) => return code,
+    };
+    let generator = match Generator::open(&args.model, &selected.device) {
+        Ok(generator) => generator,
+        Err(err) => {
+            eprintln!("mixtape: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = std::time::Instant::now();
+    let piece = match generator.generate(&settings) {
+        Ok(piece) => piece,
+        Err(err) => {
+            eprintln!("mixtape: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let milliseconds = started.elapsed().as_secs_f64() * 1000.0;
+    let program = generator.model.instrument.program();
+    if let Err(err) = std::fs::write(&args.out, piece.to_midi(program)) {
+        eprintln!("mixtape: cannot write {}: {err}", args.out.display());
+        return ExitCode::FAILURE;
+    }
+    if args.json {
+        let result = serde_json::json!({
+            "model": args.model,
+            "instrument": generator.model.instrument.id(),
+            "out": args.out,
+            "seed": seed,
+            "attempt_seed": piece.attempt_seed,
+            "attempts": piece.attempts,
+            "rejected": piece.rejected,
+            "copy_check": generator.checks_copies(),
+            "events": piece.events,
+            "notes": piece.notes.len(),
+            "seconds": piece.seconds,
+            "bpm": piece.bpm,
+            "key": piece.key.map(|k| k.to_string()),
+            "milliseconds": milliseconds,
+        });
+        println!("{result}");
+    } else {
+        println!(
+            "wrote {}: {} notes, {:.1} s at {} BPM{}, seed {seed}, {} attempt(s), {:.0} ms",
+            args.out.display(),
+            piece.notes.len(),
+            piece.seconds,
+            piece.bpm,
+            piece.key.map(|k| format!(" in {k}")).unwrap_or_default(),
+            piece.attempts,
+            milliseconds
+        );
+    }
+    ExitCode::SUCCESS
+}

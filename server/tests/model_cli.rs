@@ -1,0 +1,207 @@
+//! `mixtape train`, `eval` and `generate` as a person runs them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn mixtape() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mixtape"));
+    command.env("NO_COLOR", "1");
+    command
+}
+
+fn tiny_corpus() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets/tiny")
+}
+
+fn shipped(instrument: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../models")
+        .join(instrument)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", stderr(output));
+    serde_json::from_slice(&output.stdout).expect("one JSON object on stdout")
+}
+
+#[test]
+fn train_then_eval_then_generate() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("piano");
+    let output = mixtape()
+        .args([
+            "train",
+            "--instrument",
+            "piano",
+            "--epochs",
+            "1",
+            "--device",
+            "cpu",
+            "--data",
+        ])
+        .arg(tiny_corpus())
+        .arg("--out")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("trained piano (default) on 3 files"),
+        "{stdout}"
+    );
+    assert!(
+        stderr(&output).contains("device selected device=CPU"),
+        "the log names the device"
+    );
+
+    let report = json(
+        &mixtape()
+            .args(["eval", "--json", "--device", "cpu", "--model"])
+            .arg(&model)
+            .arg("--data")
+            .arg(tiny_corpus())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(report["files"], 4);
+    assert_eq!(report["notes"], 555);
+    for field in [
+        "model_bits_per_note",
+        "ngram_bits_per_note",
+        "model_accuracy",
+    ] {
+        assert!(report[field].as_f64().unwrap() > 0.0, "{field}: {report}");
+    }
+
+    let piece = dir.path().join("piece.mid");
+    let result = json(
+        &mixtape()
+            .args([
+                "generate",
+                "--json",
+                "--seed",
+                "9",
+                "--seconds",
+                "10",
+                "--device",
+                "cpu",
+                "--model",
+            ])
+            .arg(&model)
+            .arg("--out")
+            .arg(&piece)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(result["seed"], 9);
+    assert_eq!(result["instrument"], "piano");
+    let written = models::midi::read_file(&piece).unwrap();
+    assert_eq!(
+        written.notes.len() as u64,
+        result["notes"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn shipped_models_compose_reproducibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let result = json(
+            &mixtape()
+                .args([
+                    "generate", "--json", "--seed", "42", "--key", "G", "--bpm", "90", "--device",
+                    "cpu", "--model",
+                ])
+                .arg(shipped("guitar"))
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap(),
+        );
+        (result, std::fs::read(out).unwrap())
+    };
+    let (first, first_bytes) = run("a.mid");
+    let (_, second_bytes) = run("b.mid");
+    assert_eq!(
+        first_bytes, second_bytes,
+        "same seed and settings, same file"
+    );
+    assert_eq!(first["copy_check"], true);
+    assert!(first["key"].as_str().unwrap().starts_with("G "), "{first}");
+    let seconds = first["seconds"].as_f64().unwrap();
+    assert!((29.0..40.0).contains(&seconds), "{first}");
+}
+
+fn fails(args: &[&str], model: Option<&Path>) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = mixtape();
+    command
+        .args(args)
+        .arg("--out")
+        .arg(dir.path().join("x.mid"));
+    if let Some(model) = model {
+        command.arg("--model").arg(model);
+    }
+    let output = command.output().unwrap();
+    (output.status.code(), stderr(&output))
+}
+
+#[test]
+fn bad_input_gets_one_clear_error_each() {
+    let guitar = shipped("guitar");
+    let (code, message) = fails(&["generate", "--bpm", "1000"], Some(&guitar));
+    assert_eq!(
+        (code, message.as_str()),
+        (
+            Some(2),
+            "mixtape: tempo: must be 30 to 240 beats per minute\n"
+        )
+    );
+    let (code, message) = fails(&["generate", "--key", "H"], Some(&guitar));
+    assert_eq!(code, Some(2));
+    assert!(message.contains("unknown key \"H\""), "{message}");
+    let (code, message) = fails(
+        &["generate", "--device", "cpu"],
+        Some(Path::new("/no/such/model")),
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        message.ends_with("no model at /no/such/model: config.json is missing\n"),
+        "{message}"
+    );
+    let (code, message) = fails(&["train", "--instrument", "banjo", "--data", "x"], None);
+    assert_eq!(code, Some(2));
+    assert!(
+        message.contains("unknown instrument \"banjo\""),
+        "{message}"
+    );
+    let (code, message) = fails(
+        &[
+            "train",
+            "--instrument",
+            "piano",
+            "--device",
+            "cpu",
+            "--data",
+            "/no/such/folder",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        message.contains("cannot read data folder /no/such/folder"),
+        "{message}"
+    );
+    let (code, message) = fails(
+        &["generate", "--device", "cpu", "--primer", "/no/such.mid"],
+        Some(&guitar),
+    );
+    assert_eq!(code, Some(2));
+    assert!(message.starts_with("mixtape: primer:"), "{message}");
+}
