@@ -21,9 +21,11 @@ pub fn degenerate(notes: &[GridNote]) -> Option<String> {
     if notes.len() < 2 {
         return Some("fewer than two notes".to_owned());
     }
+    let mut sorted = notes.to_vec();
+    sorted.sort_by_key(|n| (n.onset, n.pitch));
     // Chords: the pitches struck at each onset.
     let mut chords: Vec<(u32, Vec<u8>)> = Vec::new();
-    for note in notes {
+    for note in &sorted {
         match chords.last_mut() {
             Some((onset, pitches)) if *onset == note.onset => pitches.push(note.pitch),
             _ => chords.push((note.onset, vec![note.pitch])),
@@ -166,12 +168,12 @@ mod tests {
     }
 
     fn melody(len: usize, transpose: u8) -> Vec<GridNote> {
+        let mut onset = 0;
         (0..len)
             .map(|i| {
-                note(
-                    i as u32 * 3 * (1 + (i as u32 % 3)),
-                    50 + transpose + ((i * 7) % 12) as u8,
-                )
+                let n = note(onset, 50 + transpose + ((i * 7) % 12) as u8);
+                onset += 3 * (1 + i as u32 % 3);
+                n
             })
             .collect()
     }

@@ -206,7 +206,7 @@ fn generation_is_reproducible_and_follows_the_controls() {
 
 #[test]
 fn evaluation_compares_with_the_ngram_baseline() {
-    let report = evaluate(&model_dir(), &[tiny()], &Device::flex()).unwrap();
+    let report = evaluate(&model_dir(), &[tiny()], 3, &Device::flex()).unwrap();
     assert_eq!(report.files, 4);
     assert_eq!(report.notes, 555);
     assert_eq!(report.ngram_training_files, 3);
@@ -219,6 +219,11 @@ fn evaluation_compares_with_the_ngram_baseline() {
         assert!(value.is_finite() && value > 0.0, "{report:?}");
     }
     assert!((0.0..=1.0).contains(&report.model_accuracy));
+    assert_eq!(report.samples, 3);
+    assert!(report.sample_notes > 0.0 && report.mean_attempts >= 1.0);
+    assert!((0.0..=1.0).contains(&report.generated_share_16));
+    // The evaluated files include the training files, which share every run with themselves.
+    assert!(report.held_out_share_16 >= 0.75, "{report:?}");
     assert!(
         (report.model_bits_per_note / report.model_bits_per_event - report.events as f64 / 555.0)
             .abs()
@@ -264,4 +269,41 @@ fn bad_model_folders_give_one_clear_error_each() {
     );
     std::fs::write(&config_path, "{ not json").unwrap();
     assert!(error(&broken).contains("unreadable"));
+}
+
+#[test]
+fn a_piece_that_copies_the_training_music_is_resampled() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("piano");
+    copy_dir(&model_dir(), &copy);
+    let settings = Settings {
+        length: Length::Seconds(20.0),
+        seed: 11,
+        ..Settings::default()
+    };
+    let original = Generator::open(&copy, &Device::flex())
+        .unwrap()
+        .generate(&settings)
+        .unwrap();
+    // From the seed that was accepted, the first attempt gives this piece again.
+    let settings = Settings {
+        seed: original.attempt_seed,
+        ..settings
+    };
+    // Make the first attempt's piece part of the "training music".
+    models::guards::RunIndex::build(models::guards::COPY_RUN, [original.notes.as_slice()])
+        .save(&copy.join(models::generate::RUNS_FILE))
+        .unwrap();
+    let again = Generator::open(&copy, &Device::flex())
+        .unwrap()
+        .generate(&settings)
+        .unwrap();
+    assert!(again.attempts >= 2, "{:?}", again.rejected);
+    assert!(
+        again.rejected[0].contains("copy the training music"),
+        "{:?}",
+        again.rejected
+    );
+    assert_ne!(again.attempt_seed, settings.seed);
+    assert_ne!(again.notes, original.notes);
 }

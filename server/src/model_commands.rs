@@ -137,6 +137,9 @@ pub struct EvalArgs {
     /// Folders of MIDI files to evaluate on.
     #[arg(long, required = true, num_args = 1..)]
     data: Vec<PathBuf>,
+    /// Pieces to generate (30 s each) for the originality figures.
+    #[arg(long, default_value_t = 20)]
+    samples: usize,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
@@ -152,7 +155,7 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
         Ok(selected) => selected,
         Err(code) => return code,
     };
-    match models::eval::evaluate(&args.model, &args.data, &selected.device) {
+    match models::eval::evaluate(&args.model, &args.data, args.samples, &selected.device) {
         Ok(report) if args.json => {
             println!(
                 "{}",
@@ -176,6 +179,15 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
                 r.ngram_bits_per_event,
                 r.ngram_bits_per_note,
                 100.0 * r.ngram_accuracy
+            );
+            println!(
+                "{} generated pieces ({:.0} notes on average, {:.2} attempts each): {:.0}% share a {}-note run with the training data; {:.0}% of real excerpts of that length do",
+                r.samples,
+                r.sample_notes,
+                r.mean_attempts,
+                100.0 * r.generated_share_16,
+                models::guards::SHARED_RUN,
+                100.0 * r.held_out_share_16
             );
             ExitCode::SUCCESS
         }

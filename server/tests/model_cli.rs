@@ -61,7 +61,15 @@ fn train_then_eval_then_generate() {
 
     let report = json(
         &mixtape()
-            .args(["eval", "--json", "--device", "cpu", "--model"])
+            .args([
+                "eval",
+                "--json",
+                "--samples",
+                "2",
+                "--device",
+                "cpu",
+                "--model",
+            ])
             .arg(&model)
             .arg("--data")
             .arg(tiny_corpus())
