@@ -53,19 +53,14 @@ fn training_throughput(preset: Preset, device: &Device) -> f64 {
         .map(|i| (i * 31 % 280) as i32)
         .collect();
     let data = Tensor::<2, Int>::from_data(TensorData::new(tokens, [batch, window + 1]), &device);
-    let instrument = (config.instruments > 0)
-        .then(|| Tensor::<1, Int>::from_data(TensorData::new(vec![0i32; batch], [batch]), &device));
+    let instrument = config.instrument_id();
     let elapsed = best_of(2, || {
         let inputs = data.clone().narrow(1, 0, window);
         let targets = data
             .clone()
             .narrow(1, 1, window)
             .reshape([batch * window, 1]);
-        let (logits, _) = network.forward(
-            inputs,
-            instrument.clone(),
-            network.zero_state(batch, &device),
-        );
+        let (logits, _) = network.forward(inputs, instrument, network.zero_state(batch, &device));
         let loss = log_softmax(logits.reshape([batch * window, 280]), 1)
             .gather(1, targets)
             .mean()

@@ -93,7 +93,7 @@ pub fn evaluate(
     );
     let ngram_training_files = train.songs.len();
     let songs: Vec<&[u16]> = corpus.songs.iter().map(|s| s.tokens.as_slice()).collect();
-    let instrument = (model.config.network.instruments > 0).then_some(0);
+    let instrument = model.config.network.instrument_id();
     let score = score_songs(&model.network, instrument, &songs, 256, device);
     let baseline = songs.iter().fold(Score::default(), |total, tokens| {
         let (bits, correct) = ngram.score(tokens);

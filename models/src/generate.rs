@@ -251,7 +251,7 @@ impl Generator {
     /// Samples events, carrying the LSTM state from one to the next.
     pub fn sample_events(&self, settings: &Settings, seed: u64) -> Vec<Event> {
         let network = &self.model.network;
-        let instrument = (self.model.config.network.instruments > 0).then_some(0);
+        let instrument = self.model.config.network.instrument_id();
         let range = self.model.instrument.range();
         let mut rng = Rng::new(seed);
         let mut grammar = Grammar::default();
@@ -269,11 +269,8 @@ impl Generator {
         let ids: Vec<i32> = primer.iter().map(|&t| t as i32).collect();
         let inputs =
             Tensor::<2, Int>::from_data(TensorData::new(ids, [1, primer.len()]), &self.device);
-        let instrument_ids = instrument.map(|id| {
-            Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32], [1]), &self.device)
-        });
         let (logits, mut state) =
-            network.forward(inputs, instrument_ids, network.zero_state(1, &self.device));
+            network.forward(inputs, instrument, network.zero_state(1, &self.device));
         let vocab = logits.dims()[2];
         let mut logits = logits.narrow(1, primer.len() - 1, 1).reshape([1, vocab]);
         // The last velocity of the primer still holds for what follows.
@@ -391,16 +388,14 @@ pub fn paper_loop_events(
 ) -> Vec<usize> {
     let network = &generator.model.network;
     let device = &generator.device;
-    let instrument = (generator.model.config.network.instruments > 0).then_some(0usize);
+    let instrument = generator.model.config.network.instrument_id();
     let mut rng = Rng::new(seed);
     let mut pattern: Vec<usize> = (0..window).map(|_| rng.below(MAX_SHIFT as usize)).collect();
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
         let ids: Vec<i32> = pattern.iter().map(|&t| t as i32).collect();
         let inputs = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, window]), device);
-        let instrument_ids = instrument
-            .map(|id| Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32], [1]), device));
-        let (logits, _) = network.forward(inputs, instrument_ids, network.zero_state(1, device));
+        let (logits, _) = network.forward(inputs, instrument, network.zero_state(1, device));
         let vocab = logits.dims()[2];
         let last = softmax(logits.narrow(1, window - 1, 1).reshape([1, vocab]), 1);
         let token: i32 = last.argmax(1).into_scalar();

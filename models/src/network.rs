@@ -110,6 +110,12 @@ pub struct Composer {
 }
 
 impl ComposerConfig {
+    /// The instrument id a model of this shape is conditioned on: one
+    /// instrument per model for now, so 0 when it has an instrument table.
+    pub fn instrument_id(&self) -> Option<usize> {
+        (self.instruments > 0).then_some(0)
+    }
+
     /// Width of the vectors the LSTM reads.
     fn d_input(&self) -> usize {
         match self.input {
@@ -150,12 +156,16 @@ impl ComposerConfig {
 
 impl Composer {
     /// Input vectors of tokens `[B, T]`, one `[B, d_in]` per step.
-    fn encode(&self, tokens: Tensor<2, Int>, instrument: Option<Tensor<1, Int>>) -> Vec<Tensor<2>> {
-        let steps = tokens.dims()[1];
+    fn encode(&self, tokens: Tensor<2, Int>, instrument: Option<usize>) -> Vec<Tensor<2>> {
+        let [batch, steps] = tokens.dims();
         // [B, d_in], added to every step.
         let condition = match (&self.instrument, instrument) {
-            (Some(table), Some(ids)) => {
-                Some(table.forward(ids.unsqueeze_dim(1)).squeeze_dim::<2>(1))
+            (Some(table), Some(id)) => {
+                let ids = Tensor::<2, Int>::from_data(
+                    TensorData::new(vec![id as i32; batch], [batch, 1]),
+                    &tokens.device(),
+                );
+                Some(table.forward(ids).squeeze_dim::<2>(1))
             }
             _ => None,
         };
@@ -194,7 +204,7 @@ impl Composer {
     pub fn forward(
         &self,
         tokens: Tensor<2, Int>,
-        instrument: Option<Tensor<1, Int>>,
+        instrument: Option<usize>,
         state: LstmState,
     ) -> (Tensor<3>, LstmState) {
         let inputs = self.encode(tokens, instrument);
@@ -215,9 +225,6 @@ impl Composer {
         let batch = tokens.len();
         let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
         let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [batch, 1]), device);
-        let instrument = instrument.map(|id| {
-            Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32; batch], [batch]), device)
-        });
         let x = self.encode(tokens, instrument).pop().expect("one step");
         let (x, state) = self.lstm.step(x, state);
         (self.head(x), state)

@@ -51,9 +51,6 @@ pub fn score_songs(
     for group in order.chunks(SONGS_PER_BATCH) {
         let batch = group.len();
         let longest = group.iter().map(|s| s.len() - 1).max().unwrap_or(0);
-        let ids = instrument.map(|id| {
-            Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32; batch], [batch]), device)
-        });
         let mut state = network.zero_state(batch, device);
         for start in (0..longest).step_by(chunk) {
             let steps = chunk.min(longest - start);
@@ -77,7 +74,7 @@ pub fn score_songs(
             let targets =
                 Tensor::<2, Int>::from_data(TensorData::new(targets, [batch * steps, 1]), device);
             let mask = Tensor::<2>::from_data(TensorData::new(mask, [batch * steps, 1]), device);
-            let (logits, next) = network.forward(inputs, ids.clone(), state);
+            let (logits, next) = network.forward(inputs, instrument, state);
             state = next;
             let vocab = logits.dims()[2];
             let logits = logits.reshape([batch * steps, vocab]);

@@ -11,7 +11,7 @@ use burn::module::Module;
 use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
@@ -168,10 +168,8 @@ fn batch_loss(
     device: &Device,
 ) -> Tensor<1> {
     let [b, t] = batch.inputs.dims();
-    let ids = instrument
-        .map(|id| Tensor::<1, Int>::from_data(TensorData::new(vec![id as i32; b], [b]), device));
     let state = network.zero_state(b, device);
-    let (logits, _) = network.forward(batch.inputs, ids, state);
+    let (logits, _) = network.forward(batch.inputs, instrument, state);
     let vocab = logits.dims()[2];
     let log_p =
         log_softmax(logits.reshape([b * t, vocab]), 1).gather(1, batch.targets.reshape([b * t, 1]));
@@ -198,8 +196,7 @@ pub fn train(
     let window = job.preset.window();
     let windows = WindowDataset::new(&train_set, window);
     let network_config = job.preset.network();
-    // One instrument per model for now: its conditioning id is 0.
-    let instrument_id = (network_config.instruments > 0).then_some(0);
+    let instrument_id = network_config.instrument_id();
     let model_config = ModelConfig::new(
         FORMAT_VERSION,
         job.instrument.id().to_owned(),

@@ -17,23 +17,28 @@ fn tiny() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets/tiny")
 }
 
+/// Trains a default-preset piano model on the tiny set for up to `epochs`.
+fn train_tiny(out: PathBuf, resume: bool, epochs: usize) -> models::train::TrainingReport {
+    let job = TrainingJob {
+        data: vec![tiny()],
+        instrument: Instrument::Piano,
+        preset: Preset::Default,
+        out,
+        resume,
+        progress: false,
+    };
+    let config = TrainingConfig::new(epochs)
+        .with_patience(5)
+        .with_learning_rate(3e-3);
+    train(&job, &config, &Device::flex(), "CPU").unwrap()
+}
+
 /// A default-preset model trained for three short epochs on the tiny set, shared by the tests.
 fn trained() -> &'static (tempfile::TempDir, models::train::TrainingReport) {
     static MODEL: OnceLock<(tempfile::TempDir, models::train::TrainingReport)> = OnceLock::new();
     MODEL.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let job = TrainingJob {
-            data: vec![tiny()],
-            instrument: Instrument::Piano,
-            preset: Preset::Default,
-            out: dir.path().join("piano"),
-            resume: false,
-            progress: false,
-        };
-        let config = TrainingConfig::new(3)
-            .with_patience(5)
-            .with_learning_rate(3e-3);
-        let report = train(&job, &config, &Device::flex(), "CPU").unwrap();
+        let report = train_tiny(dir.path().join("piano"), false, 3);
         (dir, report)
     })
 }
@@ -52,8 +57,7 @@ fn stateful_steps_match_the_whole_sequence() {
     let tokens: Vec<usize> = (0..24).map(|i| (i * 37 + 5) % 280).collect();
     let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
     let input = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, tokens.len()]), &device);
-    let instrument = Tensor::<1, Int>::from_data(TensorData::new(vec![0i32], [1]), &device);
-    let (whole, _) = network.forward(input, Some(instrument), network.zero_state(1, &device));
+    let (whole, _) = network.forward(input, Some(0), network.zero_state(1, &device));
     let whole: Vec<f32> = whole.into_data().try_to_vec().unwrap();
 
     let mut state = network.zero_state(1, &device);
@@ -107,18 +111,7 @@ fn resuming_continues_from_the_last_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m");
     copy_dir(&model_dir(), &out);
-    let job = TrainingJob {
-        data: vec![tiny()],
-        instrument: Instrument::Piano,
-        preset: Preset::Default,
-        out: out.clone(),
-        resume: true,
-        progress: false,
-    };
-    let config = TrainingConfig::new(4)
-        .with_patience(5)
-        .with_learning_rate(3e-3);
-    let report = train(&job, &config, &Device::flex(), "CPU").unwrap();
+    let report = train_tiny(out, true, 4);
     let epochs: Vec<usize> = report.history.iter().map(|r| r.epoch).collect();
     assert_eq!(epochs, vec![1, 2, 3, 4]);
     assert_eq!(report.history[..3].len(), trained().1.history.len());
