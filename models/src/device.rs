@@ -91,6 +91,12 @@ impl DeviceChoice {
     }
 }
 
+/// Whether `device` is the CPU backend (with or without autodiff), where the
+/// fused kernels of [`crate::fused_lstm`] and [`crate::inference`] run.
+pub fn is_cpu(device: &Device) -> bool {
+    device.clone().inner() == Device::flex()
+}
+
 #[cfg(feature = "wgpu")]
 mod gpu {
     use burn::tensor::{Device, DeviceKind};

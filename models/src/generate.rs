@@ -8,9 +8,12 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::Serialize;
 
 use crate::dataset::tokens_of;
+use crate::device::is_cpu;
 use crate::events::{Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, VELOCITY_BANDS, decode};
 use crate::guards::{COPY_RUN, RunIndex, degenerate};
+use crate::inference::{CpuComposer, CpuState};
 use crate::key::{Key, estimate_key, transpose_to};
+use crate::lstm::LstmState;
 use crate::midi;
 use crate::piece::TimeSignature;
 use crate::rng::Rng;
@@ -144,7 +147,58 @@ pub struct Generator {
     /// The model.
     pub model: SavedModel,
     device: Device,
+    /// The network in f16 for the CPU; `None` on other devices.
+    cpu: Option<CpuComposer>,
     copies: Option<RunIndex>,
+}
+
+/// The network read one event at a time, its state carried along.
+enum Stepper<'a> {
+    /// f16 weights on the CPU.
+    Cpu(&'a CpuComposer, CpuState),
+    /// burn's operations on the model's device.
+    Burn(&'a Generator, LstmState),
+}
+
+impl Stepper<'_> {
+    fn new(generator: &Generator) -> Stepper<'_> {
+        match &generator.cpu {
+            Some(composer) => Stepper::Cpu(composer, composer.zero_state()),
+            None => Stepper::Burn(
+                generator,
+                generator.model.network.zero_state(1, &generator.device),
+            ),
+        }
+    }
+
+    /// Reads `tokens` (at least one) in order; returns the logits of the event after the last.
+    fn read(&mut self, tokens: &[usize]) -> Vec<f32> {
+        match self {
+            Stepper::Cpu(composer, state) => tokens
+                .iter()
+                .map(|&token| composer.step(token, state))
+                .last()
+                .expect("at least one token"),
+            Stepper::Burn(generator, state) => {
+                let network = &generator.model.network;
+                let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+                let inputs = Tensor::<2, Int>::from_data(
+                    TensorData::new(ids, [1, tokens.len()]),
+                    &generator.device,
+                );
+                let instrument = generator.model.config.network.instrument_id();
+                let (logits, next) = network.forward(inputs, instrument, state.clone());
+                *state = next;
+                let vocab = logits.dims()[2];
+                logits
+                    .narrow(1, tokens.len() - 1, 1)
+                    .reshape([vocab])
+                    .into_data()
+                    .try_to_vec()
+                    .expect("float logits")
+            }
+        }
+    }
 }
 
 /// Grammar state while sampling, so that only well-formed events are drawn.
@@ -236,9 +290,12 @@ impl Generator {
         } else {
             None
         };
+        let cpu =
+            is_cpu(device).then(|| model.network.for_cpu(model.config.network.instrument_id()));
         Ok(Generator {
             model,
             device: device.clone(),
+            cpu,
             copies,
         })
     }
@@ -250,8 +307,6 @@ impl Generator {
 
     /// Samples events, carrying the LSTM state from one to the next.
     pub fn sample_events(&self, settings: &Settings, seed: u64) -> Vec<Event> {
-        let network = &self.model.network;
-        let instrument = self.model.config.network.instrument_id();
         let range = self.model.instrument.range();
         let mut rng = Rng::new(seed);
         let mut grammar = Grammar::default();
@@ -265,14 +320,9 @@ impl Generator {
         if primer.is_empty() {
             primer.push(Event::Velocity(VELOCITY_BANDS / 2).token());
         }
-        // The primer runs as one sequence; its last logits predict the first new event.
-        let ids: Vec<i32> = primer.iter().map(|&t| t as i32).collect();
-        let inputs =
-            Tensor::<2, Int>::from_data(TensorData::new(ids, [1, primer.len()]), &self.device);
-        let (logits, mut state) =
-            network.forward(inputs, instrument, network.zero_state(1, &self.device));
-        let vocab = logits.dims()[2];
-        let mut logits = logits.narrow(1, primer.len() - 1, 1).reshape([1, vocab]);
+        // The primer's last logits predict the first new event.
+        let mut stepper = Stepper::new(self);
+        let mut logits = stepper.read(&primer);
         // The last velocity of the primer still holds for what follows.
         for token in &primer {
             if let Some(Event::Velocity(b)) = Event::from_token(*token) {
@@ -298,9 +348,8 @@ impl Generator {
             if done && !grammar.awaiting_duration {
                 break;
             }
-            let values: Vec<f32> = logits.into_data().try_to_vec().expect("float logits");
             let token = sample(
-                &values,
+                &logits,
                 |t| Event::from_token(t).is_some_and(|e| grammar.allows(e, &range)),
                 settings.temperature,
                 settings.top_p,
@@ -309,9 +358,7 @@ impl Generator {
             let event = Event::from_token(token).expect("sampled from the vocabulary");
             grammar.push(event);
             events.push(event);
-            let (next, next_state) = network.step(&[token], instrument, state, &self.device);
-            logits = next;
-            state = next_state;
+            logits = stepper.read(&[token]);
         }
         // Trailing time with no note is not music.
         while matches!(events.last(), Some(Event::Shift(_) | Event::Velocity(_))) {

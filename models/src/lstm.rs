@@ -1,17 +1,20 @@
 //! A stacked LSTM built for speed on burn.
 //!
-//! burn's stock `nn::Lstm` runs eight small matrix products and a dozen
-//! element-wise kernels per step. Here a step of a layer is one product of
+//! On the CPU a layer runs a whole sequence as one fused operation with its
+//! own backward pass ([`crate::fused_lstm`]). On other devices a step is
+//! composed from burn's operations, leaner than the stock `nn::Lstm` (eight
+//! small products and a dozen element-wise kernels per step): one product of
 //! `[x, h]` with the weights of all four gates, one sigmoid over three gates
-//! and one tanh. Inputs and outputs are kept as one tensor per time step:
-//! slicing steps out of a `[T, ...]` tensor costs a full-size zero tensor per
-//! slice in burn's backward pass, which made training quadratic in `T`.
+//! and one tanh.
 
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{Dropout, DropoutConfig, Initializer};
 use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Tensor};
+
+use crate::device::is_cpu;
+use crate::fused_lstm;
 
 /// Shape of a stack of LSTM layers.
 #[derive(Config, Debug)]
@@ -102,6 +105,45 @@ impl LstmLayer {
         let h = output_gate * tanh(c.clone());
         (h, c)
     }
+
+    /// The sequence `[T, B, d_in]` step by step with burn's operations: outputs `[T, B, H]`, last `h`, `c`.
+    fn forward_steps(
+        &self,
+        x: Tensor<3>,
+        mut h: Tensor<2>,
+        mut c: Tensor<2>,
+    ) -> (Tensor<3>, Tensor<2>, Tensor<2>) {
+        let steps = x.dims()[0];
+        let outputs = x
+            .chunk(steps, 0)
+            .into_iter()
+            .map(|x| {
+                (h, c) = self.step(x.squeeze_dim(0), h.clone(), c.clone());
+                h.clone()
+            })
+            .collect();
+        (Tensor::stack(outputs, 0), h, c)
+    }
+
+    /// The sequence as one fused CPU operation: outputs `[T, B, H]`, last `h`, `c`.
+    fn forward_fused(
+        &self,
+        x: Tensor<3>,
+        h: Tensor<2>,
+        c: Tensor<2>,
+    ) -> (Tensor<3>, Tensor<2>, Tensor<2>) {
+        let hs = self.hidden_size();
+        let [steps, ..] = x.dims();
+        // [T, B, 2H]: h then c at every step.
+        let states = fused_lstm::lstm_layer(x, self.weights.val(), self.bias.val(), h, c);
+        // [B, 2H]
+        let last = states.clone().narrow(0, steps - 1, 1).squeeze_dim::<2>(0);
+        (
+            states.narrow(2, 0, hs),
+            last.clone().narrow(1, 0, hs),
+            last.narrow(1, hs, hs),
+        )
+    }
 }
 
 impl LstmStack {
@@ -119,36 +161,107 @@ impl LstmStack {
         }
     }
 
-    /// Runs a sequence given as one `[B, d_in]` input per step; returns the
-    /// last layer's `[B, H]` output per step.
-    pub fn forward(&self, inputs: Vec<Tensor<2>>, state: LstmState) -> (Vec<Tensor<2>>, LstmState) {
-        let mut xs = inputs;
+    /// Each layer's `[d_in + H, 4H]` weights and `[4H]` bias.
+    pub(crate) fn layer_weights(&self) -> Vec<(Tensor<2>, Tensor<1>)> {
+        self.layers
+            .iter()
+            .map(|layer| (layer.weights.val(), layer.bias.val()))
+            .collect()
+    }
+
+    /// Runs a sequence `[T, B, d_in]`; returns the last layer's output `[T, B, H]`
+    /// and the state after the last step.
+    ///
+    /// On the CPU each layer is one fused operation ([`crate::fused_lstm`]);
+    /// elsewhere (wgpu) the steps are composed from burn's operations.
+    pub fn forward(&self, inputs: Tensor<3>, state: LstmState) -> (Tensor<3>, LstmState) {
+        let fused = is_cpu(&inputs.device());
+        let mut x = inputs;
         let mut hidden = Vec::with_capacity(self.layers.len());
         let mut cell = Vec::with_capacity(self.layers.len());
         for (index, layer) in self.layers.iter().enumerate() {
-            let mut h = state.hidden[index].clone();
-            let mut c = state.cell[index].clone();
-            xs = xs
-                .into_iter()
-                .map(|x| {
-                    let x = if index > 0 {
-                        self.dropout.forward(x)
-                    } else {
-                        x
-                    };
-                    (h, c) = layer.step(x, h.clone(), c.clone());
-                    h.clone()
-                })
-                .collect();
+            if index > 0 {
+                x = self.dropout.forward(x);
+            }
+            let (h, c) = (state.hidden[index].clone(), state.cell[index].clone());
+            let (output, h, c) = if fused {
+                layer.forward_fused(x, h, c)
+            } else {
+                layer.forward_steps(x, h, c)
+            };
+            x = output;
             hidden.push(h);
             cell.push(c);
         }
-        (xs, LstmState { hidden, cell })
+        (x, LstmState { hidden, cell })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Distribution, Tensor};
+
+    use super::*;
+
+    fn random<const D: usize>(shape: [usize; D], device: &Device) -> Tensor<D> {
+        Tensor::random(shape, Distribution::Uniform(-1.0, 1.0), device).require_grad()
     }
 
-    /// Runs one step: `[B, d_in]` to the last layer's output `[B, H]`.
-    pub fn step(&self, input: Tensor<2>, state: LstmState) -> (Tensor<2>, LstmState) {
-        let (mut outputs, state) = self.forward(vec![input], state);
-        (outputs.pop().expect("one step in, one out"), state)
+    fn max_difference<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
+        (a - b).abs().max().into_scalar()
+    }
+
+    /// The fused CPU layer must compute what burn's own operations compute,
+    /// forward and backward, including gradients of the initial state.
+    #[test]
+    fn fused_layer_matches_burn_operations_forward_and_backward() {
+        let device = Device::flex().autodiff();
+        device.seed(7);
+        let (steps, batch, d_in, hidden) = (6, 3, 5, 7);
+        let layer = &LstmStackConfig::new(d_in, hidden, 1).init(&device).layers[0];
+        let x = random([steps, batch, d_in], &device);
+        let (h0, c0) = (
+            random([batch, hidden], &device),
+            random([batch, hidden], &device),
+        );
+        // Weighting every output differently makes each gradient distinct.
+        let w_out = random([steps, batch, hidden], &device).detach();
+        let (w_h, w_c) = (
+            random([batch, hidden], &device).detach(),
+            random([batch, hidden], &device).detach(),
+        );
+        let run = |fused: bool| {
+            let (out, h, c) = if fused {
+                layer.forward_fused(x.clone(), h0.clone(), c0.clone())
+            } else {
+                layer.forward_steps(x.clone(), h0.clone(), c0.clone())
+            };
+            let loss = (out.clone() * w_out.clone()).sum()
+                + (h.clone() * w_h.clone()).sum()
+                + (c.clone() * w_c.clone()).sum();
+            let grads = loss.backward();
+            let grad = |t: &Tensor<2>| t.grad(&grads).expect("a gradient");
+            (
+                out.inner(),
+                x.grad(&grads).expect("a gradient"),
+                layer.weights.val().grad(&grads).expect("a gradient"),
+                layer.bias.val().grad(&grads).expect("a gradient"),
+                grad(&h0),
+                grad(&c0),
+            )
+        };
+        let (fused, reference) = (run(true), run(false));
+        assert!(max_difference(fused.0, reference.0) < 1e-5, "outputs");
+        assert!(
+            max_difference(fused.1, reference.1) < 1e-4,
+            "input gradient"
+        );
+        assert!(
+            max_difference(fused.2, reference.2) < 1e-4,
+            "weight gradient"
+        );
+        assert!(max_difference(fused.3, reference.3) < 1e-4, "bias gradient");
+        assert!(max_difference(fused.4, reference.4) < 1e-4, "h0 gradient");
+        assert!(max_difference(fused.5, reference.5) < 1e-4, "c0 gradient");
     }
 }

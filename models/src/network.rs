@@ -6,6 +6,7 @@ use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, Linea
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::events::VOCAB_SIZE;
+use crate::inference::{CpuComposer, HalfInput, HalfLinear, floats};
 use crate::lstm::{LstmStack, LstmStackConfig, LstmState};
 
 /// How an event enters the network.
@@ -155,34 +156,27 @@ impl ComposerConfig {
 }
 
 impl Composer {
-    /// Input vectors of tokens `[B, T]`, one `[B, d_in]` per step.
-    fn encode(&self, tokens: Tensor<2, Int>, instrument: Option<usize>) -> Vec<Tensor<2>> {
-        let [batch, steps] = tokens.dims();
-        // [B, d_in], added to every step.
-        let condition = match (&self.instrument, instrument) {
+    /// Input vectors `[T, B, d_in]` of tokens `[B, T]`.
+    fn encode(&self, tokens: Tensor<2, Int>, instrument: Option<usize>) -> Tensor<3> {
+        let [batch, _] = tokens.dims();
+        let device = tokens.device();
+        // [B, T, d_in]
+        let x = match &self.embedding {
+            Some(embedding) => embedding.forward(tokens),
+            None => (tokens.float() / self.vocab_size as f32).unsqueeze_dim(2),
+        };
+        let x = x.swap_dims(0, 1);
+        match (&self.instrument, instrument) {
             (Some(table), Some(id)) => {
                 let ids = Tensor::<2, Int>::from_data(
-                    TensorData::new(vec![id as i32; batch], [batch, 1]),
-                    &tokens.device(),
+                    TensorData::new(vec![id as i32; batch], [1, batch]),
+                    &device,
                 );
-                Some(table.forward(ids).squeeze_dim::<2>(1))
+                // [1, B, d_in], added to every step.
+                x + table.forward(ids)
             }
-            _ => None,
-        };
-        (0..steps)
-            .map(|t| {
-                // Token tensors are not differentiated, so slicing them per step is cheap.
-                let step = tokens.clone().narrow(1, t, 1);
-                let x = match &self.embedding {
-                    Some(embedding) => embedding.forward(step).squeeze_dim::<2>(1),
-                    None => step.float() / self.vocab_size as f32,
-                };
-                match &condition {
-                    Some(condition) => x + condition.clone(),
-                    None => x,
-                }
-            })
-            .collect()
+            _ => x,
+        }
     }
 
     /// Logits from LSTM outputs `[.., H]`.
@@ -207,11 +201,38 @@ impl Composer {
         instrument: Option<usize>,
         state: LstmState,
     ) -> (Tensor<3>, LstmState) {
-        let inputs = self.encode(tokens, instrument);
-        let (outputs, state) = self.lstm.forward(inputs, state);
+        let (outputs, state) = self.lstm.forward(self.encode(tokens, instrument), state);
         // [B, T, H]
-        let x = Tensor::stack(outputs, 1);
+        let x = outputs.swap_dims(0, 1);
         (self.head(x), state)
+    }
+
+    /// This network with f16 weights for batch-1 generation on the CPU,
+    /// conditioned on `instrument`.
+    pub fn for_cpu(&self, instrument: Option<usize>) -> CpuComposer {
+        let input = match &self.embedding {
+            Some(embedding) => HalfInput::Embedding {
+                dim: embedding.weight.dims()[1],
+                table: floats(embedding.weight.val()),
+            },
+            None => HalfInput::Scalar {
+                vocab: self.vocab_size,
+            },
+        };
+        let condition = match (&self.instrument, instrument) {
+            (Some(table), Some(id)) => Some(floats(table.weight.val().narrow(0, id, 1))),
+            _ => None,
+        };
+        let linear = |layer: &Linear| {
+            HalfLinear::new(layer.weight.val(), layer.bias.as_ref().map(|b| b.val()))
+        };
+        CpuComposer::new(
+            input,
+            condition,
+            self.lstm.layer_weights(),
+            self.dense.as_ref().map(linear),
+            linear(&self.output),
+        )
     }
 
     /// Logits `[B, V]` of the next event after one token per sequence, carrying the state.
@@ -225,8 +246,7 @@ impl Composer {
         let batch = tokens.len();
         let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
         let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [batch, 1]), device);
-        let x = self.encode(tokens, instrument).pop().expect("one step");
-        let (x, state) = self.lstm.step(x, state);
-        (self.head(x), state)
+        let (x, state) = self.lstm.forward(self.encode(tokens, instrument), state);
+        (self.head(x.squeeze_dim::<2>(0)), state)
     }
 }

@@ -76,6 +76,35 @@ fn stateful_steps_match_the_whole_sequence() {
     assert!(worst < 1e-4, "largest difference {worst}");
 }
 
+/// Generation on the CPU runs the network with f16 weights outside burn; it
+/// must follow the burn network step for step, within f16 rounding.
+#[test]
+fn cpu_inference_follows_the_burn_network() {
+    let device = Device::flex();
+    device.seed(5);
+    let shapes = [
+        ComposerConfig::new(InputEncoding::Embedding { dim: 8 }, 2, 16, 0.0).with_instruments(1),
+        ComposerConfig::new(InputEncoding::Scalar, 3, 24, 0.0).with_dense(Some(12)),
+    ];
+    for config in shapes {
+        let network = config.init(&device);
+        let instrument = config.instrument_id();
+        let cpu = network.for_cpu(instrument);
+        let mut cpu_state = cpu.zero_state();
+        let mut state = network.zero_state(1, &device);
+        for token in (0..40).map(|i| (i * 53 + 11) % 280) {
+            let (logits, next) = network.step(&[token], instrument, state, &device);
+            state = next;
+            let expected: Vec<f32> = logits.into_data().try_to_vec().unwrap();
+            let got = cpu.step(token, &mut cpu_state);
+            assert_eq!(got.len(), expected.len());
+            for (a, b) in got.iter().zip(&expected) {
+                assert!((a - b).abs() < 2e-3 * b.abs().max(1.0), "{a} vs {b}");
+            }
+        }
+    }
+}
+
 #[test]
 fn training_learns_and_writes_a_loadable_model() {
     let (_, report) = trained();

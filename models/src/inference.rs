@@ -1,0 +1,146 @@
+//! The composer network prepared for generation on the CPU: one event at a
+//! time, weights in f16, no tensor framework between the steps.
+//!
+//! A batch-1 step is bound by reading the weights (21 MB per event for the
+//! `paper` network in f32); f16 halves that, and plain loops avoid burn's cost
+//! per operation, which at this size is larger than the arithmetic. The
+//! weights are those of the burn model; [`crate::network::Composer::step`]
+//! stays the reference (and the path on other devices).
+
+use burn::tensor::Tensor;
+
+use crate::kernels::{HalfMatrix, step_half};
+
+/// A dense layer `y = x · W + b` with W in f16.
+#[derive(Debug, Clone)]
+pub(crate) struct HalfLinear {
+    weights: HalfMatrix,
+    bias: Vec<f32>,
+}
+
+impl HalfLinear {
+    /// From burn's `[d_in, d_out]` weights and `[d_out]` bias.
+    pub(crate) fn new(weights: Tensor<2>, bias: Option<Tensor<1>>) -> HalfLinear {
+        let [rows, cols] = weights.dims();
+        HalfLinear {
+            weights: HalfMatrix::new(&floats(weights), rows, cols),
+            bias: bias.map_or_else(|| vec![0.0; cols], floats),
+        }
+    }
+
+    fn forward(&self, x: &[f32]) -> Vec<f32> {
+        let mut y = self.bias.clone();
+        self.weights.accumulate(x, &mut y);
+        y
+    }
+}
+
+/// The values of a tensor, row-major.
+pub(crate) fn floats<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec()
+        .expect("float tensor data")
+}
+
+/// How a token becomes the first layer's input.
+#[derive(Debug, Clone)]
+pub(crate) enum HalfInput {
+    /// A row per token of a `[V, d]` table.
+    Embedding {
+        /// The table, row-major.
+        table: Vec<f32>,
+        /// Its width.
+        dim: usize,
+    },
+    /// The token id over the vocabulary size (the paper's encoding).
+    Scalar {
+        /// The vocabulary size.
+        vocab: usize,
+    },
+}
+
+/// The network with f16 weights, for batch-1 generation on the CPU.
+#[derive(Debug, Clone)]
+pub struct CpuComposer {
+    input: HalfInput,
+    /// The instrument's vector, added to every input.
+    condition: Option<Vec<f32>>,
+    /// Per LSTM layer: `[d_in + H, 4H]` weights and `[4H]` bias.
+    layers: Vec<(HalfMatrix, Vec<f32>)>,
+    dense: Option<HalfLinear>,
+    output: HalfLinear,
+}
+
+/// The hidden and cell vectors of every layer.
+#[derive(Debug, Clone)]
+pub struct CpuState {
+    hidden: Vec<Vec<f32>>,
+    cell: Vec<Vec<f32>>,
+}
+
+impl CpuComposer {
+    /// Assembles the prepared parts (see [`crate::network::Composer::for_cpu`]).
+    pub(crate) fn new(
+        input: HalfInput,
+        condition: Option<Vec<f32>>,
+        layers: Vec<(Tensor<2>, Tensor<1>)>,
+        dense: Option<HalfLinear>,
+        output: HalfLinear,
+    ) -> CpuComposer {
+        let layers = layers
+            .into_iter()
+            .map(|(weights, bias)| {
+                let [rows, cols] = weights.dims();
+                (HalfMatrix::new(&floats(weights), rows, cols), floats(bias))
+            })
+            .collect();
+        CpuComposer {
+            input,
+            condition,
+            layers,
+            dense,
+            output,
+        }
+    }
+
+    /// A zero state.
+    pub fn zero_state(&self) -> CpuState {
+        let zeros = || {
+            self.layers
+                .iter()
+                .map(|(_, bias)| vec![0.0; bias.len() / 4])
+                .collect()
+        };
+        CpuState {
+            hidden: zeros(),
+            cell: zeros(),
+        }
+    }
+
+    /// Reads `token`, advances `state`, and returns the logits of the next event.
+    pub fn step(&self, token: usize, state: &mut CpuState) -> Vec<f32> {
+        let mut x = match &self.input {
+            HalfInput::Embedding { table, dim } => table[token * dim..(token + 1) * dim].to_vec(),
+            HalfInput::Scalar { vocab } => vec![token as f32 / *vocab as f32],
+        };
+        if let Some(condition) = &self.condition {
+            x.iter_mut().zip(condition).for_each(|(v, c)| *v += c);
+        }
+        let mut gates = Vec::new();
+        for (((weights, bias), h), c) in self
+            .layers
+            .iter()
+            .zip(&mut state.hidden)
+            .zip(&mut state.cell)
+        {
+            step_half(weights, bias, &x, h, c, &mut gates);
+            x.clone_from(h);
+        }
+        if let Some(dense) = &self.dense {
+            x = dense.forward(&x);
+        }
+        self.output.forward(&x)
+    }
+}
