@@ -12,7 +12,9 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version =
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 # Debian packages: a C compiler for crates that build C (SQLite, ring), Node.js
-# for Playwright and wasm-opt, Chromium for the end-to-end tests.
+# for Playwright and wasm-opt, Chromium for the end-to-end tests, and Mesa's
+# software Vulkan driver (lavapipe) so that the GPU path (wgpu) is tested on
+# machines without a GPU.
 missing=()
 need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing+=("$1"); }
 command -v cc >/dev/null || need gcc
@@ -20,6 +22,8 @@ command -v node >/dev/null || need nodejs
 command -v npm >/dev/null || need npm
 need chromium
 need fonts-dejavu-core
+need libvulkan1
+need mesa-vulkan-drivers
 if ((${#missing[@]})); then
   say "installing Debian packages: ${missing[*]}"
   sudo=""
