@@ -466,11 +466,6 @@ impl HalfMatrix {
         self.rows
     }
 
-    /// Columns (output width).
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-
     /// `y += x · self` for one vector `x` of `rows` values into `y` of `cols`.
     pub fn accumulate(&self, x: &[f32], y: &mut [f32]) {
         assert_eq!(x.len(), self.rows);
