@@ -54,7 +54,7 @@ fn training_throughput(preset: Preset, device: &Device) -> f64 {
         .collect();
     let data = Tensor::<2, Int>::from_data(TensorData::new(tokens, [batch, window + 1]), &device);
     let instrument = config.instrument_id();
-    let elapsed = best_of(2, || {
+    let elapsed = best_of(4, || {
         let inputs = data.clone().narrow(1, 0, window);
         let targets = data
             .clone()
@@ -71,8 +71,27 @@ fn training_throughput(preset: Preset, device: &Device) -> f64 {
     (batch * window * layers) as f64 / elapsed.as_secs_f64()
 }
 
+/// Whether the table `name` was asked for: `cargo bench --bench generation -- training`
+/// prints only that one; no argument prints both.
+fn wanted(name: &str) -> bool {
+    let asked: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    asked.is_empty() || asked.iter().any(|arg| arg == name)
+}
+
 fn main() {
     let device = Device::flex();
+    if wanted("generation") {
+        generation_table(&device);
+    }
+    if wanted("training") {
+        training_table(&device);
+    }
+}
+
+fn generation_table(device: &Device) {
     let events = 200;
     println!("Generation of {events} events, batch 1, CPU (flex backend); best of 3 runs.\n");
     println!(
@@ -82,7 +101,7 @@ fn main() {
     println!("|---|---:|---:|---:|");
     for preset in [Preset::Default, Preset::Paper] {
         let dir = tempfile::tempdir().expect("a temp folder");
-        let generator = generator(preset, dir.path(), &device);
+        let generator = generator(preset, dir.path(), device);
         assert_eq!(generator.model.instrument, Instrument::Piano);
         let settings = Settings {
             length: Length::Events(events),
@@ -103,6 +122,10 @@ fn main() {
             paper.as_secs_f64() / stateful.as_secs_f64()
         );
     }
+}
+
+fn training_table(device: &Device) {
+    models::train::keep_freed_memory();
     println!(
         "\nTraining, CPU (flex backend), batch 64, window 100: one step (forward, backward, Adam); best of 2.\n"
     );
@@ -112,7 +135,7 @@ fn main() {
         println!(
             "| {} | {:.0} |",
             preset.name(),
-            training_throughput(preset, &device)
+            training_throughput(preset, device)
         );
     }
 }

@@ -376,7 +376,7 @@ impl Generator {
             let seed = if attempt == 0 {
                 settings.seed
             } else {
-                Rng::new(settings.seed ^ u64::from(attempt).rotate_left(32)).next_u64()
+                Rng::derive(settings.seed, u64::from(attempt))
             };
             let events = self.sample_events(settings, seed);
             let mut notes = decode(&events);

@@ -114,14 +114,48 @@ impl SharedPtr {
 fn exp(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
     // Round x / ln 2 to the nearest integer with the 1.5 * 2^23 trick.
-    let n = (x * std::f32::consts::LOG2_E + 12_582_912.0) - 12_582_912.0;
+    let shifted = x * std::f32::consts::LOG2_E + 12_582_912.0;
+    let n = shifted - 12_582_912.0;
     let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
     let p = 1.0
         + r * (1.0
             + r * (0.5
                 + r * (0.166_666_67
                     + r * (0.041_666_668 + r * (0.008_333_334 + r * 0.001_388_889)))));
-    p * f32::from_bits(((n as i32 + 127) << 23) as u32)
+    // 2^n from the integer in the shifted value's low mantissa bits: integer
+    // operations only, where `n as i32` would saturate through a compare per lane.
+    let two_to_n = (shifted.to_bits().wrapping_sub(0x4B40_0000 - 127)) << 23;
+    p * f32::from_bits(two_to_n)
+}
+
+/// Runs `f` compiled for the widest vector unit the CPU has: AVX-512, else
+/// AVX2 with FMA, else the portable build (SSE2 on x86-64). The element-wise
+/// LSTM loops vectorise at that width only when inlined into such a function.
+#[inline(always)]
+fn with_widest_simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+        fn avx512<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            // SAFETY: the CPU has every feature `avx512` is compiled for.
+            return unsafe { avx512(f) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has every feature `avx2` is compiled for.
+            return unsafe { avx2(f) };
+        }
+    }
+    f()
 }
 
 /// The logistic function. Inputs are clamped to ±30 (an error below 1e-13)
@@ -156,10 +190,17 @@ impl Dims {
     }
 }
 
-/// Turns pre-activation gates `[B, 4H]` into activations in place, and the
-/// previous cell state (row stride `c_prev_row`) into the new `h` and `c`,
+/// Turns gate products `[B, 4H]` plus `bias` into activations in place, and
+/// the previous cell state (row stride `c_prev_row`) into the new `h` and `c`,
 /// written side by side into `out` rows `[h | c]` of width `2H`.
-fn cell_update(gates: &mut [f32], c_prev: &[f32], c_prev_row: usize, out: &mut [f32], h: usize) {
+fn cell_update(
+    gates: &mut [f32],
+    bias: &[f32],
+    c_prev: &[f32],
+    c_prev_row: usize,
+    out: &mut [f32],
+    h: usize,
+) {
     let rows = gates.len() / (4 * h);
     // Rows are independent: at training batch sizes, split them across threads.
     if rows >= 16 && rayon::current_num_threads() > 1 {
@@ -168,19 +209,41 @@ fn cell_update(gates: &mut [f32], c_prev: &[f32], c_prev_row: usize, out: &mut [
         let (out_a, out_b) = out.split_at_mut(half * 2 * h);
         let c_prev_b = &c_prev[half * c_prev_row..];
         rayon::join(
-            || cell_update(gates_a, c_prev, c_prev_row, out_a, h),
-            || cell_update(gates_b, c_prev_b, c_prev_row, out_b, h),
+            || cell_update(gates_a, bias, c_prev, c_prev_row, out_a, h),
+            || cell_update(gates_b, bias, c_prev_b, c_prev_row, out_b, h),
         );
         return;
     }
+    with_widest_simd(
+        #[inline(always)]
+        || cell_rows(gates, bias, c_prev, c_prev_row, out, h),
+    );
+}
+
+/// [`cell_update`] on one block of rows.
+#[inline(always)]
+fn cell_rows(
+    gates: &mut [f32],
+    bias: &[f32],
+    c_prev: &[f32],
+    c_prev_row: usize,
+    out: &mut [f32],
+    h: usize,
+) {
     for (b, (gate, out)) in gates
         .chunks_exact_mut(4 * h)
         .zip(out.chunks_exact_mut(2 * h))
         .enumerate()
     {
         let (ifo, candidate) = gate.split_at_mut(3 * h);
-        ifo.iter_mut().for_each(|v| *v = sigmoid(*v));
-        candidate.iter_mut().for_each(|v| *v = tanh(*v));
+        let (ifo_bias, candidate_bias) = bias.split_at(3 * h);
+        ifo.iter_mut()
+            .zip(ifo_bias)
+            .for_each(|(v, b)| *v = sigmoid(*v + b));
+        candidate
+            .iter_mut()
+            .zip(candidate_bias)
+            .for_each(|(v, b)| *v = tanh(*v + b));
         let (input_gate, rest) = ifo.split_at(h);
         let (forget_gate, output_gate) = rest.split_at(h);
         let c_prev = &c_prev[b * c_prev_row..b * c_prev_row + h];
@@ -212,13 +275,14 @@ pub fn forward(
     } = dims;
     let rows = dims.rows();
     let (w_input, w_hidden) = weights.split_at(d * 4 * h);
-    // Every step's input product in one large product, the bias added first.
-    let mut gates: Vec<f32> = bias.iter().copied().cycle().take(rows * 4 * h).collect();
+    // Every step's input product in one large product; the bias is added
+    // with the activations.
+    let mut gates = vec![0.0; rows * 4 * h];
     matmul(
         (rows, d, 4 * h),
         &mut gates,
         4 * h,
-        true,
+        false,
         x,
         (d, 1),
         w_input,
@@ -245,7 +309,7 @@ pub fn forward(
             w_hidden,
             (4 * h, 1),
         );
-        cell_update(step_gates, c_prev, stride, &mut rest[..nb * 2 * h], h);
+        cell_update(step_gates, bias, c_prev, stride, &mut rest[..nb * 2 * h], h);
     }
     (out, gates)
 }
@@ -290,6 +354,17 @@ impl StepGrads<'_> {
             );
             return;
         }
+        with_widest_simd(
+            #[inline(always)]
+            || self.rows(grad_gates, dh_next, dc_next),
+        );
+    }
+
+    /// [`StepGrads::gate_grads`] on one block of rows.
+    #[inline(always)]
+    fn rows(&self, grad_gates: &mut [f32], dh_next: &[f32], dc_next: &mut [f32]) {
+        let h = self.h;
+        let rows = dh_next.len() / h;
         let (c_prev, c_row) = self.c_prev;
         for b in 0..rows {
             let gate = &self.gates[b * 4 * h..(b + 1) * 4 * h];
@@ -389,12 +464,6 @@ pub fn backward(
             (h, 1),
         );
     }
-    // The hidden state each step read: h0, then the outputs of steps 0..T-1.
-    let mut h_prev = Vec::with_capacity(rows * h);
-    h_prev.extend_from_slice(h0);
-    for row in 0..rows.saturating_sub(nb) {
-        h_prev.extend_from_slice(&out[row * 2 * h..row * 2 * h + h]);
-    }
     let mut grad_weights = vec![0.0; (d + h) * 4 * h];
     let (grad_w_input, grad_w_hidden) = grad_weights.split_at_mut(d * 4 * h);
     matmul(
@@ -407,20 +476,42 @@ pub fn backward(
         &grad_gates,
         (4 * h, 1),
     );
+    // The hidden state each step read is h0 at the first step, then the
+    // previous step's `h` (read in place from `out`, row stride 2H).
+    let first = nb * 4 * h;
     matmul(
-        (h, rows, 4 * h),
+        (h, nb, 4 * h),
         grad_w_hidden,
         4 * h,
         false,
-        &h_prev,
+        h0,
         (1, h),
+        &grad_gates[..first],
+        (4 * h, 1),
+    );
+    matmul(
+        (h, rows - nb, 4 * h),
+        grad_w_hidden,
+        4 * h,
+        true,
+        out,
+        (1, 2 * h),
+        &grad_gates[first..],
+        (4 * h, 1),
+    );
+    // The bias gradient sums the gate gradients over rows: a product with
+    // ones, so that it is split across the cores like the others.
+    let mut grad_bias = vec![0.0; 4 * h];
+    matmul(
+        (1, rows, 4 * h),
+        &mut grad_bias,
+        4 * h,
+        false,
+        &vec![1.0; rows],
+        (rows, 1),
         &grad_gates,
         (4 * h, 1),
     );
-    let mut grad_bias = vec![0.0; 4 * h];
-    for row in grad_gates.chunks_exact(4 * h) {
-        grad_bias.iter_mut().zip(row).for_each(|(s, g)| *s += g);
-    }
     let mut grad_input = vec![0.0; rows * d];
     matmul(
         (rows, 4 * h, d),
@@ -551,14 +642,14 @@ pub fn step_half(
 ) {
     let hidden = h.len();
     scratch.clear();
-    scratch.extend_from_slice(bias);
+    scratch.resize(4 * hidden, 0.0);
     let d = weights.rows() - hidden;
     let mut input = Vec::with_capacity(d + hidden);
     input.extend_from_slice(x);
     input.extend_from_slice(h);
     weights.accumulate(&input, scratch);
     let mut state = vec![0.0; 2 * hidden];
-    cell_update(scratch, c, hidden, &mut state, hidden);
+    cell_update(scratch, bias, c, hidden, &mut state, hidden);
     h.copy_from_slice(&state[..hidden]);
     c.copy_from_slice(&state[hidden..]);
 }

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod corpus;
 pub mod dataset;
 pub mod device;
+pub mod dropout;
 pub mod eval;
 pub mod events;
 pub mod fused_lstm;

@@ -14,6 +14,7 @@ use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Tensor};
 
 use crate::device::is_cpu;
+use crate::dropout::dropout;
 use crate::fused_lstm;
 
 /// Shape of a stack of LSTM layers.
@@ -181,7 +182,7 @@ impl LstmStack {
         let mut cell = Vec::with_capacity(self.layers.len());
         for (index, layer) in self.layers.iter().enumerate() {
             if index > 0 {
-                x = self.dropout.forward(x);
+                x = dropout(&self.dropout, x);
             }
             let (h, c) = (state.hidden[index].clone(), state.cell[index].clone());
             let (output, h, c) = if fused {

@@ -5,6 +5,7 @@ use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use crate::dropout::dropout;
 use crate::events::VOCAB_SIZE;
 use crate::inference::{CpuComposer, HalfInput, HalfLinear, floats};
 use crate::lstm::{LstmStack, LstmStackConfig, LstmState};
@@ -183,8 +184,8 @@ impl Composer {
     fn head<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         let x = match &self.dense {
             // Linear, as in the paper's Keras model (no activation on its Dense(256)).
-            Some(dense) => self.dropout.forward(dense.forward(x)),
-            None => self.dropout.forward(x),
+            Some(dense) => dropout(&self.dropout, dense.forward(x)),
+            None => dropout(&self.dropout, x),
         };
         self.output.forward(x)
     }

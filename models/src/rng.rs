@@ -14,6 +14,13 @@ impl Rng {
         Rng(seed)
     }
 
+    /// A seed for the independent stream `index` of `seed` (a resampled piece,
+    /// an epoch's shuffle, a block of a mask): nearby seeds in SplitMix64 give
+    /// overlapping streams, so the pair is hashed rather than added.
+    pub fn derive(seed: u64, index: u64) -> u64 {
+        Rng::new(seed ^ index.rotate_left(32)).next_u64()
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
