@@ -127,7 +127,7 @@ fn generation_table(device: &Device) {
 fn training_table(device: &Device) {
     models::train::keep_freed_memory();
     println!(
-        "\nTraining, CPU (flex backend), batch 64, window 100: one step (forward, backward, Adam); best of 2.\n"
+        "\nTraining, CPU (flex backend), batch 64, window 100: one step (forward, backward, Adam); best of 4.\n"
     );
     println!("| network | LSTM layer-steps per second |");
     println!("|---|---:|");
