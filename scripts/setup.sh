@@ -14,7 +14,8 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 # Debian packages: a C compiler for crates that build C (SQLite, ring), Node.js
 # for Playwright and wasm-opt, Chromium for the end-to-end tests, and Mesa's
 # software Vulkan driver (lavapipe) so that the GPU path (wgpu) is tested on
-# machines without a GPU.
+# machines without a GPU, and the General MIDI SoundFonts that render the
+# music (FluidR3 for quality; the small TimGM6mb, quick to load, for tests).
 missing=()
 need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing+=("$1"); }
 command -v cc >/dev/null || need gcc
@@ -24,6 +25,8 @@ need chromium
 need fonts-dejavu-core
 need libvulkan1
 need mesa-vulkan-drivers
+need fluid-soundfont-gm
+need timgm6mb-soundfont
 if ((${#missing[@]})); then
   say "installing Debian packages: ${missing[*]}"
   sudo=""

@@ -1,6 +1,7 @@
 //! MixTape's web server: serves the server-rendered pages, server functions,
 //! static files and the health check, on the database its configuration names.
 
+pub mod audio;
 pub mod config;
 pub mod sessions;
 

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use server::{Config, Server};
 
 mod model_commands;
+mod render_command;
 
 /// MixTape: original music for your business, composed by a neural network.
 #[derive(Debug, Parser)]
@@ -39,6 +40,8 @@ enum Command {
     Eval(model_commands::EvalArgs),
     /// Compose a piece with a trained model and write it as MIDI.
     Generate(model_commands::GenerateArgs),
+    /// Render a MIDI file to a WAV file (and an Ogg Vorbis preview) with a SoundFont.
+    Render(render_command::RenderArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Some(Command::Train(args)) => model_commands::train_command(args),
         Some(Command::Eval(args)) => model_commands::eval_command(args),
         Some(Command::Generate(args)) => model_commands::generate_command(args),
+        Some(Command::Render(args)) => render_command::render_command(args),
     }
 }
 

@@ -1,0 +1,88 @@
+//! Generating, rendering and encoding a 60-second piece, printed as a Markdown table.
+//!
+//! `cargo bench -p server --bench render`. Rendering runs on one thread (the
+//! synthesizer is sequential); generation on the CPU backend.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use models::generate::{Generator, Length, Settings};
+use models::{DeviceChoice, Instrument};
+use server::audio::{self, Renderer};
+
+/// The best of three timings of `f`, after one warm-up run.
+fn best_of_three<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut result = f();
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        result = f();
+        best = best.min(started.elapsed());
+    }
+    (best, result)
+}
+
+fn main() {
+    let seconds = 60.0;
+    let instrument = Instrument::Piano;
+    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../models")
+        .join(instrument.id());
+    let cpu = DeviceChoice::Cpu.select().expect("the CPU").device;
+    let generator = Generator::open(&model, &cpu).expect("the shipped piano model");
+    let settings = Settings {
+        length: Length::Seconds(seconds),
+        seed: 3,
+        ..Settings::default()
+    };
+    let (generate, composition) = best_of_three(|| generator.generate(&settings).expect("a piece"));
+    let midi = composition.to_midi(instrument.program());
+    println!(
+        "A {seconds:.0}-second piano piece ({} notes), best of 3 runs.\n",
+        composition.notes.len()
+    );
+    println!("| step | time | x real time |");
+    println!("|---|---:|---:|");
+    let row = |name: &str, time: Duration| {
+        println!(
+            "| {name} | {:.0} ms | {:.0} x |",
+            time.as_secs_f64() * 1e3,
+            seconds / time.as_secs_f64()
+        );
+    };
+    row("generate (CPU, f16 LSTM)", generate);
+    let mut fonts = Vec::new();
+    for path in [
+        "/usr/share/sounds/sf2/TimGM6mb.sf2",
+        "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+    ] {
+        if Path::new(path).is_file() {
+            fonts.push(path);
+        }
+    }
+    for font in fonts {
+        let name = Path::new(font).file_name().unwrap().to_string_lossy();
+        let renderer = Renderer::open(Path::new(font)).expect("an installed SoundFont");
+        let (render, audio) = best_of_three(|| renderer.render(&midi).expect("renders"));
+        row(&format!("render with {name} (one core)"), render);
+        let (encode, _) = best_of_three(|| {
+            let mut preview = audio.clone();
+            audio::add_chime(&mut preview);
+            let mut ogg = Vec::new();
+            audio::encode_preview(&preview, 1, &mut ogg).expect("encodes");
+            ogg
+        });
+        row("chime + Ogg Vorbis preview encode (one core)", encode);
+        let (wav, _) = best_of_three(|| {
+            let mut bytes = Vec::new();
+            audio::write_wav(&audio, &mut bytes).expect("writes");
+            bytes
+        });
+        row("WAV write (to memory)", wav);
+        row(&format!("render + preview encode, {name}"), render + encode);
+        row(
+            &format!("generate + render + preview encode, {name}"),
+            generate + render + encode,
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! Audio from MIDI: a SoundFont synthesizer (rustysynth) renders a piece to
+//! the full version (44.1 kHz 16-bit stereo WAV) and to the preview (Ogg
+//! Vorbis near 96 kbit/s with a soft chime every few seconds, so that an
+//! unpaid preview is not the product).
+
+use std::fs::File;
+use std::io::{self, BufReader, Cursor, Write};
+use std::num::{NonZeroU8, NonZeroU32};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustysynth::{MidiFile, MidiFileSequencer, SoundFont, Synthesizer, SynthesizerSettings};
+use vorbis_rs::{VorbisBitrateManagementStrategy, VorbisEncoderBuilder};
+
+/// Samples per second of every rendering.
+pub const SAMPLE_RATE: u32 = 44_100;
+
+/// Where Debian's SoundFont packages put their files, best first:
+/// `fluid-soundfont-gm` for quality, `timgm6mb-soundfont` where size matters.
+const KNOWN_SOUNDFONTS: [&str; 4] = [
+    "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+    "/usr/share/soundfonts/FluidR3_GM.sf2",
+    "/usr/share/sounds/sf2/TimGM6mb.sf2",
+    "/usr/share/soundfonts/TimGM6mb.sf2",
+];
+
+/// Rendering time after the last note ends, for releases and reverb to fade.
+const TAIL_SECONDS: f64 = 1.5;
+
+/// Peak level a rendering is scaled to (-1 dBFS): SoundFont synthesis comes
+/// out far quieter than released music, and a buyer expects a usable level.
+const PEAK: f32 = 0.891;
+
+/// Target bitrate of the preview, bits per second.
+const PREVIEW_BITRATE: u32 = 96_000;
+
+/// The preview's chime: first at this second, then every `CHIME_EVERY`.
+const CHIME_START: f64 = 2.0;
+const CHIME_EVERY: f64 = 10.0;
+/// Peak level of the chime (about -26 dBFS): heard, not covering the music.
+const CHIME_LEVEL: f32 = 0.05;
+
+/// Errors of finding, loading and rendering with a SoundFont.
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    /// No SoundFont was configured and none of Debian's is installed.
+    #[error(
+        "no SoundFont found: install Debian's fluid-soundfont-gm or timgm6mb-soundfont \
+         (scripts/setup.sh does), or name a .sf2 file with --soundfont"
+    )]
+    NoSoundFont,
+    /// The SoundFont file could not be read.
+    #[error("cannot read the SoundFont {path}: {source}")]
+    SoundFontIo {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The SoundFont file is not a valid SoundFont 2.
+    #[error("{path} is not a usable SoundFont 2 file: {reason}")]
+    SoundFont {
+        /// The file.
+        path: PathBuf,
+        /// What the synthesizer reported.
+        reason: String,
+    },
+    /// The MIDI data could not be read.
+    #[error("not a playable MIDI file: {0}")]
+    Midi(String),
+    /// Encoding the preview failed.
+    #[error("cannot encode the preview: {0}")]
+    Encode(String),
+    /// Writing a result failed.
+    #[error("cannot write the audio: {0}")]
+    Write(#[from] io::Error),
+}
+
+/// The SoundFont to use: `configured` when given, else the best one installed.
+pub fn find_soundfont(configured: Option<&Path>) -> Result<PathBuf, AudioError> {
+    if let Some(path) = configured {
+        return Ok(path.to_owned());
+    }
+    KNOWN_SOUNDFONTS
+        .iter()
+        .map(PathBuf::from)
+        .find(|path| path.is_file())
+        .ok_or(AudioError::NoSoundFont)
+}
+
+/// Two channels of samples in [-1, 1] at [`SAMPLE_RATE`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stereo {
+    /// Left channel.
+    pub left: Vec<f32>,
+    /// Right channel.
+    pub right: Vec<f32>,
+}
+
+impl Stereo {
+    /// Length in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.left.len() as f64 / f64::from(SAMPLE_RATE)
+    }
+
+    /// Scales both channels together so that the loudest sample is at [`PEAK`].
+    fn normalize(&mut self) {
+        let peak = self
+            .left
+            .iter()
+            .chain(&self.right)
+            .fold(0.0f32, |peak, s| peak.max(s.abs()));
+        if peak > 0.0 {
+            let gain = PEAK / peak;
+            self.left
+                .iter_mut()
+                .chain(&mut self.right)
+                .for_each(|s| *s *= gain);
+        }
+    }
+
+    /// Root mean square level over both channels.
+    pub fn rms(&self) -> f32 {
+        let count = (self.left.len() + self.right.len()).max(1) as f64;
+        let sum: f64 = self
+            .left
+            .iter()
+            .chain(&self.right)
+            .map(|&s| f64::from(s) * f64::from(s))
+            .sum();
+        (sum / count).sqrt() as f32
+    }
+}
+
+/// A loaded SoundFont, shared by every rendering of the process.
+#[derive(Clone)]
+pub struct Renderer {
+    sound_font: Arc<SoundFont>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl Renderer {
+    /// Loads the SoundFont at `path`.
+    pub fn open(path: &Path) -> Result<Renderer, AudioError> {
+        let file = File::open(path).map_err(|source| AudioError::SoundFontIo {
+            path: path.to_owned(),
+            source,
+        })?;
+        let sound_font =
+            SoundFont::new(&mut BufReader::new(file)).map_err(|err| AudioError::SoundFont {
+                path: path.to_owned(),
+                reason: format!("{err:?}"),
+            })?;
+        Ok(Renderer {
+            sound_font: Arc::new(sound_font),
+            path: path.to_owned(),
+        })
+    }
+
+    /// The SoundFont file this renderer loaded.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renders a standard MIDI file with the programs it names, to its end
+    /// plus a short tail for the last notes to fade.
+    pub fn render(&self, midi: &[u8]) -> Result<Stereo, AudioError> {
+        // The project's own reader first: it is fuzzed and names what is wrong,
+        // where the synthesizer's parser assumes a well-formed file.
+        models::midi::read(midi).map_err(|err| AudioError::Midi(err.to_string()))?;
+        let midi_file = MidiFile::new(&mut Cursor::new(midi))
+            .map_err(|err| AudioError::Midi(format!("{err:?}")))?;
+        let samples = ((midi_file.get_length() + TAIL_SECONDS) * f64::from(SAMPLE_RATE)) as usize;
+        let settings = SynthesizerSettings::new(SAMPLE_RATE as i32);
+        let synthesizer = Synthesizer::new(&self.sound_font, &settings)
+            .map_err(|err| AudioError::Midi(format!("{err:?}")))?;
+        let mut sequencer = MidiFileSequencer::new(synthesizer);
+        sequencer.play(&Arc::new(midi_file), false);
+        let mut stereo = Stereo {
+            left: vec![0.0; samples],
+            right: vec![0.0; samples],
+        };
+        sequencer.render(&mut stereo.left, &mut stereo.right);
+        stereo.normalize();
+        Ok(stereo)
+    }
+}
+
+/// Writes `audio` as a 16-bit stereo PCM WAV file.
+pub fn write_wav(audio: &Stereo, out: &mut impl Write) -> Result<(), AudioError> {
+    const CHANNELS: u16 = 2;
+    const BYTES_PER_SAMPLE: u16 = 2;
+    let data_bytes = u32::try_from(audio.left.len() * usize::from(CHANNELS * BYTES_PER_SAMPLE))
+        .map_err(|_| AudioError::Encode("over 4 GiB of audio".to_owned()))?;
+    let block_align = CHANNELS * BYTES_PER_SAMPLE;
+    let mut bytes = Vec::with_capacity(44 + data_bytes as usize);
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&(36 + data_bytes).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    bytes.extend_from_slice(&CHANNELS.to_le_bytes());
+    bytes.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
+    bytes.extend_from_slice(&(SAMPLE_RATE * u32::from(block_align)).to_le_bytes());
+    bytes.extend_from_slice(&block_align.to_le_bytes());
+    bytes.extend_from_slice(&(BYTES_PER_SAMPLE * 8).to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&data_bytes.to_le_bytes());
+    for (&l, &r) in audio.left.iter().zip(&audio.right) {
+        bytes.extend_from_slice(&pcm16(l).to_le_bytes());
+        bytes.extend_from_slice(&pcm16(r).to_le_bytes());
+    }
+    out.write_all(&bytes)?;
+    Ok(())
+}
+
+fn pcm16(sample: f32) -> i16 {
+    (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16
+}
+
+/// Adds the preview's chime: a soft bell-like tone every [`CHIME_EVERY`] seconds.
+pub fn add_chime(audio: &mut Stereo) {
+    let rate = f64::from(SAMPLE_RATE);
+    let length = (0.8 * rate) as usize;
+    let chime: Vec<f32> = (0..length)
+        .map(|i| {
+            let t = i as f64 / rate;
+            let tone = (2.0 * std::f64::consts::PI * 1568.0 * t).sin()
+                + 0.5 * (2.0 * std::f64::consts::PI * 2093.0 * t).sin();
+            // A 5 ms attack so that the chime does not click.
+            let envelope = (t / 0.005).min(1.0) * (-t / 0.18).exp();
+            (tone / 1.5 * envelope) as f32 * CHIME_LEVEL
+        })
+        .collect();
+    let mut start = CHIME_START;
+    while start < audio.seconds() {
+        let first = (start * rate) as usize;
+        for (offset, &value) in chime.iter().enumerate() {
+            let Some(left) = audio.left.get_mut(first + offset) else {
+                break;
+            };
+            *left += value;
+            audio.right[first + offset] += value;
+        }
+        start += CHIME_EVERY;
+    }
+}
+
+/// Encodes `audio` as the Ogg Vorbis preview; `serial` names the Ogg stream
+/// (derive it from the piece so that the same piece gives the same bytes).
+pub fn encode_preview(audio: &Stereo, serial: i32, out: impl Write) -> Result<(), AudioError> {
+    let encode = |err: vorbis_rs::VorbisError| AudioError::Encode(err.to_string());
+    let mut builder = VorbisEncoderBuilder::new_with_serial(
+        NonZeroU32::new(SAMPLE_RATE).expect("a positive rate"),
+        NonZeroU8::new(2).expect("two channels"),
+        out,
+        serial,
+    );
+    builder.bitrate_management_strategy(VorbisBitrateManagementStrategy::Vbr {
+        target_bitrate: NonZeroU32::new(PREVIEW_BITRATE).expect("a positive bitrate"),
+    });
+    builder
+        .comment_tag("COMMENT", "MixTape preview")
+        .map_err(encode)?;
+    let mut encoder = builder.build().map_err(encode)?;
+    // Blocks of a few thousand samples: libvorbis slows down on long blocks.
+    const BLOCK: usize = 4096;
+    for (left, right) in audio.left.chunks(BLOCK).zip(audio.right.chunks(BLOCK)) {
+        encoder.encode_audio_block([left, right]).map_err(encode)?;
+    }
+    encoder.finish().map_err(encode)?;
+    Ok(())
+}
