@@ -70,6 +70,16 @@ impl fmt::Display for FileError {
 
 /// Reads the MIDI file at `path`.
 pub fn read_file(path: &Path) -> Result<Piece, FileError> {
+    let bytes = read_bytes(path)?;
+    read(&bytes).map_err(|e| FileError {
+        path: path.to_path_buf(),
+        kind: e.into(),
+    })
+}
+
+/// The bytes of the file at `path`, refusing one over [`MAX_FILE_BYTES`]
+/// from its size before reading it.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, FileError> {
     let error = |kind: FileErrorKind| FileError {
         path: path.to_path_buf(),
         kind,
@@ -80,8 +90,7 @@ pub fn read_file(path: &Path) -> Result<Piece, FileError> {
             MidiError::TooLarge(usize::try_from(size).unwrap_or(usize::MAX)).into(),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| error(e.into()))?;
-    read(&bytes).map_err(|e| error(e.into()))
+    std::fs::read(path).map_err(|e| error(e.into()))
 }
 
 /// Reads a standard MIDI file from memory.

@@ -50,7 +50,7 @@ fn render(args: &RenderArgs) -> Result<f64, String> {
     let renderer = audio::find_soundfont(args.soundfont.as_deref())
         .and_then(|path| Renderer::open(&path))
         .map_err(|err| err.to_string())?;
-    let midi = read_midi(&args.midi)?;
+    let midi = models::midi::read_bytes(&args.midi).map_err(|err| err.to_string())?;
     let in_file = |err: AudioError| format!("{}: {err}", args.midi.display());
     let mut audio = renderer.render(&midi).map_err(in_file)?;
     let create = |path: &Path| {
@@ -65,21 +65,6 @@ fn render(args: &RenderArgs) -> Result<f64, String> {
             .map_err(|err| err.to_string())?;
     }
     Ok(audio.seconds())
-}
-
-/// The file's bytes, refusing an oversized file before reading it.
-fn read_midi(path: &Path) -> Result<Vec<u8>, String> {
-    let too_large = std::fs::metadata(path)
-        .map(|meta| meta.len() > models::midi::MAX_FILE_BYTES as u64)
-        .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-    if too_large {
-        return Err(format!(
-            "{}: over the {}-byte limit of a MIDI file",
-            path.display(),
-            models::midi::MAX_FILE_BYTES
-        ));
-    }
-    std::fs::read(path).map_err(|err| format!("cannot read {}: {err}", path.display()))
 }
 
 /// An Ogg stream serial from the file's bytes (FNV-1a), so that one file
