@@ -4,12 +4,30 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+/// A form field the server rejected, with the message shown beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field's `name`.
+    pub field: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
 /// An error a server function returns to the page that called it.
 ///
 /// The message is written for the person using the site; details meant for
 /// operators go to the server log instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
+    /// Some fields of a form are invalid; each has its own message.
+    #[error("Please correct the highlighted fields.")]
+    Invalid(Vec<FieldError>),
+    /// What was asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The server is at capacity for now; trying again shortly will work.
+    #[error("{0}")]
+    Busy(String),
     /// Something failed on the server; the message is safe to show.
     #[error("{0}")]
     Internal(String),
@@ -18,10 +36,49 @@ pub enum AppError {
     Transport(String),
 }
 
+impl AppError {
+    /// One invalid field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    /// The message for `field`, when the error is about it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(fields) => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status that goes with the error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Invalid(_) => 422,
+            AppError::NotFound(_) => 404,
+            AppError::Busy(_) => 503,
+            AppError::Internal(_) => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // A malformed request (a field that does not parse at all) is the caller's mistake.
+            ServerFnErrorErr::Args(message) => AppError::Invalid(vec![FieldError {
+                field: String::new(),
+                message,
+            }]),
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }

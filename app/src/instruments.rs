@@ -1,5 +1,6 @@
 //! The instruments page: which instruments can compose, and the settings form.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -23,18 +24,50 @@ pub async fn list_instruments() -> Result<Vec<InstrumentInfo>, AppError> {
     ssr::installed_instruments()
 }
 
+/// Composes a piece with the form's settings, stores it and goes to its page.
+///
+/// Every field arrives as the form's text so that each gets its own message.
+#[server(endpoint = "compose")]
+pub async fn compose(
+    instrument: String,
+    length_seconds: String,
+    tempo_bpm: String,
+    key: String,
+    mode: String,
+    creativity: String,
+    seed: String,
+) -> Result<i64, AppError> {
+    let form = ssr::ComposeForm {
+        instrument,
+        length_seconds,
+        tempo_bpm,
+        key,
+        mode,
+        creativity,
+        seed,
+    };
+    let id = ssr::compose_and_store(form).await?;
+    leptos_axum::redirect(&format!("/pieces/{id}"));
+    Ok(id)
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::InstrumentInfo;
-    use crate::AppError;
-    use crate::ssr::server_context;
+    use models::Instrument;
+    use models::generate::{Length, Settings};
+    use models::key::Mode;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    use super::{InstrumentInfo, KEYS};
+    use crate::ssr::studio::StudioError;
+    use crate::ssr::{internal, piece_table, respond_with, server_context};
+    use crate::{AppError, FieldError};
 
     pub fn installed_instruments() -> Result<Vec<InstrumentInfo>, AppError> {
-        let models_dir = server_context().models_dir;
-        let catalog = models::Catalog::scan(&models_dir).map_err(|err| {
-            tracing::error!(%err, "cannot list instrument models");
-            AppError::Internal("The instrument list is unavailable right now.".into())
-        })?;
+        let catalog = server_context()
+            .studio
+            .catalog()
+            .map_err(|err| internal("The instrument list is unavailable right now.", &err))?;
         Ok(catalog
             .instruments
             .into_iter()
@@ -44,6 +77,327 @@ mod ssr {
                 use_case: instrument.use_case().into(),
             })
             .collect())
+    }
+
+    /// The settings form as submitted.
+    pub struct ComposeForm {
+        pub instrument: String,
+        pub length_seconds: String,
+        pub tempo_bpm: String,
+        pub key: String,
+        pub mode: String,
+        pub creativity: String,
+        pub seed: String,
+    }
+
+    /// The form's settings, each checked.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ComposeRequest {
+        pub instrument: Instrument,
+        pub length_seconds: u32,
+        pub tempo_bpm: u32,
+        pub tonic: Option<u8>,
+        pub mode: Option<Mode>,
+        pub creativity: f64,
+        pub seed: Option<u64>,
+    }
+
+    /// Seeds go up to 2^53 - 1, the largest integer a browser's number input keeps exactly.
+    pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+    fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+        errors: &mut Vec<FieldError>,
+        field: &str,
+        text: &str,
+        range: std::ops::RangeInclusive<T>,
+        what: &str,
+    ) -> Option<T> {
+        let fail = |errors: &mut Vec<FieldError>| {
+            errors.push(FieldError {
+                field: field.to_owned(),
+                message: format!("Enter {what} from {} to {}.", range.start(), range.end()),
+            });
+            None
+        };
+        match text.trim().parse::<T>() {
+            Ok(value) if range.contains(&value) => Some(value),
+            _ => fail(errors),
+        }
+    }
+
+    impl ComposeForm {
+        /// Checks every field; the errors name each field at fault.
+        pub fn validate(
+            &self,
+            installed: &[Instrument],
+        ) -> Result<ComposeRequest, Vec<FieldError>> {
+            let mut errors = Vec::new();
+            let instrument =
+                Instrument::from_id(self.instrument.trim()).filter(|i| installed.contains(i));
+            if instrument.is_none() {
+                errors.push(FieldError {
+                    field: "instrument".into(),
+                    message: "Choose one of the instruments listed.".into(),
+                });
+            }
+            let length_seconds = number(
+                &mut errors,
+                "length_seconds",
+                &self.length_seconds,
+                10..=180,
+                "a length in whole seconds",
+            );
+            let tempo_bpm = number(
+                &mut errors,
+                "tempo_bpm",
+                &self.tempo_bpm,
+                40..=220,
+                "a tempo in whole beats per minute",
+            );
+            let tonic = match self.key.trim() {
+                "" => Some(None),
+                name => KEYS
+                    .iter()
+                    .position(|k| *k == name)
+                    .map(|pc| Some(pc as u8)),
+            };
+            if tonic.is_none() {
+                errors.push(FieldError {
+                    field: "key".into(),
+                    message: "Choose a key from the list, or any key.".into(),
+                });
+            }
+            let mode = match self.mode.trim() {
+                "" => Some(None),
+                name => name.parse::<Mode>().ok().map(Some),
+            };
+            if mode.is_none() {
+                errors.push(FieldError {
+                    field: "mode".into(),
+                    message: "Choose major, minor, or as composed.".into(),
+                });
+            }
+            let creativity = number(
+                &mut errors,
+                "creativity",
+                &self.creativity,
+                0.5..=1.5,
+                "a creativity",
+            );
+            let seed = match self.seed.trim() {
+                "" => Some(None),
+                text => number(&mut errors, "seed", text, 0..=MAX_SEED, "a whole number").map(Some),
+            };
+            match (
+                instrument,
+                length_seconds,
+                tempo_bpm,
+                tonic,
+                mode,
+                creativity,
+                seed,
+            ) {
+                (
+                    Some(instrument),
+                    Some(length_seconds),
+                    Some(tempo_bpm),
+                    Some(tonic),
+                    Some(mode),
+                    Some(creativity),
+                    Some(seed),
+                ) if errors.is_empty() => Ok(ComposeRequest {
+                    instrument,
+                    length_seconds,
+                    tempo_bpm,
+                    tonic,
+                    mode,
+                    creativity,
+                    seed,
+                }),
+                _ => Err(errors),
+            }
+        }
+    }
+
+    /// A seed for a piece whose form left it empty: different every time.
+    fn fresh_seed() -> u64 {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        models::rng::Rng::derive(nanos, count) & MAX_SEED
+    }
+
+    /// Validates the form, composes the piece and stores it; returns its id.
+    pub async fn compose_and_store(form: ComposeForm) -> Result<i64, AppError> {
+        let context = server_context();
+        let installed = context
+            .studio
+            .catalog()
+            .map_err(|err| internal("The instrument list is unavailable right now.", &err))?
+            .instruments;
+        let request = form
+            .validate(&installed)
+            .map_err(|fields| respond_with(AppError::Invalid(fields)))?;
+        let seed = request.seed.unwrap_or_else(fresh_seed);
+        let settings = Settings {
+            length: Length::Seconds(f64::from(request.length_seconds)),
+            bpm: f64::from(request.tempo_bpm),
+            tonic: request.tonic,
+            mode: request.mode,
+            temperature: request.creativity,
+            seed,
+            ..Settings::default()
+        };
+        let composed = match context.studio.compose(request.instrument, settings).await {
+            Ok(composed) => composed,
+            Err(StudioError::Busy) => {
+                return Err(respond_with(AppError::Busy(
+                    "Every composer is busy right now. Please try again in a few seconds.".into(),
+                )));
+            }
+            Err(err) => {
+                return Err(internal(
+                    "This piece could not be composed. Please try again.",
+                    &err,
+                ));
+            }
+        };
+        let row = piece_table::ActiveModel {
+            instrument: Set(request.instrument.id().to_owned()),
+            length_seconds: Set(request.length_seconds as i32),
+            tempo_bpm: Set(request.tempo_bpm as i32),
+            tonic: Set(request.tonic.map(i16::from)),
+            mode: Set(request.mode.map(|m| m.name().to_owned())),
+            creativity: Set(request.creativity),
+            seed: Set(seed as i64),
+            model_version: Set(composed.model_version),
+            key_name: Set(composed.key.map(|k| k.to_string())),
+            seconds: Set(composed.seconds),
+            midi: Set(composed.midi),
+            fingerprint: Set(composed.fingerprint),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(&context.db)
+        .await
+        .map_err(|err| {
+            internal(
+                "The piece was composed but could not be saved. Please try again.",
+                &err,
+            )
+        })?;
+        Ok(row.id)
+    }
+
+    fn now() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn form() -> ComposeForm {
+            ComposeForm {
+                instrument: "piano".into(),
+                length_seconds: "30".into(),
+                tempo_bpm: "100".into(),
+                key: "".into(),
+                mode: "".into(),
+                creativity: "1".into(),
+                seed: "".into(),
+            }
+        }
+
+        fn messages(form: ComposeForm) -> Vec<(String, String)> {
+            form.validate(&[Instrument::Piano])
+                .unwrap_err()
+                .into_iter()
+                .map(|e| (e.field, e.message))
+                .collect()
+        }
+
+        #[test]
+        fn the_default_form_is_valid() {
+            let request = form().validate(&[Instrument::Piano]).unwrap();
+            assert_eq!(request.instrument, Instrument::Piano);
+            assert_eq!((request.length_seconds, request.tempo_bpm), (30, 100));
+            assert_eq!(
+                (request.tonic, request.mode, request.seed),
+                (None, None, None)
+            );
+        }
+
+        #[test]
+        fn key_mode_and_seed_are_read() {
+            let request = ComposeForm {
+                key: "E♭".into(),
+                mode: "minor".into(),
+                seed: " 42 ".into(),
+                creativity: "0.75".into(),
+                ..form()
+            }
+            .validate(&[Instrument::Piano])
+            .unwrap();
+            assert_eq!(request.tonic, Some(3));
+            assert_eq!(request.mode, Some(Mode::Minor));
+            assert_eq!(request.seed, Some(42));
+            assert_eq!(request.creativity, 0.75);
+        }
+
+        #[test]
+        fn every_bad_field_gets_its_own_message() {
+            let errors = messages(ComposeForm {
+                instrument: "kazoo".into(),
+                length_seconds: "5".into(),
+                tempo_bpm: "fast".into(),
+                key: "H".into(),
+                mode: "lydian".into(),
+                creativity: "3".into(),
+                seed: "-1".into(),
+            });
+            let expected = [
+                ("instrument", "Choose one of the instruments listed."),
+                (
+                    "length_seconds",
+                    "Enter a length in whole seconds from 10 to 180.",
+                ),
+                (
+                    "tempo_bpm",
+                    "Enter a tempo in whole beats per minute from 40 to 220.",
+                ),
+                ("key", "Choose a key from the list, or any key."),
+                ("mode", "Choose major, minor, or as composed."),
+                ("creativity", "Enter a creativity from 0.5 to 1.5."),
+                ("seed", "Enter a whole number from 0 to 9007199254740991."),
+            ];
+            let expected: Vec<_> = expected
+                .iter()
+                .map(|(f, m)| (f.to_string(), m.to_string()))
+                .collect();
+            assert_eq!(errors, expected);
+        }
+
+        #[test]
+        fn an_instrument_without_a_model_is_refused() {
+            let errors = messages(ComposeForm {
+                instrument: "violin".into(),
+                ..form()
+            });
+            assert_eq!(errors[0].0, "instrument");
+            assert_eq!(errors.len(), 1);
+        }
+
+        #[test]
+        fn fresh_seeds_differ_and_fit_a_browser_number() {
+            let (a, b) = (fresh_seed(), fresh_seed());
+            assert_ne!(a, b);
+            assert!(a <= MAX_SEED && b <= MAX_SEED);
+        }
     }
 }
 
@@ -132,48 +486,95 @@ fn creativity_label(creativity: f32) -> &'static str {
     }
 }
 
-/// The settings of a new piece. Composing is wired to it by the generation flow.
+/// The message beside a field, shown when the server rejected it.
+#[component]
+fn FieldMessage(
+    /// The field's name, as the server function names it.
+    field: &'static str,
+    /// The last result of the compose action.
+    result: Signal<Option<Result<i64, AppError>>>,
+) -> impl IntoView {
+    let message = move || {
+        result
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|err| err.field_message(field))
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="field-error" id=format!("{field}-error")>{message}</p>
+        </Show>
+    }
+}
+
+/// The settings of a new piece; composing goes to the piece's page.
 #[component]
 fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
     let creativity = RwSignal::new(1.0_f32);
     let disabled = instruments.is_empty();
+    let compose = ServerAction::<Compose>::new();
+    let pending = compose.pending();
+    let result = Signal::derive(move || compose.value().get());
+    let invalid = move |field: &'static str| {
+        move || {
+            result
+                .get()
+                .and_then(|r| r.err())
+                .and_then(|err| err.field_message(field))
+                .is_some()
+                .to_string()
+        }
+    };
+    // Errors that belong to no field (busy, failed) show under the button.
+    let form_error = move || {
+        result
+            .get()
+            .and_then(|r| r.err())
+            .map(|err| err.to_string())
+    };
 
     view! {
-        <form class="settings-form" aria-labelledby="settings-heading" on:submit=|ev| ev.prevent_default()>
+        <ActionForm action=compose attr:class="settings-form" attr:aria-labelledby="settings-heading">
             <h2 id="settings-heading">"Settings"</h2>
             <div class="field">
                 <label for="instrument">"Instrument"</label>
-                <select id="instrument" name="instrument" disabled=disabled>
+                <select id="instrument" name="instrument" disabled=disabled aria-invalid=invalid("instrument")>
                     {instruments
                         .into_iter()
                         .map(|i| view! { <option value=i.id>{i.name}</option> })
                         .collect_view()}
                 </select>
+                <FieldMessage field="instrument" result />
             </div>
             <div class="field-row">
                 <div class="field">
                     <label for="length">"Length (seconds)"</label>
-                    <input id="length" name="length_seconds" type="number" min="10" max="180" step="1" value="30" />
+                    <input id="length" name="length_seconds" type="number" min="10" max="180" step="1" value="30" required aria-invalid=invalid("length_seconds") />
+                    <FieldMessage field="length_seconds" result />
                 </div>
                 <div class="field">
                     <label for="tempo">"Tempo (BPM)"</label>
-                    <input id="tempo" name="tempo_bpm" type="number" min="40" max="220" step="1" value="100" />
+                    <input id="tempo" name="tempo_bpm" type="number" min="40" max="220" step="1" value="100" required aria-invalid=invalid("tempo_bpm") />
+                    <FieldMessage field="tempo_bpm" result />
                 </div>
             </div>
             <div class="field-row">
                 <div class="field">
                     <label for="key">"Key"</label>
-                    <select id="key" name="key">
+                    <select id="key" name="key" aria-invalid=invalid("key")>
                         <option value="">"Any key"</option>
                         {KEYS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
                     </select>
+                    <FieldMessage field="key" result />
                 </div>
                 <div class="field">
                     <label for="mode">"Mode"</label>
-                    <select id="mode" name="mode">
+                    <select id="mode" name="mode" aria-invalid=invalid("mode")>
+                        <option value="">"As composed"</option>
                         <option value="major">"Major (bright)"</option>
                         <option value="minor">"Minor (moody)"</option>
                     </select>
+                    <FieldMessage field="mode" result />
                 </div>
             </div>
             <div class="field">
@@ -192,27 +593,35 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
                         }
                     }
                     aria-describedby="creativity-value"
+                    aria-invalid=invalid("creativity")
                 />
                 <output id="creativity-value" for="creativity">
                     {move || format!("{:.2} ({})", creativity.get(), creativity_label(creativity.get()))}
                 </output>
+                <FieldMessage field="creativity" result />
             </div>
             <div class="field">
                 <label for="seed">"Seed (optional)"</label>
-                <input id="seed" name="seed" type="number" min="0" step="1" inputmode="numeric" placeholder="random" />
+                <input id="seed" name="seed" type="number" min="0" max="9007199254740991" step="1" inputmode="numeric" placeholder="random" aria-invalid=invalid("seed") />
                 <p class="hint">"The same seed and settings compose the same piece again."</p>
+                <FieldMessage field="seed" result />
             </div>
-            <button type="submit" class="button button-primary" disabled=true aria-describedby="compose-note">
-                "Compose"
+            <button type="submit" class="button button-primary" disabled=move || disabled || pending.get()>
+                {move || if pending.get() { "Composing…" } else { "Compose" }}
             </button>
-            <p id="compose-note" class="hint">
-                {if disabled {
-                    "Composing opens as soon as an instrument model is installed."
-                } else {
-                    "Composing opens with the next release of the studio."
-                }}
-            </p>
-        </form>
+            <div class="compose-status" role="status" aria-live="polite">
+                <Show when=move || pending.get()>
+                    <progress aria-label="Composing"></progress>
+                    " The neural network is composing your piece…"
+                </Show>
+            </div>
+            <Show when=move || form_error().is_some()>
+                <p class="error" role="alert">{form_error}</p>
+            </Show>
+            <Show when=move || disabled>
+                <p class="hint">"Composing opens as soon as an instrument model is installed."</p>
+            </Show>
+        </ActionForm>
     }
 }
 

@@ -8,17 +8,20 @@ mod instruments;
 mod landing;
 mod layout;
 mod not_found;
+mod piece;
+mod player;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
 
-pub use error::AppError;
+pub use error::{AppError, FieldError};
 pub use instruments::InstrumentInfo;
 
 /// The HTML document around the app, rendered on the server only.
@@ -54,6 +57,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=not_found::NotFoundPage>
                     <Route path=path!("") view=landing::LandingPage />
                     <Route path=path!("/instruments") view=instruments::InstrumentsPage />
+                    // Rendered whole before it is sent, so that a missing piece answers 404.
+                    <Route path=path!("/pieces/:id") view=piece::PiecePage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <layout::SiteFooter />

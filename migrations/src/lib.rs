@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_sessions;
+mod m20261126_000001_create_pieces;
 
 /// Applies MixTape's migrations in order.
 pub struct Migrator;
@@ -10,7 +11,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_sessions::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_sessions::Migration),
+            Box::new(m20261126_000001_create_pieces::Migration),
+        ]
     }
 }
 
@@ -25,9 +29,11 @@ mod tests {
         Migrator::up(&db, None).await.unwrap();
         let manager = SchemaManager::new(&db);
         assert!(manager.has_table("sessions").await.unwrap());
+        assert!(manager.has_table("pieces").await.unwrap());
         // Running again is a no-op, as at every server start.
         Migrator::up(&db, None).await.unwrap();
         Migrator::down(&db, None).await.unwrap();
         assert!(!manager.has_table("sessions").await.unwrap());
+        assert!(!manager.has_table("pieces").await.unwrap());
     }
 }

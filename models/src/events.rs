@@ -273,45 +273,25 @@ pub fn decode(events: &[Event]) -> Vec<GridNote> {
     notes
 }
 
-/// A note for the player's piano roll, in beats.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct RollNote {
-    /// Start in beats.
-    pub onset: f64,
-    /// Length in beats.
-    pub duration: f64,
-    /// MIDI pitch.
-    pub pitch: u8,
-    /// MIDI velocity.
-    pub velocity: u8,
-}
-
-/// The notes of a piece as the player's piano roll draws them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PianoRoll {
-    /// Tempo, to place beats in seconds.
-    pub bpm: f64,
-    /// Notes sorted by onset, then pitch.
-    pub notes: Vec<RollNote>,
-}
-
-impl PianoRoll {
-    /// The piano roll of grid notes at a tempo.
-    pub fn new(notes: &[GridNote], bpm: f64) -> PianoRoll {
-        PianoRoll {
-            bpm,
-            notes: notes
-                .iter()
-                .map(|n| {
-                    let note = n.to_note(0);
-                    RollNote {
-                        onset: note.onset,
-                        duration: note.duration,
-                        pitch: note.pitch,
-                        velocity: note.velocity,
-                    }
-                })
-                .collect(),
-        }
+/// The music's identity whatever its key or tempo: a digest of every note's
+/// onset and length on the beat grid and its pitch relative to the lowest one.
+/// The same notes transposed, or played at another tempo, share it; velocities
+/// do not count.
+pub fn fingerprint(notes: &[GridNote]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&GridNote> = notes.iter().collect();
+    sorted.sort_by_key(|n| (n.onset, n.pitch));
+    let start = sorted.first().map_or(0, |n| n.onset);
+    let lowest = sorted.iter().map(|n| n.pitch).min().unwrap_or(0);
+    let mut digest = Sha256::new();
+    for note in sorted {
+        digest.update((note.onset - start).to_le_bytes());
+        digest.update([note.pitch - lowest]);
+        digest.update(note.duration.to_le_bytes());
     }
+    let hex: String = digest.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("v1-{hex}")
 }

@@ -9,10 +9,12 @@ use serde::Serialize;
 
 use crate::dataset::tokens_of;
 use crate::device::is_cpu;
-use crate::events::{Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, VELOCITY_BANDS, decode};
+use crate::events::{
+    Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, VELOCITY_BANDS, decode, fingerprint,
+};
 use crate::guards::{COPY_RUN, RunIndex, degenerate};
 use crate::inference::{CpuComposer, CpuState};
-use crate::key::{Key, estimate_key, transpose_to};
+use crate::key::{Key, Mode, estimate_key, to_mode, transpose_to};
 use crate::lstm::LstmState;
 use crate::midi;
 use crate::piece::TimeSignature;
@@ -45,6 +47,8 @@ pub struct Settings {
     pub bpm: f64,
     /// Pitch class (0 = C) to transpose the piece's key to; `None` keeps the model's.
     pub tonic: Option<u8>,
+    /// Mode to move the piece to (its parallel key); `None` keeps the model's.
+    pub mode: Option<Mode>,
     /// Sampling temperature ("creativity"): below 1 safer, above 1 bolder.
     pub temperature: f64,
     /// Nucleus sampling: sample among the likeliest events whose probabilities add up to this.
@@ -62,6 +66,7 @@ impl Default for Settings {
             length: Length::Seconds(30.0),
             bpm: 100.0,
             tonic: None,
+            mode: None,
             temperature: 1.0,
             top_p: 0.95,
             seed: 1,
@@ -385,6 +390,10 @@ impl Generator {
                 notes = transpose_to(&notes, found.tonic, tonic, &range);
                 key = Some(Key { tonic, ..found });
             }
+            if let (Some(mode), Some(found)) = (settings.mode, key) {
+                notes = to_mode(&notes, found, mode, &range);
+                key = Some(Key { mode, ..found });
+            }
             let problem = degenerate(&notes).or_else(|| {
                 let copies = self.copies.as_ref()?;
                 copies.find(&notes).map(|start| {
@@ -417,6 +426,11 @@ impl Generator {
 }
 
 impl Composition {
+    /// The music's identity whatever its key or tempo (see [`fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.notes)
+    }
+
     /// The piece as a standard MIDI file for `program`.
     pub fn to_midi(&self, program: u8) -> Vec<u8> {
         let notes: Vec<_> = self.notes.iter().map(|n| n.to_note(program)).collect();

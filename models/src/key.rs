@@ -24,17 +24,40 @@ pub struct Key {
     pub mode: Mode,
 }
 
+impl Mode {
+    /// The mode's name in lower case, as forms and the command line spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Major => "major",
+            Mode::Minor => "minor",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Mode, String> {
+        match name.to_ascii_lowercase().as_str() {
+            "major" => Ok(Mode::Major),
+            "minor" => Ok(Mode::Minor),
+            _ => Err(format!("unknown mode {name:?}: expected major or minor")),
+        }
+    }
+}
+
 const NAMES: [&str; 12] = [
     "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
 ];
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mode = match self.mode {
-            Mode::Major => "major",
-            Mode::Minor => "minor",
-        };
-        write!(f, "{} {mode}", NAMES[usize::from(self.tonic % 12)])
+        write!(
+            f,
+            "{} {}",
+            NAMES[usize::from(self.tonic % 12)],
+            self.mode.name()
+        )
     }
 }
 
@@ -87,6 +110,45 @@ pub fn estimate_key(notes: &[GridNote]) -> Option<Key> {
         }
     }
     best.map(|(_, key)| key)
+}
+
+/// Scale degrees (semitones above the tonic) that differ between the major
+/// scale and the natural minor: the third, sixth and seventh.
+const MAJOR_DEGREES: [u8; 3] = [4, 9, 11];
+const MINOR_DEGREES: [u8; 3] = [3, 8, 10];
+
+/// Moves the music in `key` to the parallel key of `mode` (C major to C minor
+/// and back) by moving the third, sixth and seventh degrees a semitone, the
+/// textbook change of mode; notes outside those degrees keep their pitch.
+/// A note pushed out of `range` goes the other way by an octave.
+pub fn to_mode(
+    notes: &[GridNote],
+    key: Key,
+    mode: Mode,
+    range: &RangeInclusive<u8>,
+) -> Vec<GridNote> {
+    let (from, step): (_, i32) = match (key.mode, mode) {
+        (Mode::Major, Mode::Minor) => (MAJOR_DEGREES, -1),
+        (Mode::Minor, Mode::Major) => (MINOR_DEGREES, 1),
+        _ => return notes.to_vec(),
+    };
+    notes
+        .iter()
+        .map(|note| {
+            let degree = (note.pitch + 12 - key.tonic % 12) % 12;
+            if !from.contains(&degree) {
+                return *note;
+            }
+            let mut pitch = i32::from(note.pitch) + step;
+            if !range.contains(&(pitch as u8)) {
+                pitch -= 12 * step;
+            }
+            GridNote {
+                pitch: pitch as u8,
+                ..*note
+            }
+        })
+        .collect()
 }
 
 /// Transposes by `semitones` when every note stays within `range`; `None` otherwise.
@@ -154,6 +216,39 @@ mod tests {
                 velocity_band: 4,
             })
             .collect()
+    }
+
+    #[test]
+    fn changes_mode_by_the_third_sixth_and_seventh() {
+        let c_major = notes(&[60, 62, 64, 65, 67, 69, 71, 72, 60, 64, 67]);
+        let major = estimate_key(&c_major).unwrap();
+        let minor = to_mode(&c_major, major, Mode::Minor, &(0..=127));
+        let pitches: Vec<u8> = minor.iter().map(|n| n.pitch).collect();
+        assert_eq!(pitches, [60, 62, 63, 65, 67, 68, 70, 72, 60, 63, 67]);
+        assert_eq!(estimate_key(&minor).unwrap().to_string(), "C minor");
+        let back = to_mode(
+            &minor,
+            Key {
+                tonic: 0,
+                mode: Mode::Minor,
+            },
+            Mode::Major,
+            &(0..=127),
+        );
+        assert_eq!(back, c_major);
+        assert_eq!(to_mode(&c_major, major, Mode::Major, &(0..=127)), c_major);
+        // A raised seventh at the top of the range goes down an octave instead.
+        let top = notes(&[70]);
+        let raised = to_mode(
+            &top,
+            Key {
+                tonic: 0,
+                mode: Mode::Minor,
+            },
+            Mode::Major,
+            &(40..=70),
+        );
+        assert_eq!(raised[0].pitch, 59);
     }
 
     #[test]

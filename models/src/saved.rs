@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use burn::config::Config;
 use burn::module::Module;
 use burn::tensor::Device;
+use sha2::{Digest, Sha256};
 
 use crate::instrument::Instrument;
 use crate::network::{Composer, ComposerConfig, Preset};
@@ -72,6 +73,9 @@ pub struct SavedModel {
     pub network: Composer,
     /// Where it was loaded from.
     pub dir: PathBuf,
+    /// Names these exact weights: the instrument and a digest of the weights file,
+    /// recorded with every piece so that it can be traced to the model that made it.
+    pub version: String,
 }
 
 impl ModelConfig {
@@ -112,6 +116,17 @@ impl SavedModel {
         if !weights.is_file() {
             return Err(ModelError::BadWeights(weights, "file not found".to_owned()));
         }
+        let bytes = std::fs::read(&weights)
+            .map_err(|e| ModelError::BadWeights(weights.clone(), e.to_string()))?;
+        let digest = Sha256::digest(&bytes);
+        let version = format!(
+            "{}-{}",
+            instrument.id(),
+            digest[..6]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
         let network = config
             .network
             .init(device)
@@ -123,6 +138,7 @@ impl SavedModel {
             instrument,
             network,
             dir: dir.to_path_buf(),
+            version,
         })
     }
 }

@@ -167,6 +167,7 @@ fn generation_is_reproducible_and_follows_the_controls() {
         length: Length::Seconds(12.0),
         bpm: 120.0,
         tonic: Some(2),
+        mode: Some(models::key::Mode::Minor),
         temperature: 0.9,
         top_p: 0.95,
         seed: 5,
@@ -187,6 +188,7 @@ fn generation_is_reproducible_and_follows_the_controls() {
     assert!(f64::from(last_onset) / f64::from(STEPS_PER_BEAT) * 0.5 <= 12.0);
     assert!((11.0..=20.0).contains(&first.seconds), "{}", first.seconds);
     assert_eq!(first.key.unwrap().tonic, 2);
+    assert_eq!(first.key.unwrap().mode, models::key::Mode::Minor);
     let range = Instrument::Piano.range();
     assert!(first.notes.iter().all(|n| range.contains(&n.pitch)));
     let midi = first.to_midi(Instrument::Piano.program());

@@ -122,21 +122,23 @@ fn decoding_tolerates_any_sequence() {
 }
 
 #[test]
-fn piano_roll_is_json_in_beats() {
-    let grid = [GridNote {
-        onset: 6,
-        pitch: 60,
-        duration: 3,
-        velocity_band: 5,
-    }];
-    let json = serde_json::to_value(events::PianoRoll::new(&grid, 90.0)).unwrap();
-    assert_eq!(
-        json,
-        serde_json::json!({
-            "bpm": 90.0,
-            "notes": [{ "onset": 0.5, "duration": 0.25, "pitch": 60, "velocity": 88 }]
-        })
-    );
+fn fingerprint_ignores_key_tempo_and_velocity_but_not_the_notes() {
+    let note = |onset, pitch, duration, velocity_band| GridNote {
+        onset,
+        pitch,
+        duration,
+        velocity_band,
+    };
+    let tune = [note(0, 60, 6, 4), note(6, 64, 6, 4), note(12, 67, 12, 4)];
+    let print = events::fingerprint(&tune);
+    assert!(print.starts_with("v1-") && print.len() == 35, "{print}");
+    // Up a fourth, starting later, softer, listed in another order.
+    let moved = [note(36, 72, 12, 1), note(24, 65, 6, 2), note(30, 69, 6, 2)];
+    assert_eq!(events::fingerprint(&moved), print);
+    let changed = [note(0, 60, 6, 4), note(6, 63, 6, 4), note(12, 67, 12, 4)];
+    assert_ne!(events::fingerprint(&changed), print);
+    let longer = [note(0, 60, 6, 4), note(6, 64, 6, 4), note(12, 67, 24, 4)];
+    assert_ne!(events::fingerprint(&longer), print);
 }
 
 prop_compose! {

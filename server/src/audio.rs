@@ -194,6 +194,35 @@ impl Renderer {
     }
 }
 
+impl Renderer {
+    /// Renders `midi` once into both products: the full version as WAV into
+    /// `full`, and, when asked, the preview into `preview`. Returns the length
+    /// in seconds.
+    pub fn render_products(
+        &self,
+        midi: &[u8],
+        full: &mut impl Write,
+        preview: Option<&mut dyn Write>,
+    ) -> Result<f64, AudioError> {
+        let mut audio = self.render(midi)?;
+        write_wav(&audio, full)?;
+        if let Some(preview) = preview {
+            add_chime(&mut audio);
+            encode_preview(&audio, stream_serial(midi), preview)?;
+        }
+        Ok(audio.seconds())
+    }
+}
+
+/// An Ogg stream serial from the MIDI file's bytes (FNV-1a), so that one
+/// file always gives the same preview.
+fn stream_serial(bytes: &[u8]) -> i32 {
+    let hash = bytes.iter().fold(0x811c_9dc5_u32, |hash, &byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    hash as i32
+}
+
 /// Writes `audio` as a 16-bit stereo PCM WAV file.
 pub fn write_wav(audio: &Stereo, out: &mut impl Write) -> Result<(), AudioError> {
     const CHANNELS: u16 = 2;

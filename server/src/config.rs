@@ -1,9 +1,11 @@
 //! Server configuration from command-line flags and environment variables.
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
+use models::DeviceChoice;
 use tracing_subscriber::EnvFilter;
 
 /// MixTape's web server.
@@ -25,6 +27,18 @@ pub struct Config {
     /// Folder holding one trained model per instrument.
     #[arg(long, env = "MIXTAPE_MODELS_DIR", default_value = "models")]
     pub models_dir: PathBuf,
+
+    /// SoundFont (.sf2) that renders the audio [default: Debian's FluidR3_GM, else TimGM6mb]
+    #[arg(long, env = "MIXTAPE_SOUNDFONT")]
+    pub soundfont: Option<PathBuf>,
+
+    /// Where the LSTM runs: auto (a GPU when there is one, else the CPU), cpu or wgpu.
+    #[arg(long, env = "MIXTAPE_DEVICE", default_value = "auto")]
+    pub device: DeviceChoice,
+
+    /// Pieces composed, and pieces rendered, at once [default: one per CPU core]
+    #[arg(long, env = "MIXTAPE_WORKERS")]
+    pub workers: Option<NonZeroUsize>,
 
     /// Folder with the compiled site (wasm, JavaScript, CSS, public files), as cargo-leptos builds it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
@@ -59,6 +73,13 @@ impl ConfigError {
 }
 
 impl Config {
+    /// Workers per pool: the setting, else one per CPU core.
+    pub fn workers(&self) -> usize {
+        self.workers
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get)
+    }
+
     /// Checks every setting and creates the data directory if needed.
     ///
     /// Returns the log filter and the database URL to use.

@@ -2,6 +2,7 @@
 //! static files and the health check, on the database its configuration names.
 
 pub mod audio;
+pub mod audio_files;
 pub mod config;
 pub mod sessions;
 
@@ -9,7 +10,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::ssr::ServerContext;
+use app::ssr::{ServerContext, Studio};
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -24,6 +25,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use audio::{AudioError, Renderer};
+use audio_files::AudioFiles;
 pub use config::Config;
 use sessions::DatabaseSessionStore;
 
@@ -32,16 +35,32 @@ const SESSION_LIFETIME: CookieDuration = CookieDuration::days(30);
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP: Duration = Duration::from_secs(60 * 60);
 
+/// Pieces that may wait for a composer beyond those being composed, per worker.
+const QUEUED_PER_WORKER: usize = 8;
+
 /// What the router's handlers share.
 #[derive(Clone)]
 struct AppState {
     leptos_options: LeptosOptions,
     context: ServerContext,
+    audio: AudioFiles,
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for DatabaseConnection {
+    fn from_ref(state: &AppState) -> Self {
+        state.context.db.clone()
+    }
+}
+
+impl FromRef<AppState> for AudioFiles {
+    fn from_ref(state: &AppState) -> Self {
+        state.audio.clone()
     }
 }
 
@@ -52,6 +71,15 @@ pub enum StartError {
     Database(#[source] sea_orm::DbErr),
     #[error("cannot migrate the database: {0}")]
     Migration(#[source] sea_orm::DbErr),
+    #[error("cannot load the SoundFont: {0}")]
+    SoundFont(#[source] AudioError),
+    #[error("cannot create the audio cache in {path}: {source}")]
+    AudioCache {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the device for the models: {0}")]
+    Device(#[source] models::device::DeviceError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -67,12 +95,31 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens and migrates the database, builds the routes and binds the listening socket.
+    /// Loads the SoundFont, opens the models' device, opens and migrates the
+    /// database, builds the routes and binds the listening socket.
     pub async fn start(config: &Config, database_url: &str) -> Result<Server, StartError> {
+        let workers = config.workers();
+        let renderer = audio::find_soundfont(config.soundfont.as_deref())
+            .and_then(|path| Renderer::open(&path))
+            .map_err(StartError::SoundFont)?;
+        tracing::info!(soundfont = %renderer.path().display(), "SoundFont loaded");
+        let audio = AudioFiles::new(renderer, &config.data_dir, workers).map_err(|source| {
+            StartError::AudioCache {
+                path: config.data_dir.join("audio"),
+                source,
+            }
+        })?;
+        let device = config.device.select().map_err(StartError::Device)?;
+        tracing::info!(device = %device.description, workers, "models run here");
         let db = connect(database_url).await?;
         let context = ServerContext {
             db: db.clone(),
-            models_dir: config.models_dir.clone(),
+            studio: Studio::new(
+                config.models_dir.clone(),
+                device,
+                workers,
+                workers * QUEUED_PER_WORKER,
+            ),
         };
         let listener =
             TcpListener::bind(config.listen)
@@ -96,6 +143,7 @@ impl Server {
         let router = router(AppState {
             leptos_options,
             context,
+            audio,
         })
         .layer(session_layer);
         Ok(Server {
@@ -147,6 +195,7 @@ fn router(state: AppState) -> Router {
     let provide_server_context = move || provide_context(context.clone());
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/pieces/{id}/preview.ogg", get(audio_files::preview))
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use models::key::Mode;
 use models::network::Preset;
 use models::train::{TrainingConfig, TrainingJob, train};
 use models::{DeviceChoice, Instrument, SelectedDevice};
@@ -246,6 +247,9 @@ pub struct GenerateArgs {
     /// Tonic to transpose to (C, F#, Bb...); the model's own when absent.
     #[arg(long, value_parser = parse_tonic)]
     key: Option<u8>,
+    /// Mode to move the piece to (major or minor); the model's own when absent.
+    #[arg(long)]
+    mode: Option<Mode>,
     /// Creativity: below 1 safer, above 1 bolder (0.1 to 2).
     #[arg(long, default_value_t = 1.0)]
     temperature: f64,
@@ -291,6 +295,7 @@ pub fn generate_command(args: GenerateArgs) -> ExitCode {
             .map_or(Length::Seconds(args.seconds), Length::Events),
         bpm: args.bpm,
         tonic: args.key,
+        mode: args.mode,
         temperature: args.temperature,
         top_p: args.top_p,
         seed,

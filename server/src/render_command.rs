@@ -1,7 +1,6 @@
 //! `mixtape render`: a MIDI file to the full WAV and, optionally, the preview.
 
-use std::fs::File;
-use std::io::BufWriter;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -51,27 +50,25 @@ fn render(args: &RenderArgs) -> Result<f64, String> {
         .and_then(|path| Renderer::open(&path))
         .map_err(|err| err.to_string())?;
     let midi = models::midi::read_bytes(&args.midi).map_err(|err| err.to_string())?;
-    let in_file = |err: AudioError| format!("{}: {err}", args.midi.display());
-    let mut audio = renderer.render(&midi).map_err(in_file)?;
-    let create = |path: &Path| {
-        File::create(path)
-            .map(BufWriter::new)
-            .map_err(|err| format!("cannot create {}: {err}", path.display()))
+    // Rendered to memory first, so that a failed render leaves no file behind.
+    let mut full = Vec::new();
+    let mut preview = args.preview.as_ref().map(|_| Vec::new());
+    let seconds = renderer
+        .render_products(
+            &midi,
+            &mut full,
+            preview.as_mut().map(|p| p as &mut dyn Write),
+        )
+        .map_err(|err| match err {
+            AudioError::Midi(_) => format!("{}: {err}", args.midi.display()),
+            other => other.to_string(),
+        })?;
+    let write = |path: &Path, bytes: &[u8]| {
+        std::fs::write(path, bytes).map_err(|err| format!("cannot write {}: {err}", path.display()))
     };
-    audio::write_wav(&audio, &mut create(&args.out)?).map_err(|err| err.to_string())?;
-    if let Some(preview) = &args.preview {
-        audio::add_chime(&mut audio);
-        audio::encode_preview(&audio, stream_serial(&midi), create(preview)?)
-            .map_err(|err| err.to_string())?;
+    write(&args.out, &full)?;
+    if let (Some(path), Some(bytes)) = (&args.preview, &preview) {
+        write(path, bytes)?;
     }
-    Ok(audio.seconds())
-}
-
-/// An Ogg stream serial from the file's bytes (FNV-1a), so that one file
-/// always gives the same preview.
-fn stream_serial(bytes: &[u8]) -> i32 {
-    let hash = bytes.iter().fold(0x811c_9dc5_u32, |hash, &byte| {
-        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-    });
-    hash as i32
+    Ok(seconds)
 }

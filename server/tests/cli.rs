@@ -132,3 +132,45 @@ fn sigterm_shuts_the_server_down_cleanly() {
         "{rest:?}"
     );
 }
+
+#[test]
+fn a_missing_or_corrupt_soundfont_stops_the_start_with_one_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    let corrupt = dir.path().join("corrupt.sf2");
+    std::fs::write(&corrupt, b"RIFF\x04\x00\x00\x00sfbk").unwrap();
+    let missing = dir.path().join("missing.sf2");
+    for (soundfont, expected) in [
+        (&missing, "cannot read the SoundFont"),
+        (&corrupt, "is not a usable SoundFont 2 file"),
+    ] {
+        let output = mixtape()
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--models-dir",
+                "../models",
+                "--device",
+                "cpu",
+            ])
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .arg("--site-root")
+            .arg(&site)
+            .arg("--soundfont")
+            .arg(soundfont)
+            .env("MIXTAPE_LOG", "off")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("mixtape: cannot load the SoundFont: "),
+            "{stderr}"
+        );
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(stderr.contains(soundfont.to_str().unwrap()), "{stderr}");
+    }
+}

@@ -1,99 +1,13 @@
 //! Boots the real server on an ephemeral port with a temporary SQLite file and
 //! checks what a browser or a load balancer gets back.
 
-use std::path::Path;
+mod common;
 
-use clap::Parser;
-use server::{Config, Server};
-use tokio::sync::oneshot;
-
-struct Running {
-    base: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-    db: sea_orm::DatabaseConnection,
-    _dir: tempfile::TempDir,
-}
-
-impl Running {
-    async fn start(install_models: &[&str]) -> Running {
-        let dir = tempfile::tempdir().unwrap();
-        let models = dir.path().join("models");
-        std::fs::create_dir_all(&models).unwrap();
-        for id in install_models {
-            std::fs::create_dir_all(models.join(id)).unwrap();
-            std::fs::write(models.join(id).join("config.json"), "{}").unwrap();
-        }
-        let site = dir.path().join("site");
-        std::fs::create_dir_all(&site).unwrap();
-        std::fs::write(site.join("robots.txt"), "User-agent: *\n").unwrap();
-        let config = config(dir.path(), &models, &site);
-        let (_, database_url) = config.validate().unwrap();
-        let server = Server::start(&config, &database_url).await.unwrap();
-        let base = format!("http://{}", server.local_addr());
-        let db = server.database().clone();
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(server.serve(async {
-            let _ = stopped.await;
-        }));
-        Running {
-            base,
-            stop: Some(stop),
-            task,
-            db,
-            _dir: dir,
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let response = reqwest::get(format!("{}{path}", self.base)).await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.text().await.unwrap())
-    }
-
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        self.task.await.unwrap().unwrap();
-    }
-}
-
-fn config(dir: &Path, models: &Path, site: &Path) -> Config {
-    Config::parse_from([
-        "mixtape",
-        "--listen",
-        "127.0.0.1:0",
-        "--data-dir",
-        dir.join("data").to_str().unwrap(),
-        "--models-dir",
-        models.to_str().unwrap(),
-        "--site-root",
-        site.to_str().unwrap(),
-    ])
-}
-
-/// The text of the first `<tag ...>...</tag>` in `html`, tags inside it stripped.
-fn text_of(html: &str, tag: &str) -> String {
-    let start = html
-        .find(&format!("<{tag}"))
-        .unwrap_or_else(|| panic!("no <{tag}> in {html}"));
-    let open_end = start + html[start..].find('>').unwrap() + 1;
-    let close = open_end + html[open_end..].find(&format!("</{tag}>")).unwrap();
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html[open_end..close].chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text
-}
+use common::{Models, Running, text_of};
 
 #[tokio::test]
 async fn landing_page_is_server_rendered_with_title_description_and_call_to_action() {
-    let server = Running::start(&[]).await;
+    let server = Running::start(Models::Listed(&[])).await;
     let (status, html) = server.get("/").await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -116,7 +30,7 @@ async fn landing_page_is_server_rendered_with_title_description_and_call_to_acti
 
 #[tokio::test]
 async fn instruments_page_shows_an_empty_state_without_models() {
-    let server = Running::start(&[]).await;
+    let server = Running::start(Models::Listed(&[])).await;
     let (status, html) = server.get("/instruments").await;
     assert_eq!(status, 200);
     assert_eq!(text_of(&html, "title"), "Instruments · MixTape");
@@ -130,7 +44,7 @@ async fn instruments_page_shows_an_empty_state_without_models() {
 
 #[tokio::test]
 async fn instruments_page_lists_installed_models() {
-    let server = Running::start(&["guitar", "piano"]).await;
+    let server = Running::start(Models::Listed(&["guitar", "piano"])).await;
     let (status, html) = server.get("/instruments").await;
     assert_eq!(status, 200);
     assert!(!html.contains("No instruments yet"));
@@ -143,7 +57,7 @@ async fn instruments_page_lists_installed_models() {
 
 #[tokio::test]
 async fn unknown_pages_are_404_with_a_helpful_page() {
-    let server = Running::start(&[]).await;
+    let server = Running::start(Models::Listed(&[])).await;
     let (status, html) = server.get("/no/such/page").await;
     assert_eq!(status, 404);
     assert_eq!(text_of(&html, "title"), "Page not found · MixTape");
@@ -153,7 +67,7 @@ async fn unknown_pages_are_404_with_a_helpful_page() {
 
 #[tokio::test]
 async fn static_files_are_served_from_the_site_root() {
-    let server = Running::start(&[]).await;
+    let server = Running::start(Models::Listed(&[])).await;
     let (status, body) = server.get("/robots.txt").await;
     assert_eq!((status, body.as_str()), (200, "User-agent: *\n"));
     server.stop().await;
@@ -161,7 +75,7 @@ async fn static_files_are_served_from_the_site_root() {
 
 #[tokio::test]
 async fn healthz_follows_the_database() {
-    let server = Running::start(&[]).await;
+    let server = Running::start(Models::Listed(&[])).await;
     assert_eq!(server.get("/healthz").await, (200, "ok\n".to_string()));
 
     // Closing the shared pool is what a vanished database looks like to the server.
@@ -175,7 +89,7 @@ async fn healthz_follows_the_database() {
 async fn the_database_is_created_and_migrated_at_start() {
     use migrations::{Migrator, MigratorTrait, SchemaManager};
 
-    let server = Running::start(&[]).await;
+    let server = Running::start(Models::Listed(&[])).await;
     assert!(
         Migrator::get_pending_migrations(&server.db)
             .await

@@ -1,0 +1,194 @@
+//! A piece's page: what it is, how it was made, and the player.
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+use crate::player::{Player, RollNote};
+
+/// A stored piece as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PieceView {
+    /// Its id, in its address.
+    pub id: i64,
+    /// The instrument's name.
+    pub instrument: String,
+    /// Length in seconds.
+    pub seconds: f64,
+    /// Tempo in beats per minute.
+    pub tempo_bpm: i32,
+    /// The key it is in, such as `D minor`.
+    pub key_name: Option<String>,
+    /// Creativity (sampling temperature).
+    pub creativity: f64,
+    /// The seed that composes it again with the same settings.
+    pub seed: i64,
+    /// The model that composed it.
+    pub model_version: String,
+    /// Its notes, for the piano roll.
+    pub notes: Vec<RollNote>,
+}
+
+impl PieceView {
+    /// The piece's title.
+    pub fn title(&self) -> String {
+        format!("{} piece No. {}", self.instrument, self.id)
+    }
+
+    /// The address of its preview audio.
+    pub fn preview_url(&self) -> String {
+        format!("/pieces/{}/preview.ogg", self.id)
+    }
+}
+
+/// The piece with this id, or a not-found error.
+#[server(endpoint = "piece")]
+pub async fn get_piece(id: i64) -> Result<PieceView, AppError> {
+    ssr::load(id).await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use sea_orm::EntityTrait;
+
+    use super::PieceView;
+    use crate::AppError;
+    use crate::player::RollNote;
+    use crate::ssr::{internal, piece_table, respond_with, server_context};
+
+    pub async fn load(id: i64) -> Result<PieceView, AppError> {
+        let row = piece_table::Entity::find_by_id(id)
+            .one(&server_context().db)
+            .await
+            .map_err(|err| internal("This piece cannot be shown right now.", &err))?
+            .ok_or_else(|| respond_with(super::not_found()))?;
+        let music = models::midi::read(&row.midi)
+            .map_err(|err| internal("This piece's music cannot be read.", &err))?;
+        let notes = music
+            .notes
+            .iter()
+            .map(|note| RollNote {
+                start: music.seconds_at(note.onset),
+                end: music.seconds_at(note.onset + note.duration),
+                pitch: note.pitch,
+                velocity: note.velocity,
+            })
+            .collect();
+        let instrument = models::Instrument::from_id(&row.instrument)
+            .map_or(row.instrument.clone(), |i| i.display_name().to_owned());
+        Ok(PieceView {
+            id: row.id,
+            instrument,
+            seconds: row.seconds,
+            tempo_bpm: row.tempo_bpm,
+            key_name: row.key_name,
+            creativity: row.creativity,
+            seed: row.seed,
+            model_version: row.model_version,
+            notes,
+        })
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("There is no piece at this address.".into())
+}
+
+/// The page of one piece.
+#[component]
+pub fn PiecePage() -> impl IntoView {
+    let params = use_params_map();
+    let piece = Resource::new(
+        move || params.read().get("id"),
+        |id| async move {
+            // Only a positive whole number names a piece; anything else is not found.
+            match id
+                .and_then(|id| id.parse::<i64>().ok())
+                .filter(|id| *id > 0)
+            {
+                Some(id) => get_piece(id).await,
+                None => {
+                    #[cfg(feature = "ssr")]
+                    let err = crate::ssr::respond_with(not_found());
+                    #[cfg(not(feature = "ssr"))]
+                    let err = not_found();
+                    Err(err)
+                }
+            }
+        },
+    );
+
+    view! {
+        <section class="narrow piece-page">
+            <Suspense fallback=|| view! { <p role="status">"Loading the piece…"</p> }>
+                {move || Suspend::new(async move {
+                    match piece.await {
+                        Ok(piece) => view! { <PieceDetails piece /> }.into_any(),
+                        Err(err) => view! { <PieceMissing err /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The piece's title, facts and player.
+#[component]
+fn PieceDetails(piece: PieceView) -> impl IntoView {
+    let title = piece.title();
+    let description = format!(
+        "An original {} piece composed by MixTape's neural network: {:.0} seconds at {} BPM{}. Listen to the preview.",
+        piece.instrument.to_lowercase(),
+        piece.seconds,
+        piece.tempo_bpm,
+        piece
+            .key_name
+            .as_ref()
+            .map(|k| format!(" in {k}"))
+            .unwrap_or_default(),
+    );
+    view! {
+        <Title text=format!("{title} · MixTape") />
+        <Meta name="description" content=description />
+        <h1>{title.clone()}</h1>
+        <Player src=piece.preview_url() seconds=piece.seconds notes=piece.notes.clone() label=title />
+        <p class="hint">"This is the preview, with a soft chime every ten seconds. The full-quality version has no chime."</p>
+        <dl class="piece-facts">
+            <dt>"Length"</dt>
+            <dd>{crate::player::clock(piece.seconds)}</dd>
+            <dt>"Tempo"</dt>
+            <dd>{format!("{} BPM", piece.tempo_bpm)}</dd>
+            <dt>"Key"</dt>
+            <dd>{piece.key_name.clone().unwrap_or_else(|| "—".into())}</dd>
+            <dt>"Creativity"</dt>
+            <dd>{format!("{:.2}", piece.creativity)}</dd>
+            <dt>"Seed"</dt>
+            <dd>{piece.seed}</dd>
+            <dt>"Model"</dt>
+            <dd><code>{piece.model_version.clone()}</code></dd>
+        </dl>
+        <p>
+            <A href="/instruments" attr:class="button">"Compose another piece"</A>
+        </p>
+    }
+}
+
+/// What the page says when the piece cannot be shown.
+#[component]
+fn PieceMissing(err: AppError) -> impl IntoView {
+    let heading = match err {
+        AppError::NotFound(_) => "Piece not found",
+        _ => "This piece cannot be shown",
+    };
+    view! {
+        <Title text=format!("{heading} · MixTape") />
+        <h1>{heading}</h1>
+        <p role="alert">{err.to_string()}</p>
+        <p>
+            <A href="/instruments" attr:class="button">"Compose a piece"</A>
+        </p>
+    }
+}

@@ -1,0 +1,42 @@
+//! The `pieces` table: every generated piece with what made it.
+
+use sea_orm::entity::prelude::*;
+
+/// A stored piece.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "pieces")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The instrument's id.
+    pub instrument: String,
+    /// Length asked for, in seconds.
+    pub length_seconds: i32,
+    /// Tempo in beats per minute.
+    pub tempo_bpm: i32,
+    /// Tonic asked for (pitch class, 0 = C), if any.
+    pub tonic: Option<i16>,
+    /// Mode asked for (`major` or `minor`), if any.
+    pub mode: Option<String>,
+    /// Sampling temperature.
+    pub creativity: f64,
+    /// The seed the settings named or the server drew.
+    pub seed: i64,
+    /// The model's version (instrument and weights digest).
+    pub model_version: String,
+    /// The key the piece ended in, such as `D minor`.
+    pub key_name: Option<String>,
+    /// Its length in seconds.
+    pub seconds: f64,
+    /// The standard MIDI file.
+    pub midi: Vec<u8>,
+    /// Key- and tempo-independent identity of the music.
+    pub fingerprint: String,
+    /// Unix time in seconds.
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,131 @@
+//! A real server on an ephemeral port with a temporary data directory, for the
+//! HTTP tests.
+
+#![allow(dead_code)] // Each test binary uses its own part of this module.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use server::{Config, Server};
+use tokio::sync::oneshot;
+
+/// Which models the server sees.
+pub enum Models<'a> {
+    /// Empty model folders (a `config.json` each) for these instruments:
+    /// listed, but unable to compose.
+    Listed(&'a [&'a str]),
+    /// The trained models shipped in the repository.
+    Shipped,
+}
+
+pub struct Running {
+    pub base: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub db: sea_orm::DatabaseConnection,
+    pub dir: tempfile::TempDir,
+}
+
+/// The smaller of Debian's SoundFonts when installed (it loads faster), else
+/// whatever the server finds by itself.
+fn test_soundfont() -> Option<PathBuf> {
+    [
+        "/usr/share/sounds/sf2/TimGM6mb.sf2",
+        "/usr/share/soundfonts/TimGM6mb.sf2",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|path| path.is_file())
+}
+
+impl Running {
+    pub async fn start(models: Models<'_>) -> Running {
+        let dir = tempfile::tempdir().unwrap();
+        let models = match models {
+            Models::Listed(ids) => {
+                let models = dir.path().join("models");
+                std::fs::create_dir_all(&models).unwrap();
+                for id in ids {
+                    std::fs::create_dir_all(models.join(id)).unwrap();
+                    std::fs::write(models.join(id).join("config.json"), "{}").unwrap();
+                }
+                models
+            }
+            Models::Shipped => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models"),
+        };
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::write(site.join("robots.txt"), "User-agent: *\n").unwrap();
+        let config = config(dir.path(), &models, &site);
+        let (_, database_url) = config.validate().unwrap();
+        let server = Server::start(&config, &database_url).await.unwrap();
+        let base = format!("http://{}", server.local_addr());
+        let db = server.database().clone();
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(server.serve(async {
+            let _ = stopped.await;
+        }));
+        Running {
+            base,
+            stop: Some(stop),
+            task,
+            db,
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = reqwest::get(self.url(path)).await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
+    pub async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+fn config(dir: &Path, models: &Path, site: &Path) -> Config {
+    let mut args = vec![
+        "mixtape".to_owned(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--data-dir".into(),
+        dir.join("data").to_str().unwrap().into(),
+        "--models-dir".into(),
+        models.to_str().unwrap().into(),
+        "--site-root".into(),
+        site.to_str().unwrap().into(),
+        "--device".into(),
+        "cpu".into(),
+    ];
+    if let Some(soundfont) = test_soundfont() {
+        args.extend(["--soundfont".into(), soundfont.to_str().unwrap().into()]);
+    }
+    Config::parse_from(args)
+}
+
+/// The text of the first `<tag ...>...</tag>` in `html`, tags inside it stripped.
+pub fn text_of(html: &str, tag: &str) -> String {
+    let start = html
+        .find(&format!("<{tag}"))
+        .unwrap_or_else(|| panic!("no <{tag}> in {html}"));
+    let open_end = start + html[start..].find('>').unwrap() + 1;
+    let close = open_end + html[open_end..].find(&format!("</{tag}>")).unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html[open_end..close].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}

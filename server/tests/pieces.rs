@@ -1,0 +1,249 @@
+//! Composing through the server function, the piece's page, and its preview
+//! audio with range requests, on a real server with the shipped models.
+
+mod common;
+
+use common::{Models, Running, text_of};
+use reqwest::StatusCode;
+use reqwest::header::{
+    ACCEPT, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION,
+    RANGE,
+};
+
+fn form(length: &str, seed: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("instrument", "piano".into()),
+        ("length_seconds", length.into()),
+        ("tempo_bpm", "100".into()),
+        ("key", "".into()),
+        ("mode", "".into()),
+        ("creativity", "1".into()),
+        ("seed", seed.into()),
+    ]
+}
+
+/// Composes through the server function as the page's script does; returns the piece's id.
+async fn compose(server: &Running, seed: &str) -> i64 {
+    let response = reqwest::Client::new()
+        .post(server.url("/api/compose"))
+        .form(&form("12", seed))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json::<i64>().await.unwrap()
+}
+
+#[tokio::test]
+async fn composing_stores_the_piece_and_its_page_shows_the_player() {
+    use app::ssr::piece_table;
+    use sea_orm::EntityTrait;
+
+    let server = Running::start(Models::Shipped).await;
+    let id = compose(&server, "7").await;
+    let row = piece_table::Entity::find_by_id(id)
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row.instrument.as_str(), row.seed, row.tempo_bpm),
+        ("piano", 7, 100)
+    );
+    assert!(
+        row.model_version.starts_with("piano-"),
+        "{}",
+        row.model_version
+    );
+    assert!(row.fingerprint.starts_with("v1-"), "{}", row.fingerprint);
+    let music = models::midi::read(&row.midi).unwrap();
+    assert!(music.notes.len() > 10);
+    assert!((10.0..=20.0).contains(&row.seconds), "{}", row.seconds);
+
+    // The same seed and settings compose the same music again.
+    let again = compose(&server, "7").await;
+    let twin = piece_table::Entity::find_by_id(again)
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(again, id);
+    assert_eq!((twin.midi, twin.fingerprint), (row.midi, row.fingerprint));
+
+    let (status, html) = server.get(&format!("/pieces/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        text_of(&html, "title"),
+        format!("Piano piece No. {id} · MixTape")
+    );
+    assert!(
+        html.contains(&format!(r#"src="/pieces/{id}/preview.ogg""#)),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches(r#"class="roll-note""#).count(),
+        music.notes.len()
+    );
+    assert!(html.contains("Seed</dt><dd>7</dd>"), "{html}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_plain_form_post_is_redirected_to_the_new_piece() {
+    let server = Running::start(Models::Shipped).await;
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(server.url("/api/compose"))
+        .header(ACCEPT, "text/html")
+        .form(&form("10", ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = response.headers()[LOCATION].to_str().unwrap();
+    assert!(location.starts_with("/pieces/"), "{location}");
+    assert_eq!(server.get(location).await.0, 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_settings_answer_422_with_a_message_per_field() {
+    let server = Running::start(Models::Shipped).await;
+    let mut fields = form("5", "-3");
+    fields[0].1 = "kazoo".into();
+    let response = reqwest::Client::new()
+        .post(server.url("/api/compose"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: app::AppError = response.json().await.unwrap();
+    assert_eq!(
+        error.field_message("instrument").as_deref(),
+        Some("Choose one of the instruments listed.")
+    );
+    assert_eq!(
+        error.field_message("length_seconds").as_deref(),
+        Some("Enter a length in whole seconds from 10 to 180.")
+    );
+    assert_eq!(
+        error.field_message("seed").as_deref(),
+        Some("Enter a whole number from 0 to 9007199254740991.")
+    );
+    assert_eq!(error.field_message("tempo_bpm"), None);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn missing_pieces_are_404_on_the_page_and_the_audio() {
+    let server = Running::start(Models::Listed(&[])).await;
+    for path in ["/pieces/42", "/pieces/abc", "/pieces/0"] {
+        let (status, html) = server.get(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            html.contains("There is no piece at this address."),
+            "{path}: {html}"
+        );
+    }
+    for path in ["/pieces/42/preview.ogg", "/pieces/abc/preview.ogg"] {
+        let (status, body) = server.get(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(body.contains("There is no piece"), "{body}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_preview_is_rendered_once_cached_and_served_with_ranges() {
+    let server = Running::start(Models::Shipped).await;
+    let id = compose(&server, "11").await;
+    let url = server.url(&format!("/pieces/{id}/preview.ogg"));
+    let client = reqwest::Client::new();
+
+    // Three listeners at once get the same file, rendered once.
+    let (a, b, c) = tokio::join!(
+        client.get(&url).send(),
+        client.get(&url).send(),
+        client.get(&url).send()
+    );
+    let mut bodies = Vec::new();
+    for response in [a, b, c] {
+        let response = response.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers().clone();
+        assert_eq!(headers[CONTENT_TYPE], "audio/ogg");
+        assert_eq!(headers[ACCEPT_RANGES], "bytes");
+        assert_eq!(headers[CACHE_CONTROL], "public, max-age=86400");
+        let body = response.bytes().await.unwrap();
+        assert_eq!(headers[CONTENT_LENGTH], body.len().to_string().as_str());
+        bodies.push(body);
+    }
+    let whole = bodies[0].clone();
+    assert!(bodies.iter().all(|b| *b == whole));
+    assert_eq!(&whole[..4], b"OggS");
+
+    let cache = server.dir.path().join("data/audio");
+    let cached: Vec<_> = walk(&cache);
+    let oggs = cached
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "ogg"))
+        .count();
+    let wavs: Vec<_> = cached
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+        .collect();
+    assert_eq!((oggs, wavs.len(), cached.len()), (1, 1, 2), "{cached:?}");
+    let wav = std::fs::read(wavs[0]).unwrap();
+    assert_eq!(&wav[..4], b"RIFF");
+
+    let ranged = client
+        .get(&url)
+        .header(RANGE, "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        ranged.headers()[CONTENT_RANGE].to_str().unwrap(),
+        format!("bytes 100-199/{}", whole.len())
+    );
+    assert_eq!(ranged.bytes().await.unwrap(), whole[100..200]);
+
+    let tail = client
+        .get(&url)
+        .header(RANGE, "bytes=-50")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.bytes().await.unwrap(), whole[whole.len() - 50..]);
+
+    let beyond = client
+        .get(&url)
+        .header(RANGE, format!("bytes={}-", whole.len()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        beyond.headers()[CONTENT_RANGE].to_str().unwrap(),
+        format!("bytes */{}", whole.len())
+    );
+    server.stop().await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
