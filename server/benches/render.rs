@@ -1,4 +1,6 @@
-//! Generating, rendering and encoding a 60-second piece, printed as a Markdown table.
+//! Generating, rendering and encoding a 60-second piece, printed as Markdown
+//! tables: every step for a piano piece with each installed SoundFont, then
+//! rendering per shipped instrument.
 //!
 //! `cargo bench -p server --bench render`. Rendering runs on one thread (the
 //! synthesizer is sequential); generation on the CPU backend.
@@ -83,6 +85,69 @@ fn main() {
         row(
             &format!("generate + render + preview encode, {name}"),
             generate + render + encode,
+        );
+        let (products, _) = best_of_three(|| {
+            let (mut wav, mut ogg) = (Vec::new(), Vec::new());
+            renderer
+                .render_products(&midi, &mut wav, Some(&mut ogg))
+                .expect("renders")
+        });
+        row(
+            &format!("the server's path: render, WAV, chime, preview ({name})"),
+            products,
+        );
+    }
+    per_instrument(seconds);
+}
+
+/// Rendering and encoding speed for a piece of each shipped instrument, with
+/// the smaller SoundFont: how dense the music is decides how fast it renders.
+fn per_instrument(seconds: f64) {
+    let cpu = DeviceChoice::Cpu.select().expect("the CPU").device;
+    let font = Path::new("/usr/share/sounds/sf2/TimGM6mb.sf2");
+    if !font.is_file() {
+        return;
+    }
+    let renderer = Renderer::open(font).expect("an installed SoundFont");
+    println!("\nEach shipped instrument, a {seconds:.0}-second piece (seed 3), TimGM6mb:\n");
+    println!("| instrument | notes | generate | render (one core) | chime + preview encode |");
+    println!("|---|---:|---:|---:|---:|");
+    let rate = |time: Duration| {
+        format!(
+            "{:.0} ms ({:.0} x)",
+            time.as_secs_f64() * 1e3,
+            seconds / time.as_secs_f64()
+        )
+    };
+    for instrument in Instrument::ALL {
+        let model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../models")
+            .join(instrument.id());
+        let Ok(generator) = Generator::open(&model, &cpu) else {
+            continue;
+        };
+        let settings = Settings {
+            length: Length::Seconds(seconds),
+            seed: 3,
+            ..Settings::default()
+        };
+        let (generate, composition) =
+            best_of_three(|| generator.generate(&settings).expect("a piece"));
+        let midi = composition.to_midi(instrument.program());
+        let (render, audio) = best_of_three(|| renderer.render(&midi).expect("renders"));
+        let (encode, _) = best_of_three(|| {
+            let mut preview = audio.clone();
+            audio::add_chime(&mut preview);
+            let mut ogg = Vec::new();
+            audio::encode_preview(&preview, 1, &mut ogg).expect("encodes");
+        });
+        println!(
+            "| {} | {} | {:.0} ms | {} | {} |",
+            instrument.display_name(),
+            composition.notes.len(),
+            generate.as_secs_f64() * 1e3,
+            rate(render),
+            rate(encode)
         );
     }
 }
