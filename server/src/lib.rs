@@ -4,6 +4,7 @@
 pub mod audio;
 pub mod audio_files;
 pub mod config;
+mod cross_site;
 pub mod sessions;
 
 use std::future::Future;
@@ -204,6 +205,7 @@ fn router(state: AppState) -> Router {
             AppState,
             _,
         >(provide_server_context, app::shell))
+        .layer(axum::middleware::from_fn(cross_site::refuse_cross_site))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

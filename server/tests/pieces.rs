@@ -247,3 +247,45 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[tokio::test]
+async fn a_compose_request_from_another_site_is_refused() {
+    use app::ssr::piece_table;
+    use reqwest::header::{ORIGIN, REFERER};
+    use sea_orm::{EntityTrait, PaginatorTrait};
+
+    let server = Running::start(Models::Shipped).await;
+    let client = reqwest::Client::new();
+    for (name, value) in [
+        (ORIGIN, "http://evil.example"),
+        (REFERER, "http://evil.example/page"),
+    ] {
+        let response = client
+            .post(server.url("/api/compose"))
+            .header(name, value)
+            .form(&form("10", "1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            response.text().await.unwrap(),
+            "This request came from another site, so it was refused.\n"
+        );
+    }
+    assert_eq!(
+        piece_table::Entity::find().count(&server.db).await.unwrap(),
+        0
+    );
+
+    // The site's own pages pass.
+    let response = client
+        .post(server.url("/api/compose"))
+        .header(ORIGIN, server.base.as_str())
+        .form(&form("10", "1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    server.stop().await;
+}
