@@ -22,6 +22,9 @@ pub enum AppError {
     /// Some fields of a form are invalid; each has its own message.
     #[error("Please correct the highlighted fields.")]
     Invalid(Vec<FieldError>),
+    /// The request needs a signed-in user, or the credentials were wrong.
+    #[error("{0}")]
+    Unauthorized(String),
     /// What was asked for does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -60,6 +63,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Invalid(_) => 422,
+            AppError::Unauthorized(_) => 401,
             AppError::NotFound(_) => 404,
             AppError::Busy(_) => 503,
             AppError::Internal(_) => 500,

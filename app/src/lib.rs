@@ -3,6 +3,7 @@
 //! Compiled twice: with `ssr` into the server, which renders every page to HTML,
 //! and with `hydrate` into the browser's wasm, which makes that HTML interactive.
 
+mod account;
 pub mod error;
 mod instruments;
 mod landing;
@@ -57,6 +58,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=not_found::NotFoundPage>
                     <Route path=path!("") view=landing::LandingPage />
                     <Route path=path!("/instruments") view=instruments::InstrumentsPage />
+                    <Route path=path!("/register") view=account::RegisterPage />
+                    <Route path=path!("/login") view=account::LoginPage />
                     // Rendered whole before it is sent, so that a missing piece answers 404.
                     <Route path=path!("/pieces/:id") view=piece::PiecePage ssr=SsrMode::Async />
                 </Routes>

@@ -2,6 +2,7 @@
 
 pub mod piece_table;
 pub mod studio;
+pub mod user_table;
 
 use sea_orm::DatabaseConnection;
 

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_sessions;
 mod m20261126_000001_create_pieces;
+mod m20261126_000002_create_users;
 
 /// Applies MixTape's migrations in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_sessions::Migration),
             Box::new(m20261126_000001_create_pieces::Migration),
+            Box::new(m20261126_000002_create_users::Migration),
         ]
     }
 }
@@ -30,10 +32,12 @@ mod tests {
         let manager = SchemaManager::new(&db);
         assert!(manager.has_table("sessions").await.unwrap());
         assert!(manager.has_table("pieces").await.unwrap());
+        assert!(manager.has_table("users").await.unwrap());
         // Running again is a no-op, as at every server start.
         Migrator::up(&db, None).await.unwrap();
         Migrator::down(&db, None).await.unwrap();
         assert!(!manager.has_table("sessions").await.unwrap());
         assert!(!manager.has_table("pieces").await.unwrap());
+        assert!(!manager.has_table("users").await.unwrap());
     }
 }
