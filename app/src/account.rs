@@ -68,6 +68,57 @@ pub(crate) mod ssr {
 
     /// The session key holding the signed-in user's id.
     const USER_KEY: &str = "user_id";
+    /// The session key naming a visitor's pieces until they sign in.
+    const VISITOR_KEY: &str = "visitor";
+
+    /// Whom new pieces belong to, and whose pieces the library lists.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Owner {
+        /// A signed-in account.
+        User(i64),
+        /// A visitor's browser session, by its random key.
+        Visitor(String),
+    }
+
+    impl Owner {
+        /// The condition selecting this owner's pieces.
+        pub fn pieces(&self) -> sea_orm::Condition {
+            use crate::ssr::piece_table::Column;
+            match self {
+                Owner::User(id) => sea_orm::Condition::all().add(Column::OwnerId.eq(*id)),
+                Owner::Visitor(key) => sea_orm::Condition::all()
+                    .add(Column::OwnerId.is_null())
+                    .add(Column::Visitor.eq(key.as_str())),
+            }
+        }
+    }
+
+    /// The current owner; a visitor without a key gets one when `create` is set
+    /// (composing does), and is nobody otherwise.
+    pub async fn owner(create: bool) -> Result<Option<Owner>, AppError> {
+        let session = session().await?;
+        if let Some(user) = session.get::<i64>(USER_KEY).await.map_err(session_failed)? {
+            return Ok(Some(Owner::User(user)));
+        }
+        if let Some(key) = session
+            .get::<String>(VISITOR_KEY)
+            .await
+            .map_err(session_failed)?
+        {
+            return Ok(Some(Owner::Visitor(key)));
+        }
+        if !create {
+            return Ok(None);
+        }
+        let mut bytes = [0u8; 16];
+        password_hash::rand_core::RngCore::fill_bytes(&mut OsRng, &mut bytes);
+        let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        session
+            .insert(VISITOR_KEY, &key)
+            .await
+            .map_err(session_failed)?;
+        Ok(Some(Owner::Visitor(key)))
+    }
     /// Shortest password accepted.
     pub const MIN_PASSWORD: usize = 10;
     /// Longest password accepted (hashing cost grows with it).
@@ -213,8 +264,32 @@ pub(crate) mod ssr {
     }
 
     /// Starts a fresh session (a new id, so that one fixed before sign-in is
-    /// worthless) holding `user`.
+    /// worthless) holding `user`, and gives the visitor's pieces to the account.
     async fn sign_in(session: &Session, user: i64) -> Result<(), AppError> {
+        use crate::ssr::piece_table;
+        use sea_orm::sea_query::Expr;
+
+        if let Some(key) = session
+            .remove::<String>(VISITOR_KEY)
+            .await
+            .map_err(session_failed)?
+        {
+            piece_table::Entity::update_many()
+                .col_expr(piece_table::Column::OwnerId, Expr::value(user))
+                .col_expr(
+                    piece_table::Column::Visitor,
+                    Expr::value(Option::<String>::None),
+                )
+                .filter(Owner::Visitor(key).pieces())
+                .exec(&server_context().db)
+                .await
+                .map_err(|err| {
+                    internal(
+                        "Your pieces could not be moved to your account. Please log in again.",
+                        &err,
+                    )
+                })?;
+        }
         session.cycle_id().await.map_err(session_failed)?;
         session.insert(USER_KEY, user).await.map_err(session_failed)
     }

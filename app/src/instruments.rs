@@ -59,6 +59,7 @@ mod ssr {
     use sea_orm::{ActiveModelTrait, Set};
 
     use super::{InstrumentInfo, KEYS};
+    use crate::account::ssr::Owner;
     use crate::ssr::studio::StudioError;
     use crate::ssr::{internal, piece_table, respond_with, server_context};
     use crate::{AppError, FieldError};
@@ -240,6 +241,9 @@ mod ssr {
         let request = form
             .validate(&installed)
             .map_err(|fields| respond_with(AppError::Invalid(fields)))?;
+        let owner = crate::account::ssr::owner(true)
+            .await?
+            .expect("an owner is created when asked for");
         let seed = request.seed.unwrap_or_else(fresh_seed);
         let settings = Settings {
             length: Length::Seconds(f64::from(request.length_seconds)),
@@ -278,6 +282,14 @@ mod ssr {
             midi: Set(composed.midi),
             fingerprint: Set(composed.fingerprint),
             created_at: Set(now()),
+            owner_id: Set(match &owner {
+                Owner::User(id) => Some(*id),
+                Owner::Visitor(_) => None,
+            }),
+            visitor: Set(match owner {
+                Owner::User(_) => None,
+                Owner::Visitor(key) => Some(key),
+            }),
             ..Default::default()
         }
         .insert(&context.db)

@@ -39,6 +39,7 @@ pub fn SiteHeader() -> impl IntoView {
             <nav id="site-nav" class="site-nav" class:open=move || menu_open.get() aria-label="Main">
                 <A href="/" on:click=close_menu>"Home"</A>
                 <A href="/instruments" on:click=close_menu>"Instruments"</A>
+                <A href="/library" on:click=close_menu>"My pieces"</A>
                 <crate::account::AccountNav />
             </nav>
         </header>

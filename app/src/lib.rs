@@ -8,6 +8,7 @@ pub mod error;
 mod instruments;
 mod landing;
 mod layout;
+mod library;
 mod not_found;
 mod piece;
 mod player;
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/instruments") view=instruments::InstrumentsPage />
                     <Route path=path!("/register") view=account::RegisterPage />
                     <Route path=path!("/login") view=account::LoginPage />
+                    <Route path=path!("/library") view=library::LibraryPage />
                     // Rendered whole before it is sent, so that a missing piece answers 404.
                     <Route path=path!("/pieces/:id") view=piece::PiecePage ssr=SsrMode::Async />
                 </Routes>

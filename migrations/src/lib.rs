@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_sessions;
 mod m20261126_000001_create_pieces;
 mod m20261126_000002_create_users;
+mod m20261126_000003_piece_owners;
 
 /// Applies MixTape's migrations in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_sessions::Migration),
             Box::new(m20261126_000001_create_pieces::Migration),
             Box::new(m20261126_000002_create_users::Migration),
+            Box::new(m20261126_000003_piece_owners::Migration),
         ]
     }
 }

@@ -1,54 +1,10 @@
-//! Registering, logging in and out through the server functions, with the
-//! session cookie as a browser keeps it.
+//! Registering, logging in and out, and the library, through the server
+//! functions, with the session cookie as a browser keeps it.
 
 mod common;
 
-use common::{Models, Running};
+use common::{Browser, Models, Running};
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, SET_COOKIE};
-
-/// A browser's cookie jar for one site, reduced to the session cookie.
-#[derive(Default)]
-struct Browser {
-    cookie: Option<String>,
-}
-
-impl Browser {
-    async fn post(
-        &mut self,
-        server: &Running,
-        function: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, String) {
-        let mut request = reqwest::Client::new()
-            .post(server.url(&format!("/api/{function}")))
-            .form(form);
-        if let Some(cookie) = &self.cookie {
-            request = request.header(COOKIE, cookie);
-        }
-        let response = request.send().await.unwrap();
-        if let Some(set) = response.headers().get(SET_COOKIE) {
-            let set = set.to_str().unwrap();
-            let pair = set.split(';').next().unwrap().to_owned();
-            // An expired cookie is the server deleting it.
-            if set.contains("Max-Age=0") {
-                self.cookie = None;
-            } else {
-                assert!(set.contains("HttpOnly"), "{set}");
-                assert!(set.contains("SameSite=Lax"), "{set}");
-                self.cookie = Some(pair);
-            }
-        }
-        (response.status(), response.text().await.unwrap())
-    }
-
-    async fn who(&mut self, server: &Running) -> Option<String> {
-        let (status, body) = self.post(server, "current_user", &[]).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let user: Option<serde_json::Value> = serde_json::from_str(&body).unwrap();
-        user.map(|u| u["display_name"].as_str().unwrap().to_owned())
-    }
-}
 
 const PASSWORD: &str = "tulip sunrise harbour";
 
@@ -261,5 +217,156 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
         "{}",
         wrong_password.1
     );
+    server.stop().await;
+}
+
+/// Composes a short piece as `browser`; returns its id.
+async fn compose(server: &Running, browser: &mut Browser) -> i64 {
+    let form = [
+        ("instrument", "piano"),
+        ("length_seconds", "10"),
+        ("tempo_bpm", "100"),
+        ("key", ""),
+        ("mode", ""),
+        ("creativity", "1"),
+        ("seed", ""),
+    ];
+    let (status, body) = browser.post(server, "compose", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.parse().unwrap()
+}
+
+/// The ids in `browser`'s library page `page`, and whether it is signed in.
+async fn library(server: &Running, browser: &mut Browser, page: u64) -> (Vec<i64>, u64, bool) {
+    let (status, body) = browser
+        .post(server, "my_pieces", &[("page", &page.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let ids = page["pieces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    (
+        ids,
+        page["pages"].as_u64().unwrap(),
+        page["signed_in"].as_bool().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_visitors_pieces_survive_registration_and_stay_private() {
+    let server = Running::start(Models::Shipped).await;
+    let mut visitor = Browser::default();
+    let first = compose(&server, &mut visitor).await;
+    let second = compose(&server, &mut visitor).await;
+    assert_eq!(
+        library(&server, &mut visitor, 1).await,
+        (vec![second, first], 1, false)
+    );
+
+    // Someone else sees none of them, and cannot delete them.
+    let mut stranger = Browser::default();
+    let theirs = compose(&server, &mut stranger).await;
+    assert_eq!(library(&server, &mut stranger, 1).await.0, vec![theirs]);
+    let (status, _) = stranger
+        .post(&server, "delete_piece", &[("id", &first.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, body) = visitor
+        .post(
+            &server,
+            "register",
+            &registration("eve@gallery.example", PASSWORD, "Eve's Gallery"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        library(&server, &mut visitor, 1).await,
+        (vec![second, first], 1, true)
+    );
+
+    visitor.post(&server, "log_out", &[]).await;
+    assert_eq!(library(&server, &mut visitor, 1).await.0, Vec::<i64>::new());
+    visitor
+        .post(
+            &server,
+            "log_in",
+            &[("email", "eve@gallery.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        library(&server, &mut visitor, 1).await.0,
+        vec![second, first]
+    );
+
+    // The owner deletes one; it is gone for good.
+    let (status, _) = visitor
+        .post(&server, "delete_piece", &[("id", &first.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(library(&server, &mut visitor, 1).await.0, vec![second]);
+    assert_eq!(server.get(&format!("/pieces/{first}")).await.0, 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn long_libraries_come_in_pages_newest_first() {
+    use app::ssr::piece_table;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let server = Running::start(Models::Listed(&[])).await;
+    let mut owner = Browser::default();
+    owner
+        .post(
+            &server,
+            "register",
+            &registration("fay@hotel.example", PASSWORD, "Fay"),
+        )
+        .await;
+    let user = {
+        use sea_orm::EntityTrait;
+        app::ssr::user_table::Entity::find()
+            .one(&server.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let mut ids = Vec::new();
+    for n in 0..23 {
+        let row = piece_table::ActiveModel {
+            instrument: Set("piano".into()),
+            length_seconds: Set(10),
+            tempo_bpm: Set(100),
+            tonic: Set(None),
+            mode: Set(None),
+            creativity: Set(1.0),
+            seed: Set(n),
+            model_version: Set("piano-test".into()),
+            key_name: Set(None),
+            seconds: Set(10.0),
+            midi: Set(Vec::new()),
+            fingerprint: Set(format!("v1-{n}")),
+            created_at: Set(n),
+            owner_id: Set(Some(user)),
+            visitor: Set(None),
+            ..Default::default()
+        }
+        .insert(&server.db)
+        .await
+        .unwrap();
+        ids.push(row.id);
+    }
+    ids.reverse();
+    let (first, pages, _) = library(&server, &mut owner, 1).await;
+    assert_eq!((first.as_slice(), pages), (&ids[..20], 2));
+    let (second, _, _) = library(&server, &mut owner, 2).await;
+    assert_eq!(second, ids[20..]);
+    // Past the end: the last page.
+    assert_eq!(library(&server, &mut owner, 9).await.0, ids[20..]);
     server.stop().await;
 }

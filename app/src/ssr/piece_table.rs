@@ -34,6 +34,10 @@ pub struct Model {
     pub fingerprint: String,
     /// Unix time in seconds.
     pub created_at: i64,
+    /// The account it belongs to.
+    pub owner_id: Option<i64>,
+    /// The visitor session it belongs to until they register or log in.
+    pub visitor: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

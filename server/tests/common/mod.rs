@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, SET_COOKIE};
 use server::{Config, Server};
 use tokio::sync::oneshot;
 
@@ -108,6 +110,49 @@ fn config(dir: &Path, models: &Path, site: &Path) -> Config {
         args.extend(["--soundfont".into(), soundfont.to_str().unwrap().into()]);
     }
     Config::parse_from(args)
+}
+
+/// A browser's cookie jar for one site, reduced to the session cookie.
+#[derive(Default)]
+pub struct Browser {
+    pub cookie: Option<String>,
+}
+
+impl Browser {
+    pub async fn post(
+        &mut self,
+        server: &Running,
+        function: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let mut request = reqwest::Client::new()
+            .post(server.url(&format!("/api/{function}")))
+            .form(form);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        let response = request.send().await.unwrap();
+        if let Some(set) = response.headers().get(SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let pair = set.split(';').next().unwrap().to_owned();
+            // An expired cookie is the server deleting it.
+            if set.contains("Max-Age=0") {
+                self.cookie = None;
+            } else {
+                assert!(set.contains("HttpOnly"), "{set}");
+                assert!(set.contains("SameSite=Lax"), "{set}");
+                self.cookie = Some(pair);
+            }
+        }
+        (response.status(), response.text().await.unwrap())
+    }
+
+    pub async fn who(&mut self, server: &Running) -> Option<String> {
+        let (status, body) = self.post(server, "current_user", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let user: Option<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        user.map(|u| u["display_name"].as_str().unwrap().to_owned())
+    }
 }
 
 /// The text of the first `<tag ...>...</tag>` in `html`, tags inside it stripped.

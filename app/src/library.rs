@@ -1,0 +1,232 @@
+//! The library: the pieces of whoever is browsing, newest first, in pages.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+use crate::layout::PageMeta;
+use crate::player::clock;
+
+/// Pieces per page of the library.
+pub const PAGE_SIZE: u64 = 20;
+
+/// One piece in the library's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PieceSummary {
+    /// Its id.
+    pub id: i64,
+    /// The instrument's name.
+    pub instrument: String,
+    /// Length in seconds.
+    pub seconds: f64,
+    /// Its key, such as `D minor`.
+    pub key_name: Option<String>,
+}
+
+/// A page of the library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LibraryPage {
+    /// The pieces on this page, newest first.
+    pub pieces: Vec<PieceSummary>,
+    /// This page's number, from 1.
+    pub page: u64,
+    /// How many pages there are (at least 1).
+    pub pages: u64,
+    /// Whether the browser is signed in (a visitor's pieces live in the session).
+    pub signed_in: bool,
+}
+
+/// The browsing person's pieces, newest first, page `page` (from 1).
+#[server(endpoint = "my_pieces")]
+pub async fn my_pieces(page: u64) -> Result<LibraryPage, AppError> {
+    ssr::my_pieces(page.max(1)).await
+}
+
+/// Deletes one of the browsing person's pieces.
+#[server(endpoint = "delete_piece")]
+pub async fn delete_piece(id: i64) -> Result<(), AppError> {
+    ssr::delete_piece(id).await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+    use super::{LibraryPage, PAGE_SIZE, PieceSummary};
+    use crate::AppError;
+    use crate::account::ssr::{Owner, owner};
+    use crate::ssr::{internal, piece_table, respond_with, server_context};
+
+    pub async fn my_pieces(page: u64) -> Result<LibraryPage, AppError> {
+        let Some(owner) = owner(false).await? else {
+            return Ok(LibraryPage {
+                pieces: Vec::new(),
+                page: 1,
+                pages: 1,
+                signed_in: false,
+            });
+        };
+        let failed =
+            |err: sea_orm::DbErr| internal("Your library cannot be shown right now.", &err);
+        let db = server_context().db;
+        let query = piece_table::Entity::find().filter(owner.pieces());
+        let count = query.clone().count(&db).await.map_err(failed)?;
+        let pages = count.div_ceil(PAGE_SIZE).max(1);
+        let rows = query
+            .select_only()
+            .columns([
+                piece_table::Column::Id,
+                piece_table::Column::Instrument,
+                piece_table::Column::Seconds,
+                piece_table::Column::KeyName,
+            ])
+            .order_by_desc(piece_table::Column::Id)
+            .offset((page.min(pages) - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+            .into_tuple::<(i64, String, f64, Option<String>)>()
+            .all(&db)
+            .await
+            .map_err(failed)?;
+        Ok(LibraryPage {
+            pieces: rows
+                .into_iter()
+                .map(|(id, instrument, seconds, key_name)| PieceSummary {
+                    id,
+                    instrument: models::Instrument::from_id(&instrument)
+                        .map_or(instrument, |i| i.display_name().to_owned()),
+                    seconds,
+                    key_name,
+                })
+                .collect(),
+            page: page.min(pages),
+            pages,
+            signed_in: matches!(owner, Owner::User(_)),
+        })
+    }
+
+    pub async fn delete_piece(id: i64) -> Result<(), AppError> {
+        // Another person's piece, or none: the same answer, so ids reveal nothing.
+        let not_yours = || {
+            respond_with(AppError::NotFound(
+                "There is no such piece in your library.".into(),
+            ))
+        };
+        let owner = owner(false).await?.ok_or_else(not_yours)?;
+        let deleted = piece_table::Entity::delete_many()
+            .filter(owner.pieces())
+            .filter(sea_orm::ColumnTrait::eq(&piece_table::Column::Id, id))
+            .exec(&server_context().db)
+            .await
+            .map_err(|err| internal("The piece could not be deleted. Please try again.", &err))?;
+        if deleted.rows_affected == 0 {
+            return Err(not_yours());
+        }
+        Ok(())
+    }
+}
+
+/// The library page.
+#[component]
+pub fn LibraryPage() -> impl IntoView {
+    let query = use_query_map();
+    let delete = ServerAction::<DeletePiece>::new();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
+    };
+    let library = Resource::new(
+        move || (page(), delete.version().get()),
+        |(page, _)| my_pieces(page),
+    );
+
+    view! {
+        <PageMeta title="My pieces" description="The pieces you composed on MixTape." />
+        <section class="narrow">
+            <h1>"My pieces"</h1>
+            <Transition fallback=|| view! { <p role="status">"Loading your pieces…"</p> }>
+                {move || Suspend::new(async move {
+                    match library.await {
+                        Ok(library) => view! { <PieceList library delete /> }.into_any(),
+                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The list of pieces with play, open and delete, and the page links.
+#[component]
+fn PieceList(library: LibraryPage, delete: ServerAction<DeletePiece>) -> impl IntoView {
+    if library.pieces.is_empty() {
+        return view! {
+            <div class="empty-state" role="status">
+                <h2>"No pieces yet"</h2>
+                <p>"Pieces you compose appear here."</p>
+                <A href="/instruments" attr:class="button button-primary">"Compose a piece"</A>
+            </div>
+        }
+        .into_any();
+    }
+    let LibraryPage {
+        pieces,
+        page,
+        pages,
+        signed_in,
+    } = library;
+    view! {
+        <Show when=move || !signed_in>
+            <p class="notice">
+                "These pieces are kept in this browser's session. "
+                <A href="/register">"Create an account"</A>
+                " or "
+                <A href="/login">"log in"</A>
+                " to keep them for good."
+            </p>
+        </Show>
+        <ul class="piece-list">
+            {pieces
+                .into_iter()
+                .map(|piece| {
+                    let title = format!("{} piece No. {}", piece.instrument, piece.id);
+                    let facts = format!(
+                        "{}{}",
+                        clock(piece.seconds),
+                        piece.key_name.map(|k| format!(" · {k}")).unwrap_or_default()
+                    );
+                    let (audio_label, delete_label) = (format!("Preview of {title}"), format!("Delete {title}"));
+                    view! {
+                        <li class="piece-row">
+                            <A href=format!("/pieces/{}", piece.id)>{title}</A>
+                            <span class="hint">{facts}</span>
+                            <audio controls preload="none" src=format!("/pieces/{}/preview.ogg", piece.id) aria-label=audio_label></audio>
+                            <button
+                                type="button"
+                                class="link-button delete-button"
+                                aria-label=delete_label
+                                on:click=move |_| { delete.dispatch(DeletePiece { id: piece.id }); }
+                            >
+                                "Delete"
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        <nav class="pager" aria-label="Pages">
+            <Show when=move || { page > 1 }>
+                <A href=format!("/library?page={}", page - 1)>"← Newer"</A>
+            </Show>
+            <span>{format!("Page {page} of {pages}")}</span>
+            <Show when=move || { page < pages }>
+                <A href=format!("/library?page={}", page + 1)>"Older →"</A>
+            </Show>
+        </nav>
+    }
+    .into_any()
+}
