@@ -7,6 +7,7 @@ use leptos_router::hooks::use_location;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
+use crate::error::FieldMessage;
 use crate::layout::PageMeta;
 
 /// The signed-in user, as pages show them.
@@ -63,7 +64,7 @@ pub(crate) mod ssr {
     use tower_sessions::Session;
 
     use super::SignedInUser;
-    use crate::ssr::{internal, respond_with, server_context, user_table};
+    use crate::ssr::{internal, now, respond_with, server_context, user_table};
     use crate::{AppError, FieldError};
 
     /// The session key holding the signed-in user's id.
@@ -389,12 +390,6 @@ pub(crate) mod ssr {
         }))
     }
 
-    fn now() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    }
-
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -457,33 +452,9 @@ pub(crate) mod ssr {
     }
 }
 
-/// The message beside an account form's field, when the server rejected it.
-#[component]
-fn AccountFieldMessage(
-    field: &'static str,
-    result: Signal<Option<Result<(), AppError>>>,
-) -> impl IntoView {
-    let message = move || {
-        result
-            .get()
-            .and_then(|r| r.err())
-            .and_then(|err| err.field_message(field))
-    };
-    view! {
-        <Show when=move || message().is_some()>
-            <p class="field-error" id=format!("{field}-error")>{message}</p>
-        </Show>
-    }
-}
-
 /// The error of an account form that belongs to no single field.
-fn form_message(result: Signal<Option<Result<(), AppError>>>) -> Signal<Option<String>> {
-    Signal::derive(move || {
-        result
-            .get()
-            .and_then(|r| r.err())
-            .map(|err| err.to_string())
-    })
+fn form_message(error: Signal<Option<AppError>>) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().map(|err| err.to_string()))
 }
 
 /// The registration page.
@@ -491,8 +462,8 @@ fn form_message(result: Signal<Option<Result<(), AppError>>>) -> Signal<Option<S
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let pending = action.pending();
-    let result = Signal::derive(move || action.value().get());
-    let message = form_message(result);
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let message = form_message(error);
     view! {
         <PageMeta title="Create an account" description="Create a MixTape account to keep your pieces and buy exclusive rights to them." />
         <section class="narrow">
@@ -501,18 +472,18 @@ pub fn RegisterPage() -> impl IntoView {
                 <div class="field">
                     <label for="display_name">"Your name or company"</label>
                     <input id="display_name" name="display_name" type="text" autocomplete="organization" maxlength="80" required />
-                    <AccountFieldMessage field="display_name" result />
+                    <FieldMessage field="display_name" error />
                 </div>
                 <div class="field">
                     <label for="email">"Email"</label>
                     <input id="email" name="email" type="email" autocomplete="email" required />
-                    <AccountFieldMessage field="email" result />
+                    <FieldMessage field="email" error />
                 </div>
                 <div class="field">
                     <label for="password">"Password"</label>
                     <input id="password" name="password" type="password" autocomplete="new-password" minlength="10" required />
                     <p class="hint">"At least 10 characters; a few unrelated words work well."</p>
-                    <AccountFieldMessage field="password" result />
+                    <FieldMessage field="password" error />
                 </div>
                 <button type="submit" class="button button-primary" disabled=move || pending.get()>"Create account"</button>
                 <Show when=move || message.get().is_some()>
@@ -529,8 +500,8 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<LogIn>::new();
     let pending = action.pending();
-    let result = Signal::derive(move || action.value().get());
-    let message = form_message(result);
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let message = form_message(error);
     view! {
         <PageMeta title="Log in" description="Log in to MixTape to find your pieces and purchases." />
         <section class="narrow">

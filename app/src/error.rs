@@ -1,5 +1,6 @@
 //! The one error type of MixTape's server functions and pages.
 
+use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -84,5 +85,21 @@ impl FromServerFnError for AppError {
             }]),
             other => AppError::Transport(other.to_string()),
         }
+    }
+}
+
+/// The message beside a form field, shown when the server rejected that field.
+#[component]
+pub fn FieldMessage(
+    /// The field's name, as the server function names it.
+    field: &'static str,
+    /// The form action's last error.
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message = move || error.get().and_then(|err| err.field_message(field));
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="field-error" id=format!("{field}-error")>{message}</p>
+        </Show>
     }
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
+use crate::error::FieldMessage;
 use crate::layout::PageMeta;
 
 /// An instrument with a trained model, as the page shows it.
@@ -61,7 +62,7 @@ mod ssr {
     use super::{InstrumentInfo, KEYS};
     use crate::account::ssr::Owner;
     use crate::ssr::studio::StudioError;
-    use crate::ssr::{internal, piece_table, respond_with, server_context};
+    use crate::ssr::{internal, now, piece_table, respond_with, server_context};
     use crate::{AppError, FieldError};
 
     pub fn installed_instruments() -> Result<Vec<InstrumentInfo>, AppError> {
@@ -303,12 +304,6 @@ mod ssr {
         Ok(row.id)
     }
 
-    fn now() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    }
-
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -498,27 +493,6 @@ fn creativity_label(creativity: f32) -> &'static str {
     }
 }
 
-/// The message beside a field, shown when the server rejected it.
-#[component]
-fn FieldMessage(
-    /// The field's name, as the server function names it.
-    field: &'static str,
-    /// The last result of the compose action.
-    result: Signal<Option<Result<i64, AppError>>>,
-) -> impl IntoView {
-    let message = move || {
-        result
-            .get()
-            .and_then(|r| r.err())
-            .and_then(|err| err.field_message(field))
-    };
-    view! {
-        <Show when=move || message().is_some()>
-            <p class="field-error" id=format!("{field}-error")>{message}</p>
-        </Show>
-    }
-}
-
 /// The settings of a new piece; composing goes to the piece's page.
 #[component]
 fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
@@ -526,24 +500,18 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
     let disabled = instruments.is_empty();
     let compose = ServerAction::<Compose>::new();
     let pending = compose.pending();
-    let result = Signal::derive(move || compose.value().get());
+    let error = Signal::derive(move || compose.value().get().and_then(|r| r.err()));
     let invalid = move |field: &'static str| {
         move || {
-            result
+            error
                 .get()
-                .and_then(|r| r.err())
                 .and_then(|err| err.field_message(field))
                 .is_some()
                 .to_string()
         }
     };
     // Errors that belong to no field (busy, failed) show under the button.
-    let form_error = move || {
-        result
-            .get()
-            .and_then(|r| r.err())
-            .map(|err| err.to_string())
-    };
+    let form_error = move || error.get().map(|err| err.to_string());
 
     view! {
         <ActionForm action=compose attr:class="settings-form" attr:aria-labelledby="settings-heading">
@@ -556,18 +524,18 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
                         .map(|i| view! { <option value=i.id>{i.name}</option> })
                         .collect_view()}
                 </select>
-                <FieldMessage field="instrument" result />
+                <FieldMessage field="instrument" error />
             </div>
             <div class="field-row">
                 <div class="field">
                     <label for="length">"Length (seconds)"</label>
                     <input id="length" name="length_seconds" type="number" min="10" max="180" step="1" value="30" required aria-invalid=invalid("length_seconds") />
-                    <FieldMessage field="length_seconds" result />
+                    <FieldMessage field="length_seconds" error />
                 </div>
                 <div class="field">
                     <label for="tempo">"Tempo (BPM)"</label>
                     <input id="tempo" name="tempo_bpm" type="number" min="40" max="220" step="1" value="100" required aria-invalid=invalid("tempo_bpm") />
-                    <FieldMessage field="tempo_bpm" result />
+                    <FieldMessage field="tempo_bpm" error />
                 </div>
             </div>
             <div class="field-row">
@@ -577,7 +545,7 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
                         <option value="">"Any key"</option>
                         {KEYS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
                     </select>
-                    <FieldMessage field="key" result />
+                    <FieldMessage field="key" error />
                 </div>
                 <div class="field">
                     <label for="mode">"Mode"</label>
@@ -586,7 +554,7 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
                         <option value="major">"Major (bright)"</option>
                         <option value="minor">"Minor (moody)"</option>
                     </select>
-                    <FieldMessage field="mode" result />
+                    <FieldMessage field="mode" error />
                 </div>
             </div>
             <div class="field">
@@ -610,13 +578,13 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
                 <output id="creativity-value" for="creativity">
                     {move || format!("{:.2} ({})", creativity.get(), creativity_label(creativity.get()))}
                 </output>
-                <FieldMessage field="creativity" result />
+                <FieldMessage field="creativity" error />
             </div>
             <div class="field">
                 <label for="seed">"Seed (optional)"</label>
                 <input id="seed" name="seed" type="number" min="0" max="9007199254740991" step="1" inputmode="numeric" placeholder="random" aria-invalid=invalid("seed") />
                 <p class="hint">"The same seed and settings compose the same piece again."</p>
-                <FieldMessage field="seed" result />
+                <FieldMessage field="seed" error />
             </div>
             <button type="submit" class="button button-primary" disabled=move || disabled || pending.get()>
                 {move || if pending.get() { "Composing…" } else { "Compose" }}

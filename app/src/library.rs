@@ -9,9 +9,6 @@ use crate::AppError;
 use crate::layout::PageMeta;
 use crate::player::clock;
 
-/// Pieces per page of the library.
-pub const PAGE_SIZE: u64 = 20;
-
 /// One piece in the library's list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PieceSummary {
@@ -54,10 +51,13 @@ pub async fn delete_piece(id: i64) -> Result<(), AppError> {
 mod ssr {
     use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
-    use super::{LibraryPage, PAGE_SIZE, PieceSummary};
+    use super::{LibraryPage, PieceSummary};
     use crate::AppError;
     use crate::account::ssr::{Owner, owner};
     use crate::ssr::{internal, piece_table, respond_with, server_context};
+
+    /// Pieces per page of the library.
+    const PAGE_SIZE: u64 = 20;
 
     pub async fn my_pieces(page: u64) -> Result<LibraryPage, AppError> {
         let Some(owner) = owner(false).await? else {

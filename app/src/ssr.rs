@@ -42,3 +42,10 @@ pub fn internal(message: &str, detail: &dyn std::fmt::Display) -> AppError {
     tracing::error!(%detail, "{message}");
     respond_with(AppError::Internal(message.to_owned()))
 }
+
+/// The current Unix time in seconds, as the tables store it.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
