@@ -2,6 +2,7 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
@@ -25,6 +26,64 @@ pub async fn list_instruments() -> Result<Vec<InstrumentInfo>, AppError> {
     ssr::installed_instruments()
 }
 
+/// The settings form's fields, as text: what a person typed, what a piece
+/// was composed with (to compose it again), and the form's query string.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComposeSettings {
+    /// Instrument id; empty for the first one listed.
+    pub instrument: String,
+    /// Length in whole seconds.
+    pub length_seconds: String,
+    /// Tempo in whole beats per minute.
+    pub tempo_bpm: String,
+    /// One of [`KEYS`], or empty for any key.
+    pub key: String,
+    /// `major`, `minor`, or empty for as composed.
+    pub mode: String,
+    /// Sampling temperature.
+    pub creativity: String,
+    /// A whole number, or empty for a new one.
+    pub seed: String,
+}
+
+impl Default for ComposeSettings {
+    /// One click composes a balanced 30-second piece at 100 BPM.
+    fn default() -> ComposeSettings {
+        ComposeSettings {
+            instrument: String::new(),
+            length_seconds: "30".into(),
+            tempo_bpm: "100".into(),
+            key: String::new(),
+            mode: String::new(),
+            creativity: "1".into(),
+            seed: String::new(),
+        }
+    }
+}
+
+impl ComposeSettings {
+    /// The settings named in a query string, the defaults for those it leaves out.
+    fn from_query(query: &leptos_router::params::ParamsMap) -> ComposeSettings {
+        let defaults = ComposeSettings::default();
+        let field = |name: &str, default: String| query.get(name).unwrap_or(default);
+        ComposeSettings {
+            instrument: field("instrument", defaults.instrument),
+            length_seconds: field("length_seconds", defaults.length_seconds),
+            tempo_bpm: field("tempo_bpm", defaults.tempo_bpm),
+            key: field("key", defaults.key),
+            mode: field("mode", defaults.mode),
+            creativity: field("creativity", defaults.creativity),
+            seed: field("seed", defaults.seed),
+        }
+    }
+
+    /// The instruments page with its form filled in with these settings.
+    pub fn form_url(&self) -> String {
+        let query = serde_urlencoded::to_string(self).expect("text fields encode");
+        format!("/instruments?{query}")
+    }
+}
+
 /// Composes a piece with the form's settings, stores it and goes to its page.
 ///
 /// Every field arrives as the form's text so that each gets its own message.
@@ -38,7 +97,7 @@ pub async fn compose(
     creativity: String,
     seed: String,
 ) -> Result<i64, AppError> {
-    let form = ssr::ComposeForm {
+    let settings = ComposeSettings {
         instrument,
         length_seconds,
         tempo_bpm,
@@ -47,7 +106,20 @@ pub async fn compose(
         creativity,
         seed,
     };
-    let id = ssr::compose_and_store(form).await?;
+    let id = ssr::compose_and_store(settings).await?;
+    leptos_axum::redirect(&format!("/pieces/{id}"));
+    Ok(id)
+}
+
+/// Composes a new piece with the settings of piece `id` and a new seed,
+/// stores it for whoever asks and goes to its page.
+#[server(endpoint = "more_like_this")]
+pub async fn more_like_this(id: i64) -> Result<i64, AppError> {
+    let settings = ComposeSettings {
+        seed: String::new(),
+        ..ssr::settings_of_piece(id).await?
+    };
+    let id = ssr::compose_and_store(settings).await?;
     leptos_axum::redirect(&format!("/pieces/{id}"));
     Ok(id)
 }
@@ -57,9 +129,9 @@ mod ssr {
     use models::Instrument;
     use models::generate::{Length, Settings};
     use models::key::Mode;
-    use sea_orm::{ActiveModelTrait, Set};
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
-    use super::{InstrumentInfo, KEYS};
+    use super::{ComposeSettings, InstrumentInfo, KEYS};
     use crate::account::ssr::Owner;
     use crate::ssr::studio::StudioError;
     use crate::ssr::{internal, now, piece_table, respond_with, server_context};
@@ -79,17 +151,6 @@ mod ssr {
                 use_case: instrument.use_case().into(),
             })
             .collect())
-    }
-
-    /// The settings form as submitted.
-    pub struct ComposeForm {
-        pub instrument: String,
-        pub length_seconds: String,
-        pub tempo_bpm: String,
-        pub key: String,
-        pub mode: String,
-        pub creativity: String,
-        pub seed: String,
     }
 
     /// The form's settings, each checked.
@@ -127,7 +188,23 @@ mod ssr {
         }
     }
 
-    impl ComposeForm {
+    impl ComposeSettings {
+        /// The settings a stored piece was composed with, its seed included.
+        pub fn of_piece(row: &piece_table::Model) -> ComposeSettings {
+            ComposeSettings {
+                instrument: row.instrument.clone(),
+                length_seconds: row.length_seconds.to_string(),
+                tempo_bpm: row.tempo_bpm.to_string(),
+                key: row
+                    .tonic
+                    .and_then(|pc| KEYS.get(usize::try_from(pc).ok()?))
+                    .map_or_else(String::new, |k| (*k).to_owned()),
+                mode: row.mode.clone().unwrap_or_default(),
+                creativity: row.creativity.to_string(),
+                seed: row.seed.to_string(),
+            }
+        }
+
         /// Checks every field; the errors name each field at fault.
         pub fn validate(
             &self,
@@ -231,8 +308,22 @@ mod ssr {
         models::rng::Rng::derive(nanos, count) & MAX_SEED
     }
 
+    /// The settings of stored piece `id`, or not found.
+    pub async fn settings_of_piece(id: i64) -> Result<ComposeSettings, AppError> {
+        piece_table::Entity::find_by_id(id)
+            .one(&server_context().db)
+            .await
+            .map_err(|err| internal("This piece cannot be read right now.", &err))?
+            .map(|row| ComposeSettings::of_piece(&row))
+            .ok_or_else(|| {
+                respond_with(AppError::NotFound(
+                    "There is no piece at this address.".into(),
+                ))
+            })
+    }
+
     /// Validates the form, composes the piece and stores it; returns its id.
-    pub async fn compose_and_store(form: ComposeForm) -> Result<i64, AppError> {
+    pub async fn compose_and_store(form: ComposeSettings) -> Result<i64, AppError> {
         let context = server_context();
         let installed = context
             .studio
@@ -308,19 +399,14 @@ mod ssr {
     mod tests {
         use super::*;
 
-        fn form() -> ComposeForm {
-            ComposeForm {
+        fn form() -> ComposeSettings {
+            ComposeSettings {
                 instrument: "piano".into(),
-                length_seconds: "30".into(),
-                tempo_bpm: "100".into(),
-                key: "".into(),
-                mode: "".into(),
-                creativity: "1".into(),
-                seed: "".into(),
+                ..ComposeSettings::default()
             }
         }
 
-        fn messages(form: ComposeForm) -> Vec<(String, String)> {
+        fn messages(form: ComposeSettings) -> Vec<(String, String)> {
             form.validate(&[Instrument::Piano])
                 .unwrap_err()
                 .into_iter()
@@ -341,7 +427,7 @@ mod ssr {
 
         #[test]
         fn key_mode_and_seed_are_read() {
-            let request = ComposeForm {
+            let request = ComposeSettings {
                 key: "E♭".into(),
                 mode: "minor".into(),
                 seed: " 42 ".into(),
@@ -358,7 +444,7 @@ mod ssr {
 
         #[test]
         fn every_bad_field_gets_its_own_message() {
-            let errors = messages(ComposeForm {
+            let errors = messages(ComposeSettings {
                 instrument: "kazoo".into(),
                 length_seconds: "5".into(),
                 tempo_bpm: "fast".into(),
@@ -390,8 +476,51 @@ mod ssr {
         }
 
         #[test]
+        fn a_stored_piece_gives_back_the_settings_it_was_composed_with() {
+            let row = piece_table::Model {
+                id: 1,
+                instrument: "piano".into(),
+                length_seconds: 45,
+                tempo_bpm: 132,
+                tonic: Some(3),
+                mode: Some("minor".into()),
+                creativity: 0.85,
+                seed: 9_007_199_254_740_991,
+                model_version: "piano-0123456789ab".into(),
+                key_name: Some("E♭ minor".into()),
+                seconds: 45.2,
+                midi: Vec::new(),
+                fingerprint: String::new(),
+                created_at: 0,
+                owner_id: None,
+                visitor: None,
+            };
+            let settings = ComposeSettings::of_piece(&row);
+            assert_eq!(settings.key, "E♭");
+            let request = settings.validate(&[Instrument::Piano]).unwrap();
+            assert_eq!(
+                request,
+                ComposeRequest {
+                    instrument: Instrument::Piano,
+                    length_seconds: 45,
+                    tempo_bpm: 132,
+                    tonic: Some(3),
+                    mode: Some(Mode::Minor),
+                    creativity: 0.85,
+                    seed: Some(MAX_SEED),
+                }
+            );
+            let any_key = ComposeSettings::of_piece(&piece_table::Model {
+                tonic: None,
+                mode: None,
+                ..row
+            });
+            assert_eq!((any_key.key.as_str(), any_key.mode.as_str()), ("", ""));
+        }
+
+        #[test]
         fn an_instrument_without_a_model_is_refused() {
-            let errors = messages(ComposeForm {
+            let errors = messages(ComposeSettings {
                 instrument: "violin".into(),
                 ..form()
             });
@@ -409,9 +538,13 @@ mod ssr {
 }
 
 /// The page listing instruments, with the settings for a new piece.
+///
+/// The query string may fill in the form (see [`ComposeSettings::form_url`]).
 #[component]
 pub fn InstrumentsPage() -> impl IntoView {
     let instruments = Resource::new(|| (), |_| list_instruments());
+    let query = use_query_map();
+    let initial = move || ComposeSettings::from_query(&query.read());
 
     view! {
         <PageMeta
@@ -426,7 +559,7 @@ pub fn InstrumentsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p role="status">"Loading instruments…"</p> }>
                 {move || Suspend::new(async move {
                     match instruments.await {
-                        Ok(list) => view! { <InstrumentChoice instruments=list /> }.into_any(),
+                        Ok(list) => view! { <InstrumentChoice instruments=list initial=initial() /> }.into_any(),
                         Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -437,7 +570,7 @@ pub fn InstrumentsPage() -> impl IntoView {
 
 /// The instrument cards (or the empty state) and the settings form.
 #[component]
-fn InstrumentChoice(instruments: Vec<InstrumentInfo>) -> impl IntoView {
+fn InstrumentChoice(instruments: Vec<InstrumentInfo>, initial: ComposeSettings) -> impl IntoView {
     let empty = instruments.is_empty();
     let cards = instruments.clone();
 
@@ -463,7 +596,7 @@ fn InstrumentChoice(instruments: Vec<InstrumentInfo>) -> impl IntoView {
                     .collect_view()}
             </ul>
         </Show>
-        <SettingsForm instruments />
+        <SettingsForm instruments initial />
     }
 }
 
@@ -493,10 +626,18 @@ fn creativity_label(creativity: f32) -> &'static str {
     }
 }
 
-/// The settings of a new piece; composing goes to the piece's page.
+/// The settings of a new piece, starting from `initial`; composing goes to
+/// the piece's page.
 #[component]
-fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
-    let creativity = RwSignal::new(1.0_f32);
+fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeSettings) -> impl IntoView {
+    let creativity = RwSignal::new(
+        initial
+            .creativity
+            .parse::<f32>()
+            .ok()
+            .filter(|c| (0.5..=1.5).contains(c))
+            .unwrap_or(1.0),
+    );
     let disabled = instruments.is_empty();
     let compose = ServerAction::<Compose>::new();
     let pending = compose.pending();
@@ -521,7 +662,10 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
                 <select id="instrument" name="instrument" disabled=disabled aria-invalid=invalid("instrument")>
                     {instruments
                         .into_iter()
-                        .map(|i| view! { <option value=i.id>{i.name}</option> })
+                        .map(|i| {
+                            let selected = i.id == initial.instrument;
+                            view! { <option value=i.id selected=selected>{i.name}</option> }
+                        })
                         .collect_view()}
                 </select>
                 <FieldMessage field="instrument" error />
@@ -529,12 +673,12 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
             <div class="field-row">
                 <div class="field">
                     <label for="length">"Length (seconds)"</label>
-                    <input id="length" name="length_seconds" type="number" min="10" max="180" step="1" value="30" required aria-invalid=invalid("length_seconds") />
+                    <input id="length" name="length_seconds" type="number" min="10" max="180" step="1" value=initial.length_seconds required aria-invalid=invalid("length_seconds") />
                     <FieldMessage field="length_seconds" error />
                 </div>
                 <div class="field">
                     <label for="tempo">"Tempo (BPM)"</label>
-                    <input id="tempo" name="tempo_bpm" type="number" min="40" max="220" step="1" value="100" required aria-invalid=invalid("tempo_bpm") />
+                    <input id="tempo" name="tempo_bpm" type="number" min="40" max="220" step="1" value=initial.tempo_bpm required aria-invalid=invalid("tempo_bpm") />
                     <FieldMessage field="tempo_bpm" error />
                 </div>
             </div>
@@ -543,7 +687,10 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
                     <label for="key">"Key"</label>
                     <select id="key" name="key" aria-invalid=invalid("key")>
                         <option value="">"Any key"</option>
-                        {KEYS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
+                        {KEYS
+                            .iter()
+                            .map(|k| view! { <option value=*k selected=*k == initial.key>{*k}</option> })
+                            .collect_view()}
                     </select>
                     <FieldMessage field="key" error />
                 </div>
@@ -551,8 +698,8 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
                     <label for="mode">"Mode"</label>
                     <select id="mode" name="mode" aria-invalid=invalid("mode")>
                         <option value="">"As composed"</option>
-                        <option value="major">"Major (bright)"</option>
-                        <option value="minor">"Minor (moody)"</option>
+                        <option value="major" selected=initial.mode == "major">"Major (bright)"</option>
+                        <option value="minor" selected=initial.mode == "minor">"Minor (moody)"</option>
                     </select>
                     <FieldMessage field="mode" error />
                 </div>
@@ -582,7 +729,7 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="seed">"Seed (optional)"</label>
-                <input id="seed" name="seed" type="number" min="0" max="9007199254740991" step="1" inputmode="numeric" placeholder="random" aria-invalid=invalid("seed") />
+                <input id="seed" name="seed" type="number" min="0" max="9007199254740991" step="1" inputmode="numeric" placeholder="random" value=initial.seed aria-invalid=invalid("seed") />
                 <p class="hint">"The same seed and settings compose the same piece again."</p>
                 <FieldMessage field="seed" error />
             </div>

@@ -199,20 +199,13 @@ fn PieceList(library: LibraryPage, delete: ServerAction<DeletePiece>) -> impl In
                         clock(piece.seconds),
                         piece.key_name.map(|k| format!(" · {k}")).unwrap_or_default()
                     );
-                    let (audio_label, delete_label) = (format!("Preview of {title}"), format!("Delete {title}"));
+                    let (audio_label, link) = (format!("Preview of {title}"), title.clone());
                     view! {
                         <li class="piece-row">
-                            <A href=format!("/pieces/{}", piece.id)>{title}</A>
+                            <A href=format!("/pieces/{}", piece.id)>{link}</A>
                             <span class="hint">{facts}</span>
                             <audio controls preload="none" src=format!("/pieces/{}/preview.ogg", piece.id) aria-label=audio_label></audio>
-                            <button
-                                type="button"
-                                class="link-button delete-button"
-                                aria-label=delete_label
-                                on:click=move |_| { delete.dispatch(DeletePiece { id: piece.id }); }
-                            >
-                                "Delete"
-                            </button>
+                            <DeleteButton id=piece.id title delete />
                         </li>
                     }
                 })
@@ -229,4 +222,44 @@ fn PieceList(library: LibraryPage, delete: ServerAction<DeletePiece>) -> impl In
         </nav>
     }
     .into_any()
+}
+
+/// Delete, then a confirmation in place: deleting cannot be undone.
+#[component]
+fn DeleteButton(id: i64, title: String, delete: ServerAction<DeletePiece>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let question = format!("Delete {title} for good?");
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || {
+                view! {
+                    <button
+                        type="button"
+                        class="link-button delete-button"
+                        aria-label=format!("Delete {title}")
+                        on:click=move |_| confirming.set(true)
+                    >
+                        "Delete"
+                    </button>
+                }
+            }
+        >
+            <span class="confirm-delete" role="group" aria-label=question.clone()>
+                <span>{question.clone()}</span>
+                <button
+                    type="button"
+                    class="link-button delete-button"
+                    on:click=move |_| {
+                        delete.dispatch(DeletePiece { id });
+                    }
+                >
+                    "Yes, delete"
+                </button>
+                <button type="button" class="link-button" on:click=move |_| confirming.set(false)>
+                    "Keep it"
+                </button>
+            </span>
+        </Show>
+    }
 }

@@ -1,5 +1,6 @@
 //! A piece's page: what it is, how it was made, and the player.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
@@ -7,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
+use crate::instruments::{ComposeSettings, MoreLikeThis};
 use crate::player::{Player, RollNote};
 
 /// A stored piece as its page shows it.
@@ -28,6 +30,8 @@ pub struct PieceView {
     pub seed: i64,
     /// The model that composed it.
     pub model_version: String,
+    /// The settings it was composed with, to compose again from.
+    pub settings: ComposeSettings,
     /// Its notes, for the piano roll.
     pub notes: Vec<RollNote>,
 }
@@ -56,6 +60,7 @@ mod ssr {
 
     use super::PieceView;
     use crate::AppError;
+    use crate::instruments::ComposeSettings;
     use crate::player::RollNote;
     use crate::ssr::{internal, piece_table, respond_with, server_context};
 
@@ -77,6 +82,7 @@ mod ssr {
                 velocity: note.velocity,
             })
             .collect();
+        let settings = ComposeSettings::of_piece(&row);
         let instrument = models::Instrument::from_id(&row.instrument)
             .map_or(row.instrument.clone(), |i| i.display_name().to_owned());
         Ok(PieceView {
@@ -87,6 +93,7 @@ mod ssr {
             key_name: row.key_name,
             creativity: row.creativity,
             seed: row.seed,
+            settings,
             model_version: row.model_version,
             notes,
         })
@@ -170,9 +177,42 @@ fn PieceDetails(piece: PieceView) -> impl IntoView {
             <dt>"Model"</dt>
             <dd><code>{piece.model_version.clone()}</code></dd>
         </dl>
-        <p>
-            <A href="/instruments" attr:class="button">"Compose another piece"</A>
-        </p>
+        <ComposeAgain id=piece.id settings=piece.settings />
+    }
+}
+
+/// "More like this" (same settings, new seed) and "change settings and
+/// regenerate" (the form, filled in with this piece's settings).
+#[component]
+fn ComposeAgain(id: i64, settings: ComposeSettings) -> impl IntoView {
+    let more = ServerAction::<MoreLikeThis>::new();
+    let pending = more.pending();
+    let error = move || {
+        more.value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
+    view! {
+        <div class="compose-again">
+            <ActionForm action=more attr:class="inline-form">
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="button button-primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Composing…" } else { "More like this" }}
+                </button>
+            </ActionForm>
+            <A href=settings.form_url() attr:class="button">"Change settings and regenerate"</A>
+        </div>
+        <p class="hint">"More like this composes a new piece with the same settings and a new seed."</p>
+        <div class="compose-status" role="status" aria-live="polite">
+            <Show when=move || pending.get()>
+                <progress aria-label="Composing"></progress>
+                " The neural network is composing your piece…"
+            </Show>
+        </div>
+        <Show when=move || error().is_some()>
+            <p class="error" role="alert">{error}</p>
+        </Show>
     }
 }
 

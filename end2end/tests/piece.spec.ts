@@ -54,3 +54,37 @@ test("a missing piece answers 404 with a way back", async ({ page }) => {
     await expect(page.getByRole("link", { name: "Compose a piece" })).toBeVisible();
   }
 });
+
+test("more like this keeps the settings with a new seed; regenerate opens them in the form", async ({ page }) => {
+  await page.goto("/instruments", { waitUntil: "networkidle" });
+  await page.getByLabel("Instrument", { exact: true }).selectOption("piano");
+  await page.getByLabel("Length (seconds)").fill("15");
+  await page.getByLabel("Tempo (BPM)").fill("120");
+  await page.getByLabel("Seed (optional)").fill("7");
+  await page.getByRole("button", { name: "Compose" }).click();
+  await expect(page).toHaveURL(/\/pieces\/\d+$/, { timeout: 20_000 });
+  const first = page.url();
+  const facts = page.locator(".piece-facts");
+  await expect(facts).toContainText("120 BPM");
+  await expect(facts.locator("dt:has-text('Seed') + dd")).toHaveText("7");
+
+  await page.waitForLoadState("networkidle");
+  await page.getByRole("button", { name: "More like this" }).click();
+  await expect(page).not.toHaveURL(first, { timeout: 20_000 });
+  await expect(page).toHaveURL(/\/pieces\/\d+$/);
+  await expect(facts).toContainText("120 BPM");
+  await expect(facts.locator("dt:has-text('Seed') + dd")).not.toHaveText("7");
+  const seed = (await facts.locator("dt:has-text('Seed') + dd").textContent())!;
+
+  await page.getByRole("link", { name: "Change settings and regenerate" }).click();
+  await expect(page).toHaveURL(/\/instruments\?/);
+  await expect(page.getByLabel("Length (seconds)")).toHaveValue("15");
+  await expect(page.getByLabel("Tempo (BPM)")).toHaveValue("120");
+  await expect(page.getByLabel("Seed (optional)")).toHaveValue(seed);
+  await page.waitForLoadState("networkidle");
+  await page.getByLabel("Tempo (BPM)").fill("90");
+  await page.getByRole("button", { name: "Compose" }).click();
+  await expect(page).toHaveURL(/\/pieces\/\d+$/, { timeout: 20_000 });
+  await expect(facts).toContainText("90 BPM");
+  await expect(facts.locator("dt:has-text('Seed') + dd")).toHaveText(seed);
+});

@@ -89,6 +89,90 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
 }
 
 #[tokio::test]
+async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerate_fills_the_form() {
+    use app::ssr::piece_table;
+    use sea_orm::EntityTrait;
+
+    let server = Running::start(Models::Shipped).await;
+    let mut settings = form("15", "7");
+    settings[2].1 = "132".into();
+    settings[3].1 = "E♭".into();
+    settings[4].1 = "minor".into();
+    settings[5].1 = "0.85".into();
+    let client = reqwest::Client::new();
+    let response = client
+        .post(server.url("/api/compose"))
+        .form(&settings)
+        .send()
+        .await
+        .unwrap();
+    let id: i64 = response.json().await.unwrap();
+    let response = client
+        .post(server.url("/api/more_like_this"))
+        .form(&[("id", id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let more: i64 = response.json().await.unwrap();
+    assert_ne!(more, id);
+    let load = |id: i64| piece_table::Entity::find_by_id(id).one(&server.db);
+    let (first, second) = (
+        load(id).await.unwrap().unwrap(),
+        load(more).await.unwrap().unwrap(),
+    );
+    let settings_of = |row: &piece_table::Model| {
+        (
+            row.instrument.clone(),
+            row.length_seconds,
+            row.tempo_bpm,
+            row.tonic,
+            row.mode.clone(),
+            row.creativity,
+        )
+    };
+    assert_eq!(settings_of(&second), settings_of(&first));
+    assert_ne!(second.seed, first.seed);
+    assert_ne!(second.midi, first.midi, "a new seed composes new music");
+
+    // "Change settings and regenerate" opens the form with every setting filled in.
+    let (_, page) = server.get(&format!("/pieces/{id}")).await;
+    let link = "/instruments?instrument=piano&amp;length_seconds=15&amp;tempo_bpm=132\
+                &amp;key=E%E2%99%AD&amp;mode=minor&amp;creativity=0.85&amp;seed=7";
+    assert!(page.contains(link), "{page}");
+    let (status, form_page) = server.get(&link.replace("&amp;", "&")).await;
+    assert_eq!(status, 200);
+    for filled in [
+        r#"value="piano" selected"#,
+        r#"name="length_seconds" type="number" min="10" max="180" step="1" value="15""#,
+        r#"value="132""#,
+        r#"value="E♭" selected"#,
+        r#"value="minor" selected"#,
+        r#"value="7""#,
+    ] {
+        assert!(form_page.contains(filled), "{filled} in {form_page}");
+    }
+
+    // Asking for more of a piece that does not exist is a clear 404.
+    let response = client
+        .post(server.url("/api/more_like_this"))
+        .header(ACCEPT, "application/json")
+        .form(&[("id", "999999")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("There is no piece at this address.")
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_plain_form_post_is_redirected_to_the_new_piece() {
     let server = Running::start(Models::Shipped).await;
     let response = reqwest::Client::builder()
