@@ -1,19 +1,28 @@
-//! Audio from MIDI: a SoundFont synthesizer (rustysynth) renders a piece to
-//! the full version (44.1 kHz 16-bit stereo WAV) and to the preview (Ogg
-//! Vorbis near 96 kbit/s with a soft chime every few seconds, so that an
-//! unpaid preview is not the product).
+//! Audio from MIDI: a SoundFont synthesizer (rustysynth) renders a piece,
+//! dry, and our own reverb places it in a room; that is the full version
+//! (44.1 kHz 16-bit stereo WAV), from which the preview is made
+//! ([`Stereo::preview`]).
+
+mod preview;
+mod reverb;
 
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Write};
-use std::num::{NonZeroU8, NonZeroU32};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustysynth::{MidiFile, MidiFileSequencer, SoundFont, Synthesizer, SynthesizerSettings};
-use vorbis_rs::{VorbisBitrateManagementStrategy, VorbisEncoderBuilder};
+
+pub use preview::encode_preview;
+use reverb::Reverb;
 
 /// Samples per second of every rendering.
 pub const SAMPLE_RATE: u32 = 44_100;
+
+/// Changes whenever one MIDI file and SoundFont would render differently, so
+/// that renderings cached by an earlier version are not served. 2: our reverb
+/// in place of the synthesizer's, and the half-rate preview.
+pub const RENDERING_VERSION: u32 = 2;
 
 /// Where Debian's SoundFont packages put their files, best first:
 /// `fluid-soundfont-gm` for quality, `timgm6mb-soundfont` where size matters.
@@ -30,15 +39,6 @@ const TAIL_SECONDS: f64 = 1.5;
 /// Peak level a rendering is scaled to (-1 dBFS): SoundFont synthesis comes
 /// out far quieter than released music, and a buyer expects a usable level.
 const PEAK: f32 = 0.891;
-
-/// Target bitrate of the preview, bits per second.
-const PREVIEW_BITRATE: u32 = 96_000;
-
-/// The preview's chime: first at this second, then every `CHIME_EVERY`.
-const CHIME_START: f64 = 2.0;
-const CHIME_EVERY: f64 = 10.0;
-/// Peak level of the chime (about -26 dBFS): heard, not covering the music.
-const CHIME_LEVEL: f32 = 0.05;
 
 /// Errors of finding, loading and rendering with a SoundFont.
 #[derive(Debug, thiserror::Error)]
@@ -88,19 +88,21 @@ pub fn find_soundfont(configured: Option<&Path>) -> Result<PathBuf, AudioError> 
         .ok_or(AudioError::NoSoundFont)
 }
 
-/// Two channels of samples in [-1, 1] at [`SAMPLE_RATE`].
+/// Two channels of samples in [-1, 1].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stereo {
     /// Left channel.
     pub left: Vec<f32>,
     /// Right channel.
     pub right: Vec<f32>,
+    /// Samples per second.
+    pub rate: u32,
 }
 
 impl Stereo {
     /// Length in seconds.
     pub fn seconds(&self) -> f64 {
-        self.left.len() as f64 / f64::from(SAMPLE_RATE)
+        self.left.len() as f64 / f64::from(self.rate)
     }
 
     /// Scales both channels together so that the loudest sample is at [`PEAK`].
@@ -171,7 +173,7 @@ impl Renderer {
     }
 
     /// Renders a standard MIDI file with the programs it names, to its end
-    /// plus a short tail for the last notes to fade.
+    /// plus a short tail for the last notes to fade, at [`SAMPLE_RATE`].
     pub fn render(&self, midi: &[u8]) -> Result<Stereo, AudioError> {
         // The project's own reader first: it is fuzzed and names what is wrong,
         // where the synthesizer's parser assumes a well-formed file.
@@ -179,7 +181,9 @@ impl Renderer {
         let midi_file = MidiFile::new(&mut Cursor::new(midi))
             .map_err(|err| AudioError::Midi(format!("{err:?}")))?;
         let samples = ((midi_file.get_length() + TAIL_SECONDS) * f64::from(SAMPLE_RATE)) as usize;
-        let settings = SynthesizerSettings::new(SAMPLE_RATE as i32);
+        let mut settings = SynthesizerSettings::new(SAMPLE_RATE as i32);
+        // Its reverb and chorus are replaced by our reverb on the mix.
+        settings.enable_reverb_and_chorus = false;
         let synthesizer = Synthesizer::new(&self.sound_font, &settings)
             .map_err(|err| AudioError::Midi(format!("{err:?}")))?;
         let mut sequencer = MidiFileSequencer::new(synthesizer);
@@ -187,8 +191,10 @@ impl Renderer {
         let mut stereo = Stereo {
             left: vec![0.0; samples],
             right: vec![0.0; samples],
+            rate: SAMPLE_RATE,
         };
         sequencer.render(&mut stereo.left, &mut stereo.right);
+        Reverb::new().process(&mut stereo.left, &mut stereo.right);
         stereo.normalize();
         Ok(stereo)
     }
@@ -204,11 +210,10 @@ impl Renderer {
         full: &mut impl Write,
         preview: Option<&mut dyn Write>,
     ) -> Result<f64, AudioError> {
-        let mut audio = self.render(midi)?;
+        let audio = self.render(midi)?;
         write_wav(&audio, full)?;
         if let Some(preview) = preview {
-            add_chime(&mut audio);
-            encode_preview(&audio, stream_serial(midi), preview)?;
+            encode_preview(&audio.preview(), stream_serial(midi), preview)?;
         }
         Ok(audio.seconds())
     }
@@ -223,7 +228,7 @@ fn stream_serial(bytes: &[u8]) -> i32 {
     hash as i32
 }
 
-/// Writes `audio` as a 16-bit stereo PCM WAV file.
+/// Writes `audio` as a 16-bit stereo PCM WAV file at its sample rate.
 pub fn write_wav(audio: &Stereo, out: &mut impl Write) -> Result<(), AudioError> {
     const CHANNELS: u16 = 2;
     const BYTES_PER_SAMPLE: u16 = 2;
@@ -237,8 +242,8 @@ pub fn write_wav(audio: &Stereo, out: &mut impl Write) -> Result<(), AudioError>
     bytes.extend_from_slice(&16u32.to_le_bytes());
     bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
     bytes.extend_from_slice(&CHANNELS.to_le_bytes());
-    bytes.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
-    bytes.extend_from_slice(&(SAMPLE_RATE * u32::from(block_align)).to_le_bytes());
+    bytes.extend_from_slice(&audio.rate.to_le_bytes());
+    bytes.extend_from_slice(&(audio.rate * u32::from(block_align)).to_le_bytes());
     bytes.extend_from_slice(&block_align.to_le_bytes());
     bytes.extend_from_slice(&(BYTES_PER_SAMPLE * 8).to_le_bytes());
     bytes.extend_from_slice(b"data");
@@ -253,58 +258,4 @@ pub fn write_wav(audio: &Stereo, out: &mut impl Write) -> Result<(), AudioError>
 
 fn pcm16(sample: f32) -> i16 {
     (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16
-}
-
-/// Adds the preview's chime: a soft bell-like tone every [`CHIME_EVERY`] seconds.
-pub fn add_chime(audio: &mut Stereo) {
-    let rate = f64::from(SAMPLE_RATE);
-    let length = (0.8 * rate) as usize;
-    let chime: Vec<f32> = (0..length)
-        .map(|i| {
-            let t = i as f64 / rate;
-            let tone = (2.0 * std::f64::consts::PI * 1568.0 * t).sin()
-                + 0.5 * (2.0 * std::f64::consts::PI * 2093.0 * t).sin();
-            // A 5 ms attack so that the chime does not click.
-            let envelope = (t / 0.005).min(1.0) * (-t / 0.18).exp();
-            (tone / 1.5 * envelope) as f32 * CHIME_LEVEL
-        })
-        .collect();
-    let mut start = CHIME_START;
-    while start < audio.seconds() {
-        let first = (start * rate) as usize;
-        for (offset, &value) in chime.iter().enumerate() {
-            let Some(left) = audio.left.get_mut(first + offset) else {
-                break;
-            };
-            *left += value;
-            audio.right[first + offset] += value;
-        }
-        start += CHIME_EVERY;
-    }
-}
-
-/// Encodes `audio` as the Ogg Vorbis preview; `serial` names the Ogg stream
-/// (derive it from the piece so that the same piece gives the same bytes).
-pub fn encode_preview(audio: &Stereo, serial: i32, out: impl Write) -> Result<(), AudioError> {
-    let encode = |err: vorbis_rs::VorbisError| AudioError::Encode(err.to_string());
-    let mut builder = VorbisEncoderBuilder::new_with_serial(
-        NonZeroU32::new(SAMPLE_RATE).expect("a positive rate"),
-        NonZeroU8::new(2).expect("two channels"),
-        out,
-        serial,
-    );
-    builder.bitrate_management_strategy(VorbisBitrateManagementStrategy::Vbr {
-        target_bitrate: NonZeroU32::new(PREVIEW_BITRATE).expect("a positive bitrate"),
-    });
-    builder
-        .comment_tag("COMMENT", "MixTape preview")
-        .map_err(encode)?;
-    let mut encoder = builder.build().map_err(encode)?;
-    // Blocks of a few thousand samples: libvorbis slows down on long blocks.
-    const BLOCK: usize = 4096;
-    for (left, right) in audio.left.chunks(BLOCK).zip(audio.right.chunks(BLOCK)) {
-        encoder.encode_audio_block([left, right]).map_err(encode)?;
-    }
-    encoder.finish().map_err(encode)?;
-    Ok(())
 }

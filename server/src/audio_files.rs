@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use crate::audio::{AudioError, Renderer};
+use crate::audio::{self, AudioError, Renderer};
 use app::ssr::piece_table;
 
 /// Pieces never change once stored and their ids are never reused, so a
@@ -50,14 +50,17 @@ struct Inner {
 }
 
 impl AudioFiles {
-    /// Caches renderings under `data_dir/audio/<SoundFont name>/` (another
-    /// SoundFont renders afresh), with at most `workers` renderings at a time.
+    /// Caches renderings under `data_dir/audio/<SoundFont name>-<rendering
+    /// version>/` (another SoundFont or a changed rendering renders afresh),
+    /// with at most `workers` renderings at a time.
     pub fn new(renderer: Renderer, data_dir: &Path, workers: usize) -> std::io::Result<AudioFiles> {
         let soundfont = renderer.path().file_stem().map_or_else(
             || "soundfont".into(),
             |stem| stem.to_string_lossy().into_owned(),
         );
-        let dir = data_dir.join("audio").join(soundfont);
+        let dir = data_dir
+            .join("audio")
+            .join(format!("{soundfont}-{}", audio::RENDERING_VERSION));
         std::fs::create_dir_all(&dir)?;
         Ok(AudioFiles {
             inner: Arc::new(Inner {
@@ -202,19 +205,23 @@ pub async fn preview(
                 .into_response();
         }
     };
-    serve_file(&rendered.preview, request).await
+    serve_file(&rendered.preview, request, CACHE_CONTROL).await
 }
 
 /// Serves a file with its content type and length, `Range` requests (206 and
-/// 416) and the cache policy, streaming it from disk.
-async fn serve_file(path: &Path, request: Request) -> Response {
+/// 416) and `cache_control`, streaming it from disk.
+pub(crate) async fn serve_file(
+    path: &Path,
+    request: Request,
+    cache_control: &'static str,
+) -> Response {
     match ServeFile::new(path).oneshot(request).await {
         Ok(response) => {
             let mut response = response.map(Body::new);
             if response.status().is_success() {
                 response.headers_mut().insert(
                     header::CACHE_CONTROL,
-                    HeaderValue::from_static(CACHE_CONTROL),
+                    HeaderValue::from_static(cache_control),
                 );
             }
             response
