@@ -98,7 +98,7 @@ pub(crate) mod ssr {
     /// (composing does), and is nobody otherwise.
     pub async fn owner(create: bool) -> Result<Option<Owner>, AppError> {
         let session = session().await?;
-        if let Some(user) = session.get::<i64>(USER_KEY).await.map_err(session_failed)? {
+        if let Some(user) = user_in(&session).await.map_err(session_failed)? {
             return Ok(Some(Owner::User(user)));
         }
         if let Some(key) = session
@@ -111,9 +111,7 @@ pub(crate) mod ssr {
         if !create {
             return Ok(None);
         }
-        let mut bytes = [0u8; 16];
-        password_hash::rand_core::RngCore::fill_bytes(&mut OsRng, &mut bytes);
-        let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let key = crate::ssr::random_token(16);
         session
             .insert(VISITOR_KEY, &key)
             .await
@@ -364,9 +362,25 @@ pub(crate) mod ssr {
         session().await?.flush().await.map_err(session_failed)
     }
 
+    /// The id of the account signed in with `session`, if any.
+    pub async fn user_in(session: &Session) -> Result<Option<i64>, tower_sessions::session::Error> {
+        session.get::<i64>(USER_KEY).await
+    }
+
+    /// The signed-in account's id, if any.
+    pub async fn signed_in() -> Result<Option<i64>, AppError> {
+        user_in(&session().await?).await.map_err(session_failed)
+    }
+
+    /// The signed-in account's id, or the answer that one is needed for `what`.
+    pub async fn require_user(what: &str) -> Result<i64, AppError> {
+        signed_in()
+            .await?
+            .ok_or_else(|| respond_with(AppError::Unauthorized(format!("Log in to {what}."))))
+    }
+
     pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
-        let session = session().await?;
-        let Some(id) = session.get::<i64>(USER_KEY).await.map_err(|err| {
+        let Some(id) = user_in(&session().await?).await.map_err(|err| {
             internal(
                 "Your session could not be read. Please reload the page.",
                 &err,

@@ -26,9 +26,18 @@ pub enum AppError {
     /// The request needs a signed-in user, or the credentials were wrong.
     #[error("{0}")]
     Unauthorized(String),
+    /// Signed in, but this belongs to someone else.
+    #[error("{0}")]
+    Forbidden(String),
     /// What was asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// It cannot be done in the current state, such as buying a sold piece.
+    #[error("{0}")]
+    Conflict(String),
+    /// The card was declined; nothing was charged.
+    #[error("{0}")]
+    PaymentDeclined(String),
     /// The server is at capacity for now; trying again shortly will work.
     #[error("{0}")]
     Busy(String),
@@ -65,7 +74,10 @@ impl AppError {
         match self {
             AppError::Invalid(_) => 422,
             AppError::Unauthorized(_) => 401,
+            AppError::PaymentDeclined(_) => 402,
+            AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
+            AppError::Conflict(_) => 409,
             AppError::Busy(_) => 503,
             AppError::Internal(_) => 500,
             AppError::Transport(_) => 502,

@@ -4,6 +4,8 @@
 //! and with `hydrate` into the browser's wasm, which makes that HTML interactive.
 
 mod account;
+pub mod card;
+pub mod copyright_id;
 pub mod error;
 mod instruments;
 mod landing;
@@ -12,6 +14,8 @@ mod library;
 mod not_found;
 mod piece;
 mod player;
+pub mod purchase;
+mod rights;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -64,6 +68,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/library") view=library::LibraryPage />
                     // Rendered whole before it is sent, so that a missing piece answers 404.
                     <Route path=path!("/pieces/:id") view=piece::PiecePage ssr=SsrMode::Async />
+                    <Route path=path!("/pieces/:id/buy") view=purchase::PaymentPage />
+                    <Route path=path!("/pieces/:id/certificate") view=rights::CertificatePage ssr=SsrMode::Async />
+                    <Route path=path!("/verify/:copyright_id") view=rights::VerifyPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <layout::SiteFooter />

@@ -20,6 +20,19 @@ pub struct PieceSummary {
     pub seconds: f64,
     /// Its key, such as `D minor`.
     pub key_name: Option<String>,
+    /// Whether its rights are sold (or being paid for): it can no longer be deleted.
+    pub sold: bool,
+}
+
+/// A piece the browsing person bought.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Purchase {
+    /// The piece's id.
+    pub piece_id: i64,
+    /// Its title.
+    pub title: String,
+    /// The copyright ID of the sale.
+    pub copyright_id: String,
 }
 
 /// A page of the library.
@@ -33,6 +46,8 @@ pub struct LibraryPage {
     pub pages: u64,
     /// Whether the browser is signed in (a visitor's pieces live in the session).
     pub signed_in: bool,
+    /// What the signed-in person bought, newest first.
+    pub purchases: Vec<Purchase>,
 }
 
 /// The browsing person's pieces, newest first, page `page` (from 1).
@@ -41,7 +56,7 @@ pub async fn my_pieces(page: u64) -> Result<LibraryPage, AppError> {
     ssr::my_pieces(page.max(1)).await
 }
 
-/// Deletes one of the browsing person's pieces.
+/// Deletes one of the browsing person's pieces, unless it is sold.
 #[server(endpoint = "delete_piece")]
 pub async fn delete_piece(id: i64) -> Result<(), AppError> {
     ssr::delete_piece(id).await
@@ -49,12 +64,49 @@ pub async fn delete_piece(id: i64) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{
+        ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+        QueryOrder, QuerySelect,
+    };
 
-    use super::{LibraryPage, PieceSummary};
+    use super::{LibraryPage, PieceSummary, Purchase};
     use crate::AppError;
     use crate::account::ssr::{Owner, owner};
-    use crate::ssr::{internal, piece_table, respond_with, server_context};
+    use crate::ssr::{internal, piece_table, respond_with, sale_table, server_context};
+
+    fn title(instrument: String, id: i64) -> String {
+        let name = models::Instrument::from_id(&instrument)
+            .map_or(instrument, |i| i.display_name().to_owned());
+        format!("{name} piece No. {id}")
+    }
+
+    /// The paid purchases of account `buyer`, newest first.
+    async fn purchases(db: &DatabaseConnection, buyer: i64) -> Result<Vec<Purchase>, DbErr> {
+        let sales = sale_table::Entity::find()
+            .filter(sale_table::Column::BuyerId.eq(buyer))
+            .filter(sale_table::Column::Status.eq(sale_table::PAID))
+            .order_by_desc(sale_table::Column::PaidAt)
+            .all(db)
+            .await?;
+        let pieces = piece_table::Entity::find()
+            .filter(piece_table::Column::Id.is_in(sales.iter().map(|s| s.piece_id)))
+            .select_only()
+            .columns([piece_table::Column::Id, piece_table::Column::Instrument])
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?;
+        Ok(sales
+            .into_iter()
+            .filter_map(|sale| {
+                let (id, instrument) = pieces.iter().find(|(id, _)| *id == sale.piece_id)?;
+                Some(Purchase {
+                    piece_id: *id,
+                    title: title(instrument.clone(), *id),
+                    copyright_id: sale.copyright_id,
+                })
+            })
+            .collect())
+    }
 
     /// Pieces per page of the library.
     const PAGE_SIZE: u64 = 20;
@@ -66,6 +118,7 @@ mod ssr {
                 page: 1,
                 pages: 1,
                 signed_in: false,
+                purchases: Vec::new(),
             });
         };
         let failed =
@@ -89,6 +142,18 @@ mod ssr {
             .all(&db)
             .await
             .map_err(failed)?;
+        let sold: Vec<i64> = sale_table::Entity::find()
+            .filter(sale_table::Column::PieceId.is_in(rows.iter().map(|row| row.0)))
+            .select_only()
+            .column(sale_table::Column::PieceId)
+            .into_tuple()
+            .all(&db)
+            .await
+            .map_err(failed)?;
+        let purchases = match owner {
+            Owner::User(id) => purchases(&db, id).await.map_err(failed)?,
+            Owner::Visitor(_) => Vec::new(),
+        };
         Ok(LibraryPage {
             pieces: rows
                 .into_iter()
@@ -98,11 +163,13 @@ mod ssr {
                         .map_or(instrument, |i| i.display_name().to_owned()),
                     seconds,
                     key_name,
+                    sold: sold.contains(&id),
                 })
                 .collect(),
             page: page.min(pages),
             pages,
             signed_in: matches!(owner, Owner::User(_)),
+            purchases,
         })
     }
 
@@ -114,12 +181,28 @@ mod ssr {
             ))
         };
         let owner = owner(false).await?.ok_or_else(not_yours)?;
+        let sold = || {
+            respond_with(AppError::Conflict(
+                "A sold piece cannot be deleted: its rights belong to its buyer.".into(),
+            ))
+        };
+        let db = server_context().db;
+        let sale = crate::ssr::sales::sale_of(&db, id)
+            .await
+            .map_err(|err| internal("The piece could not be deleted. Please try again.", &err))?;
+        if sale.is_some() {
+            return Err(sold());
+        }
+        // A sale made since is still refused, by the sales table's foreign key.
         let deleted = piece_table::Entity::delete_many()
             .filter(owner.pieces())
             .filter(sea_orm::ColumnTrait::eq(&piece_table::Column::Id, id))
-            .exec(&server_context().db)
+            .exec(&db)
             .await
-            .map_err(|err| internal("The piece could not be deleted. Please try again.", &err))?;
+            .map_err(|err| match err.sql_err() {
+                Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => sold(),
+                _ => internal("The piece could not be deleted. Please try again.", &err),
+            })?;
         if deleted.rows_affected == 0 {
             return Err(not_yours());
         }
@@ -151,7 +234,14 @@ pub fn LibraryPage() -> impl IntoView {
             <Transition fallback=|| view! { <p role="status">"Loading your pieces…"</p> }>
                 {move || Suspend::new(async move {
                     match library.await {
-                        Ok(library) => view! { <PieceList library delete /> }.into_any(),
+                        Ok(library) => {
+                            let purchases = library.purchases.clone();
+                            view! {
+                                <PieceList library delete />
+                                <PurchaseList purchases />
+                            }
+                            .into_any()
+                        }
                         Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -178,6 +268,7 @@ fn PieceList(library: LibraryPage, delete: ServerAction<DeletePiece>) -> impl In
         page,
         pages,
         signed_in,
+        ..
     } = library;
     view! {
         <Show when=move || !signed_in>
@@ -205,7 +296,11 @@ fn PieceList(library: LibraryPage, delete: ServerAction<DeletePiece>) -> impl In
                             <A href=format!("/pieces/{}", piece.id)>{link}</A>
                             <span class="hint">{facts}</span>
                             <audio controls preload="none" src=format!("/pieces/{}/preview.ogg", piece.id) aria-label=audio_label></audio>
-                            <DeleteButton id=piece.id title delete />
+                            {if piece.sold {
+                                view! { <span class="badge">"Sold"</span> }.into_any()
+                            } else {
+                                view! { <DeleteButton id=piece.id title delete /> }.into_any()
+                            }}
                         </li>
                     }
                 })
@@ -222,6 +317,33 @@ fn PieceList(library: LibraryPage, delete: ServerAction<DeletePiece>) -> impl In
         </nav>
     }
     .into_any()
+}
+
+/// What the signed-in person bought, with their downloads.
+#[component]
+fn PurchaseList(purchases: Vec<Purchase>) -> impl IntoView {
+    (!purchases.is_empty()).then(|| {
+        view! {
+            <h2 id="purchases-heading">"My purchases"</h2>
+            <ul class="piece-list" aria-labelledby="purchases-heading">
+                {purchases
+                    .into_iter()
+                    .map(|purchase| {
+                        let id = purchase.piece_id;
+                        view! {
+                            <li class="piece-row">
+                                <A href=format!("/pieces/{id}")>{purchase.title}</A>
+                                <span class="hint">{purchase.copyright_id}</span>
+                                <a href=format!("/pieces/{id}/full.wav") download>"WAV"</a>
+                                <a href=format!("/pieces/{id}/piece.mid") download>"MIDI"</a>
+                                <A href=format!("/pieces/{id}/certificate")>"Certificate"</A>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    })
 }
 
 /// Delete, then a confirmation in place: deleting cannot be undone.

@@ -32,8 +32,23 @@ pub struct PieceView {
     pub model_version: String,
     /// The settings it was composed with, to compose again from.
     pub settings: ComposeSettings,
+    /// Whether its rights can be bought, and by whom they were.
+    pub sale: SaleState,
     /// Its notes, for the piano roll.
     pub notes: Vec<RollNote>,
+}
+
+/// A piece's exclusive rights, as the person looking sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SaleState {
+    /// Nobody has bought it; this is the price.
+    ForSale(String),
+    /// Someone's payment is going through right now.
+    Pending,
+    /// The person looking bought it, under this copyright ID.
+    Yours(String),
+    /// Someone else bought it, under this copyright ID.
+    Sold(String),
 }
 
 impl PieceView {
@@ -59,17 +74,29 @@ mod ssr {
     use sea_orm::EntityTrait;
 
     use super::PieceView;
+    use super::SaleState;
     use crate::AppError;
+    use crate::account::ssr::signed_in;
     use crate::instruments::ComposeSettings;
     use crate::player::RollNote;
-    use crate::ssr::{internal, piece_table, respond_with, server_context};
+    use crate::ssr::sale_table::PAID;
+    use crate::ssr::{internal, piece_table, respond_with, sales, server_context};
 
     pub async fn load(id: i64) -> Result<PieceView, AppError> {
+        let context = server_context();
+        let failed = |err: sea_orm::DbErr| internal("This piece cannot be shown right now.", &err);
         let row = piece_table::Entity::find_by_id(id)
-            .one(&server_context().db)
+            .one(&context.db)
             .await
-            .map_err(|err| internal("This piece cannot be shown right now.", &err))?
+            .map_err(failed)?
             .ok_or_else(|| respond_with(super::not_found()))?;
+        let viewer = signed_in().await?;
+        let sale = match sales::sale_of(&context.db, id).await.map_err(failed)? {
+            None => SaleState::ForSale(context.price.to_string()),
+            Some(sale) if sale.status != PAID => SaleState::Pending,
+            Some(sale) if Some(sale.buyer_id) == viewer => SaleState::Yours(sale.copyright_id),
+            Some(sale) => SaleState::Sold(sale.copyright_id),
+        };
         let music = models::midi::read(&row.midi)
             .map_err(|err| internal("This piece's music cannot be read.", &err))?;
         let notes = music
@@ -94,6 +121,7 @@ mod ssr {
             creativity: row.creativity,
             seed: row.seed,
             settings,
+            sale,
             model_version: row.model_version,
             notes,
         })
@@ -162,7 +190,8 @@ fn PieceDetails(piece: PieceView) -> impl IntoView {
         <Meta name="description" content=description />
         <h1>{title.clone()}</h1>
         <Player src=piece.preview_url() seconds=piece.seconds notes=piece.notes.clone() label=title />
-        <p class="hint">"This is the preview, with a soft chime every ten seconds. The full-quality version has no chime."</p>
+        <p class="hint">"This is the preview: lighter sound, and a soft chime every ten seconds. The full version is CD quality, without the chime."</p>
+        <Rights id=piece.id sale=piece.sale.clone() />
         <dl class="piece-facts">
             <dt>"Length"</dt>
             <dd>{crate::player::clock(piece.seconds)}</dd>
@@ -179,6 +208,45 @@ fn PieceDetails(piece: PieceView) -> impl IntoView {
         </dl>
         <ComposeAgain id=piece.id settings=piece.settings />
     }
+}
+
+/// The piece's rights: the price and Buy, the buyer's downloads, or that it is sold.
+#[component]
+fn Rights(id: i64, sale: SaleState) -> impl IntoView {
+    let inner = match sale {
+        SaleState::ForSale(price) => view! {
+            <p>{format!("Exclusive rights: {price}. Sold once: after you, nobody can buy this piece.")}</p>
+            <A href=format!("/pieces/{id}/buy") attr:class="button button-primary">"Buy exclusive rights"</A>
+        }
+        .into_any(),
+        SaleState::Pending => view! {
+            <p role="status">"Someone is paying for this piece right now."</p>
+        }
+        .into_any(),
+        SaleState::Yours(copyright_id) => view! {
+            <p>
+                <strong>"You own this piece."</strong>
+                " Copyright ID "
+                <A href=format!("/verify/{copyright_id}")>{copyright_id.clone()}</A>
+            </p>
+            <ul class="downloads">
+                <li><a href=format!("/pieces/{id}/full.wav") download class="button button-primary">"Download WAV"</a></li>
+                <li><a href=format!("/pieces/{id}/piece.mid") download class="button">"Download MIDI"</a></li>
+                <li><A href=format!("/pieces/{id}/certificate") attr:class="button">"Licence certificate"</A></li>
+            </ul>
+        }
+        .into_any(),
+        SaleState::Sold(copyright_id) => view! {
+            <p role="status">
+                <strong>"Sold."</strong>
+                " Its exclusive rights belong to another customer (copyright ID "
+                <A href=format!("/verify/{copyright_id}")>{copyright_id.clone()}</A>
+                "). You can still listen, and compose more like it."
+            </p>
+        }
+        .into_any(),
+    };
+    view! { <section class="rights" aria-label="Rights">{inner}</section> }
 }
 
 /// "More like this" (same settings, new seed) and "change settings and

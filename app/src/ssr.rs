@@ -1,14 +1,23 @@
 //! Server-only state and helpers that server functions use.
 
+pub mod payments;
 pub mod piece_table;
+pub mod sale_table;
+pub mod sales;
+pub mod sandbox_charge_table;
 pub mod studio;
 pub mod user_table;
 
+use std::sync::Arc;
+
+use password_hash::rand_core::{OsRng, RngCore};
 use sea_orm::DatabaseConnection;
 
+pub use crate::account::ssr::user_in as session_user;
 pub use studio::Studio;
 
 use crate::AppError;
+use crate::purchase::Price;
 
 /// What every server function may need, provided once per request.
 #[derive(Clone, Debug)]
@@ -17,6 +26,10 @@ pub struct ServerContext {
     pub db: DatabaseConnection,
     /// The models and the workers that compose with them.
     pub studio: Studio,
+    /// Where payments go.
+    pub gateway: Arc<dyn payments::Gateway>,
+    /// What a piece costs.
+    pub price: Price,
 }
 
 /// The server context of the current request.
@@ -48,4 +61,19 @@ pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `bytes` random bytes from the operating system, written as hex.
+pub fn random_token(bytes: usize) -> String {
+    random_bytes(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `count` random bytes from the operating system.
+pub fn random_bytes(count: usize) -> Vec<u8> {
+    let mut bytes = vec![0; count];
+    OsRng.fill_bytes(&mut bytes);
+    bytes
 }

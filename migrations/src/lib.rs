@@ -6,6 +6,7 @@ mod m20261125_000001_create_sessions;
 mod m20261126_000001_create_pieces;
 mod m20261126_000002_create_users;
 mod m20261126_000003_piece_owners;
+mod m20261126_000004_create_sales;
 
 /// Applies MixTape's migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_pieces::Migration),
             Box::new(m20261126_000002_create_users::Migration),
             Box::new(m20261126_000003_piece_owners::Migration),
+            Box::new(m20261126_000004_create_sales::Migration),
         ]
     }
 }
@@ -35,11 +37,14 @@ mod tests {
         assert!(manager.has_table("sessions").await.unwrap());
         assert!(manager.has_table("pieces").await.unwrap());
         assert!(manager.has_table("users").await.unwrap());
+        assert!(manager.has_table("sales").await.unwrap());
+        assert!(manager.has_table("sandbox_charges").await.unwrap());
         // Running again is a no-op, as at every server start.
         Migrator::up(&db, None).await.unwrap();
         Migrator::down(&db, None).await.unwrap();
         assert!(!manager.has_table("sessions").await.unwrap());
         assert!(!manager.has_table("pieces").await.unwrap());
         assert!(!manager.has_table("users").await.unwrap());
+        assert!(!manager.has_table("sales").await.unwrap());
     }
 }

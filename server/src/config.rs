@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
+use app::purchase::Price;
 use clap::Parser;
 use models::DeviceChoice;
 use tracing_subscriber::EnvFilter;
@@ -43,6 +44,10 @@ pub struct Config {
     /// Folder with the compiled site (wasm, JavaScript, CSS, public files), as cargo-leptos builds it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    /// Price of a piece's exclusive rights, an amount and an ISO 4217 currency code.
+    #[arg(long, env = "MIXTAPE_PRICE", default_value = "250.00 INR")]
+    pub price: Price,
 
     /// Mark session cookies Secure; turn on whenever the site is served over HTTPS.
     #[arg(long, env = "MIXTAPE_SECURE_COOKIES")]
@@ -183,6 +188,23 @@ mod tests {
         assert!(
             dir.path().join("data").is_dir(),
             "data directory is created"
+        );
+    }
+
+    #[test]
+    fn the_price_defaults_to_the_papers_and_a_bad_one_is_refused_with_an_example() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(config(dir.path()).price.to_string(), "250.00 INR");
+        let price = Config::try_parse_from(["mixtape", "--price", "9.99 EUR"])
+            .unwrap()
+            .price;
+        assert_eq!((price.minor, price.currency.as_str()), (999, "EUR"));
+        let err = Config::try_parse_from(["mixtape", "--price", "cheap"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--price") && err.contains("250.00 INR"),
+            "{err}"
         );
     }
 

@@ -5,13 +5,16 @@ pub mod audio;
 pub mod audio_files;
 pub mod config;
 mod cross_site;
+mod downloads;
 pub mod sessions;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use app::ssr::{ServerContext, Studio};
+use app::ssr::payments::{Gateway, SandboxGateway};
+use app::ssr::{ServerContext, Studio, sales};
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -38,6 +41,12 @@ const SESSION_SWEEP: Duration = Duration::from_secs(60 * 60);
 
 /// Pieces that may wait for a composer beyond those being composed, per worker.
 const QUEUED_PER_WORKER: usize = 8;
+
+/// How often unfinished purchases are completed or undone while serving.
+const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+/// A purchase still reserved after this many seconds has stalled: a charge
+/// takes well under a second.
+const STALLED_PURCHASE: i64 = 120;
 
 /// What the router's handlers share.
 #[derive(Clone)]
@@ -72,6 +81,8 @@ pub enum StartError {
     Database(#[source] sea_orm::DbErr),
     #[error("cannot migrate the database: {0}")]
     Migration(#[source] sea_orm::DbErr),
+    #[error("cannot settle unfinished purchases: {0}")]
+    Reconcile(String),
     #[error("cannot load the SoundFont: {0}")]
     SoundFont(#[source] AudioError),
     #[error("cannot create the audio cache in {path}: {source}")]
@@ -113,6 +124,19 @@ impl Server {
         let device = config.device.select().map_err(StartError::Device)?;
         tracing::info!(device = %device.description, workers, "models run here");
         let db = connect(database_url).await?;
+        let gateway: Arc<dyn Gateway> = Arc::new(SandboxGateway::new(db.clone()));
+        // Purchases a stopped server left half done: completed or undone first.
+        let settled = sales::reconcile(&db, gateway.as_ref(), 0)
+            .await
+            .map_err(StartError::Reconcile)?;
+        if settled != sales::Reconciled::default() {
+            tracing::warn!(?settled, "settled unfinished purchases");
+        }
+        tokio::spawn(reconcile_every(
+            db.clone(),
+            gateway.clone(),
+            RECONCILE_EVERY,
+        ));
         let context = ServerContext {
             db: db.clone(),
             studio: Studio::new(
@@ -121,6 +145,8 @@ impl Server {
                 workers,
                 workers * QUEUED_PER_WORKER,
             ),
+            gateway,
+            price: config.price.clone(),
         };
         let listener =
             TcpListener::bind(config.listen)
@@ -177,6 +203,22 @@ impl Server {
     }
 }
 
+/// Settles stalled purchases every `period`, for as long as the server runs.
+async fn reconcile_every(db: DatabaseConnection, gateway: Arc<dyn Gateway>, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match sales::reconcile(&db, gateway.as_ref(), STALLED_PURCHASE).await {
+            Ok(settled) if settled != sales::Reconciled::default() => {
+                tracing::warn!(?settled, "settled stalled purchases");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::error!(%err, "cannot settle stalled purchases"),
+        }
+    }
+}
+
 async fn connect(database_url: &str) -> Result<DatabaseConnection, StartError> {
     let mut options = ConnectOptions::new(database_url);
     // Statements are logged by sqlx at info level otherwise, drowning the server's own logs.
@@ -197,6 +239,8 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/pieces/{id}/preview.ogg", get(audio_files::preview))
+        .route("/pieces/{id}/full.wav", get(downloads::full_wav))
+        .route("/pieces/{id}/piece.mid", get(downloads::midi))
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())

@@ -147,6 +147,37 @@ impl Browser {
         (response.status(), response.text().await.unwrap())
     }
 
+    /// A GET with the session cookie: status, headers and body bytes.
+    pub async fn get(
+        &self,
+        server: &Running,
+        path: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut request = reqwest::Client::new().get(server.url(path));
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        let response = request.send().await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+
+    /// Registers a new account and keeps its session.
+    pub async fn register(&mut self, server: &Running, email: &str, name: &str) {
+        let (status, body) = self
+            .post(
+                server,
+                "register",
+                &[
+                    ("email", email),
+                    ("password", "tulip sunrise harbour"),
+                    ("display_name", name),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
     pub async fn who(&mut self, server: &Running) -> Option<String> {
         let (status, body) = self.post(server, "current_user", &[]).await;
         assert_eq!(status, StatusCode::OK, "{body}");

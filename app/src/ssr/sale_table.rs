@@ -1,0 +1,49 @@
+//! The `sales` table: exclusive rights, one row per piece sold (or being paid for).
+
+use sea_orm::entity::prelude::*;
+
+/// A sale: `reserved` while the card is charged, `paid` once it is the buyer's.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "sales")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The piece sold (unique).
+    pub piece_id: i64,
+    /// The piece's music fingerprint (unique: near-identical pieces sell once).
+    pub fingerprint: String,
+    /// The account that bought it.
+    pub buyer_id: i64,
+    /// The public copyright ID, such as `MT-2026-7K3Q-9XPA` (unique).
+    pub copyright_id: String,
+    /// `reserved` or `paid`.
+    pub status: String,
+    /// Price in the currency's minor unit (paise, cents).
+    pub price_minor: i64,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// The licence the buyer agreed to.
+    pub licence_version: String,
+    /// The checkout's idempotency key (unique), also given to the gateway.
+    pub idempotency_key: String,
+    /// The gateway's charge id, once paid.
+    pub charge_id: Option<String>,
+    /// The card's network, once paid.
+    pub card_brand: Option<String>,
+    /// The card's last four digits, once paid.
+    pub card_last4: Option<String>,
+    /// Unix time the piece was reserved for this buyer.
+    pub reserved_at: i64,
+    /// Unix time of the payment.
+    pub paid_at: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// Status of a sale whose card is being charged.
+pub const RESERVED: &str = "reserved";
+/// Status of a sale that gives the buyer the rights.
+pub const PAID: &str = "paid";

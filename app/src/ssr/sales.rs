@@ -1,0 +1,382 @@
+//! Selling exclusive rights: a piece is reserved for one buyer before their
+//! card is charged (the unique indexes on the piece and its fingerprint make
+//! every other attempt fail first, uncharged), then marked paid. Whatever a
+//! crash or a failure leaves half done, [`reconcile`] completes or undoes.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, Set, SqlErr,
+};
+
+use super::payments::{Charge, Gateway};
+use super::sale_table::{self as sales, PAID, RESERVED};
+use super::{internal, now, piece_table, random_bytes, respond_with, user_table};
+use crate::AppError;
+use crate::card::Card;
+use crate::copyright_id::CopyrightId;
+use crate::purchase::Price;
+
+/// The licence every sale grants; the certificate prints its terms.
+pub const LICENCE_VERSION: &str = "MT-EXCLUSIVE-1";
+
+/// How long a double submit waits for the first attempt's outcome.
+const REPLAY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn sold() -> AppError {
+    respond_with(AppError::Conflict(
+        "This piece has already been sold.".into(),
+    ))
+}
+
+fn db_failed(err: DbErr) -> AppError {
+    internal(
+        "The purchase could not be completed. Please try again.",
+        &err,
+    )
+}
+
+/// Buys piece `piece_id` for account `buyer` with `card`, under the
+/// checkout's idempotency `key`: a repeated key returns the first attempt's
+/// result and never charges again.
+pub async fn buy(
+    db: &DatabaseConnection,
+    gateway: &dyn Gateway,
+    price: &Price,
+    buyer: i64,
+    piece_id: i64,
+    key: &str,
+    card: &Card,
+) -> Result<sales::Model, AppError> {
+    let piece = piece_table::Entity::find_by_id(piece_id)
+        .one(db)
+        .await
+        .map_err(db_failed)?
+        .ok_or_else(|| {
+            respond_with(AppError::NotFound(
+                "There is no piece at this address.".into(),
+            ))
+        })?;
+    if let Some(earlier) = by_key(db, key).await.map_err(db_failed)? {
+        return replay(db, gateway, earlier, buyer, piece_id).await;
+    }
+    let sale = loop {
+        let reservation = sales::ActiveModel {
+            piece_id: Set(piece.id),
+            fingerprint: Set(piece.fingerprint.clone()),
+            buyer_id: Set(buyer),
+            copyright_id: Set(new_copyright_id().to_string()),
+            status: Set(RESERVED.into()),
+            price_minor: Set(price.minor),
+            currency: Set(price.currency.clone()),
+            licence_version: Set(LICENCE_VERSION.into()),
+            idempotency_key: Set(key.to_owned()),
+            reserved_at: Set(now()),
+            ..Default::default()
+        };
+        match reservation.insert(db).await {
+            Ok(sale) => break sale,
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                if let Some(earlier) = by_key(db, key).await.map_err(db_failed)? {
+                    return replay(db, gateway, earlier, buyer, piece_id).await;
+                }
+                let taken = sales::Entity::find()
+                    .filter(
+                        Condition::any()
+                            .add(sales::Column::PieceId.eq(piece.id))
+                            .add(sales::Column::Fingerprint.eq(piece.fingerprint.as_str())),
+                    )
+                    .one(db)
+                    .await
+                    .map_err(db_failed)?;
+                match taken {
+                    Some(other) if other.piece_id == piece.id => return Err(sold()),
+                    Some(_) => {
+                        return Err(respond_with(AppError::Conflict(
+                            "A piece with the same music has already been sold, so this one cannot be."
+                                .into(),
+                        )));
+                    }
+                    // Only the copyright ID collided (1 in 34 billion): draw another.
+                    None => continue,
+                }
+            }
+            Err(err) => return Err(db_failed(err)),
+        }
+    };
+    match gateway
+        .charge(price.minor, &price.currency, card, key)
+        .await
+    {
+        Ok(Ok(charge)) => complete(db, gateway, sale, &charge).await,
+        Ok(Err(decline)) => {
+            release(db, &sale).await.map_err(db_failed)?;
+            Err(respond_with(AppError::PaymentDeclined(
+                decline.message().into(),
+            )))
+        }
+        // Charged or not, nobody knows yet: the reservation stays for [`reconcile`].
+        Err(err) => Err(internal(
+            "Your payment could not be confirmed. If your card was charged, the piece will be yours within minutes; if not, nothing is owed.",
+            &err,
+        )),
+    }
+}
+
+/// Marks a reserved sale paid; refunds the charge if the reservation is gone.
+async fn complete(
+    db: &DatabaseConnection,
+    gateway: &dyn Gateway,
+    sale: sales::Model,
+    charge: &Charge,
+) -> Result<sales::Model, AppError> {
+    let paid_at = now();
+    let updated = sales::Entity::update_many()
+        .col_expr(sales::Column::Status, Expr::value(PAID))
+        .col_expr(sales::Column::ChargeId, Expr::value(charge.id.clone()))
+        .col_expr(sales::Column::CardBrand, Expr::value(charge.brand.clone()))
+        .col_expr(sales::Column::CardLast4, Expr::value(charge.last4.clone()))
+        .col_expr(sales::Column::PaidAt, Expr::value(paid_at))
+        .filter(sales::Column::Id.eq(sale.id))
+        .filter(sales::Column::Status.eq(RESERVED))
+        .exec(db)
+        .await
+        .map_err(|err| {
+            internal(
+                "Your payment went through and the sale is being recorded: the piece will be in your library within minutes.",
+                &err,
+            )
+        })?;
+    if updated.rows_affected == 0 {
+        gateway.refund(&charge.id).await.map_err(|err| {
+            internal(
+                "The sale could not be completed; your payment will be refunded.",
+                &err,
+            )
+        })?;
+        return Err(internal(
+            "The sale could not be completed, so your payment was refunded. Please try again.",
+            &"reservation released before the charge completed",
+        ));
+    }
+    Ok(sales::Model {
+        status: PAID.into(),
+        charge_id: Some(charge.id.clone()),
+        card_brand: Some(charge.brand.clone()),
+        card_last4: Some(charge.last4.clone()),
+        paid_at: Some(paid_at),
+        ..sale
+    })
+}
+
+/// The answer to a repeated checkout key: the first attempt's, once known.
+async fn replay(
+    db: &DatabaseConnection,
+    gateway: &dyn Gateway,
+    mut earlier: sales::Model,
+    buyer: i64,
+    piece_id: i64,
+) -> Result<sales::Model, AppError> {
+    if earlier.buyer_id != buyer || earlier.piece_id != piece_id {
+        return Err(respond_with(AppError::Conflict(
+            "This checkout has already been used. Please reload the page.".into(),
+        )));
+    }
+    let started = std::time::Instant::now();
+    while earlier.status == RESERVED && started.elapsed() < REPLAY_WAIT {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        match by_key(db, &earlier.idempotency_key)
+            .await
+            .map_err(db_failed)?
+        {
+            Some(now) => earlier = now,
+            // Released: the first attempt was declined; say so again.
+            None => {
+                let outcome = gateway
+                    .find(&earlier.idempotency_key)
+                    .await
+                    .map_err(|err| internal("The payment could not be confirmed.", &err))?;
+                return match outcome {
+                    Some(Err(decline)) => Err(respond_with(AppError::PaymentDeclined(
+                        decline.message().into(),
+                    ))),
+                    _ => Err(internal(
+                        "The payment did not complete. Please try again.",
+                        &"a replayed checkout found neither a sale nor a decline",
+                    )),
+                };
+            }
+        }
+    }
+    if earlier.status == PAID {
+        Ok(earlier)
+    } else {
+        Err(respond_with(AppError::Busy(
+            "Your payment is still being processed. Please reload this page in a moment.".into(),
+        )))
+    }
+}
+
+async fn by_key(db: &DatabaseConnection, key: &str) -> Result<Option<sales::Model>, DbErr> {
+    sales::Entity::find()
+        .filter(sales::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+}
+
+async fn release(db: &DatabaseConnection, sale: &sales::Model) -> Result<(), DbErr> {
+    sales::Entity::delete_many()
+        .filter(sales::Column::Id.eq(sale.id))
+        .filter(sales::Column::Status.eq(RESERVED))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+fn new_copyright_id() -> CopyrightId {
+    use chrono::Datelike;
+    let year = chrono::Utc::now().year().clamp(0, 9999) as u16;
+    let random: [u8; 7] = random_bytes(7).try_into().expect("seven bytes");
+    CopyrightId::new(year, random)
+}
+
+/// What [`reconcile`] put right.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Reservations whose charge had gone through, now paid.
+    pub completed: usize,
+    /// Reservations without a charge, released.
+    pub released: usize,
+    /// Charges without a sale, refunded.
+    pub refunded: usize,
+}
+
+/// Completes or releases reservations older than `older_than` seconds by
+/// asking the gateway what became of their charge, then refunds every
+/// charge that has no sale: no charge without rights, no rights without a
+/// charge.
+pub async fn reconcile(
+    db: &DatabaseConnection,
+    gateway: &dyn Gateway,
+    older_than: i64,
+) -> Result<Reconciled, String> {
+    let mut done = Reconciled::default();
+    let stale = sales::Entity::find()
+        .filter(sales::Column::Status.eq(RESERVED))
+        .filter(sales::Column::ReservedAt.lte(now() - older_than))
+        .order_by_asc(sales::Column::Id)
+        .all(db)
+        .await
+        .map_err(|err| err.to_string())?;
+    for sale in stale {
+        match gateway
+            .find(&sale.idempotency_key)
+            .await
+            .map_err(|err| err.to_string())?
+        {
+            Some(Ok(charge)) if !charge.refunded => {
+                complete(db, gateway, sale, &charge)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                done.completed += 1;
+            }
+            _ => {
+                release(db, &sale).await.map_err(|err| err.to_string())?;
+                done.released += 1;
+            }
+        }
+    }
+    for (key, charge) in gateway
+        .unrefunded_charges()
+        .await
+        .map_err(|err| err.to_string())?
+    {
+        let sale = by_key(db, &key).await.map_err(|err| err.to_string())?;
+        let in_flight = sale.is_some_and(|s| s.status == RESERVED);
+        if sale_is_paid_by(db, &key, &charge).await? || in_flight {
+            continue;
+        }
+        gateway
+            .refund(&charge.id)
+            .await
+            .map_err(|err| err.to_string())?;
+        done.refunded += 1;
+    }
+    Ok(done)
+}
+
+async fn sale_is_paid_by(
+    db: &DatabaseConnection,
+    key: &str,
+    charge: &Charge,
+) -> Result<bool, String> {
+    Ok(by_key(db, key)
+        .await
+        .map_err(|err| err.to_string())?
+        .is_some_and(|sale| sale.status == PAID && sale.charge_id.as_deref() == Some(&charge.id)))
+}
+
+/// The paid sale of piece `piece_id`, if it is sold.
+pub async fn sale_of(
+    db: &DatabaseConnection,
+    piece_id: i64,
+) -> Result<Option<sales::Model>, DbErr> {
+    sales::Entity::find()
+        .filter(sales::Column::PieceId.eq(piece_id))
+        .one(db)
+        .await
+}
+
+/// Piece `piece_id` and its sale, if account `user` bought it; otherwise the
+/// answer for someone who may not have its full files.
+pub async fn bought(
+    db: &DatabaseConnection,
+    user: Option<i64>,
+    piece_id: i64,
+) -> Result<(piece_table::Model, sales::Model), AppError> {
+    let user = user.ok_or_else(|| {
+        respond_with(AppError::Unauthorized(
+            "Log in as the buyer of this piece to download it.".into(),
+        ))
+    })?;
+    let failed = |err: DbErr| internal("Your purchase cannot be read right now.", &err);
+    let piece = piece_table::Entity::find_by_id(piece_id)
+        .one(db)
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| {
+            respond_with(AppError::NotFound(
+                "There is no piece at this address.".into(),
+            ))
+        })?;
+    match sale_of(db, piece_id).await.map_err(failed)? {
+        Some(sale) if sale.buyer_id == user && sale.status == PAID => Ok((piece, sale)),
+        _ => Err(respond_with(AppError::Forbidden(
+            "Only the buyer of this piece can download its full version.".into(),
+        ))),
+    }
+}
+
+/// The paid sale with this copyright ID, its piece and its buyer's name.
+pub async fn by_copyright_id(
+    db: &DatabaseConnection,
+    id: &CopyrightId,
+) -> Result<Option<(sales::Model, piece_table::Model, String)>, DbErr> {
+    let Some(sale) = sales::Entity::find()
+        .filter(sales::Column::CopyrightId.eq(id.as_str()))
+        .filter(sales::Column::Status.eq(PAID))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let piece = piece_table::Entity::find_by_id(sale.piece_id)
+        .one(db)
+        .await?;
+    let buyer = user_table::Entity::find_by_id(sale.buyer_id)
+        .one(db)
+        .await?;
+    Ok(piece
+        .zip(buyer)
+        .map(|(piece, buyer)| (sale, piece, buyer.display_name)))
+}

@@ -1,0 +1,571 @@
+//! Buying exclusive rights through the server functions: one sale per piece
+//! and per music, idempotent checkouts, declined cards, the buyer's
+//! downloads and certificate, the public verification page, and settling
+//! what a crash leaves half done.
+
+mod common;
+
+use app::ssr::{piece_table, sale_table, sandbox_charge_table};
+use common::{Browser, Models, Running};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+
+const GOOD_CARD: &str = "4242 4242 4242 4242";
+const CVV: &str = "8317";
+
+/// Composes a short piano piece with `seed` in `browser`'s session; its id.
+async fn compose(server: &Running, browser: &mut Browser, seed: &str) -> i64 {
+    let (status, body) = browser
+        .post(
+            server,
+            "compose",
+            &[
+                ("instrument", "piano"),
+                ("length_seconds", "10"),
+                ("tempo_bpm", "100"),
+                ("key", ""),
+                ("mode", ""),
+                ("creativity", "1"),
+                ("seed", seed),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.parse().unwrap()
+}
+
+/// A new checkout key for `piece`.
+async fn checkout(server: &Running, browser: &mut Browser, piece: i64) -> (StatusCode, String) {
+    let (status, body) = browser
+        .post(server, "checkout", &[("piece_id", &piece.to_string())])
+        .await;
+    if status != StatusCode::OK {
+        return (status, body);
+    }
+    let checkout: serde_json::Value = serde_json::from_str(&body).unwrap();
+    (status, checkout["key"].as_str().unwrap().to_owned())
+}
+
+async fn buy(
+    server: &Running,
+    browser: &mut Browser,
+    piece: i64,
+    key: &str,
+    number: &str,
+) -> (StatusCode, String) {
+    browser
+        .post(
+            server,
+            "buy",
+            &[
+                ("piece_id", &piece.to_string()),
+                ("key", key),
+                ("name", "Ana Pereira"),
+                ("number", number),
+                ("expiry", "12/30"),
+                ("cvv", CVV),
+            ],
+        )
+        .await
+}
+
+fn message(body: &str) -> String {
+    serde_json::from_str::<app::AppError>(body)
+        .map(|err| err.to_string())
+        .unwrap_or_else(|_| body.to_owned())
+}
+
+async fn count<E>(server: &Running, _: E) -> u64
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    E::find().count(&server.db).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = compose(&server, &mut buyer, "5").await;
+
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let copyright_id: String = serde_json::from_str(&body).unwrap();
+    let parsed: app::copyright_id::CopyrightId = copyright_id.parse().unwrap();
+    assert_eq!(parsed.as_str(), copyright_id);
+
+    let sale = sale_table::Entity::find()
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            sale.status.as_str(),
+            sale.piece_id,
+            sale.price_minor,
+            sale.currency.as_str()
+        ),
+        ("paid", piece, 25_000, "INR")
+    );
+    assert_eq!(
+        (sale.card_brand.as_deref(), sale.card_last4.as_deref()),
+        (Some("Visa"), Some("4242"))
+    );
+    assert_eq!(sale.licence_version, "MT-EXCLUSIVE-1");
+    assert!(
+        sale.charge_id
+            .as_deref()
+            .unwrap()
+            .starts_with("ch_sandbox_")
+    );
+
+    // Sold: no second checkout, for the buyer or anyone else.
+    let (status, body) = checkout(&server, &mut buyer, piece).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(message(&body), "This piece has already been sold.");
+
+    // The buyer downloads the WAV and the MIDI, named by the copyright ID.
+    let (status, headers, wav) = buyer
+        .get(&server, &format!("/pieces/{piece}/full.wav"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(wav.starts_with(b"RIFF") && &wav[8..12] == b"WAVE");
+    assert_eq!(
+        headers[CONTENT_DISPOSITION],
+        format!("attachment; filename=\"{copyright_id}.wav\"").as_str()
+    );
+    let (status, headers, midi) = buyer
+        .get(&server, &format!("/pieces/{piece}/piece.mid"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[CONTENT_TYPE], "audio/midi");
+    let stored = piece_table::Entity::find_by_id(piece)
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(midi, stored.midi);
+
+    // Anyone else, signed in or not, gets neither, whatever address they guess.
+    let mut other = Browser::default();
+    other
+        .register(&server, "bo@florist.example", "Bo's Flowers")
+        .await;
+    for (who, expected) in [
+        (&other, StatusCode::FORBIDDEN),
+        (&Browser::default(), StatusCode::UNAUTHORIZED),
+    ] {
+        for file in ["full.wav", "piece.mid", "certificate"] {
+            let (status, _, _) = who.get(&server, &format!("/pieces/{piece}/{file}")).await;
+            assert_eq!(status, expected, "{file}");
+        }
+    }
+    for path in [
+        "/pieces/999999/full.wav",
+        "/pieces/abc/piece.mid",
+        "/pieces/999999/certificate",
+    ] {
+        let (status, _, _) = buyer.get(&server, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    // The piece's page: downloads for the buyer, "sold" for everyone else.
+    let (_, _, page) = buyer.get(&server, &format!("/pieces/{piece}")).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("You own this piece."), "{page}");
+    assert!(page.contains(&format!("/pieces/{piece}/full.wav")));
+    let (_, _, page) = other.get(&server, &format!("/pieces/{piece}")).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("Sold.") && page.contains(&copyright_id),
+        "{page}"
+    );
+    assert!(!page.contains("full.wav") && !page.contains("Buy exclusive rights"));
+
+    // The certificate, for the buyer.
+    let (status, _, certificate) = buyer
+        .get(&server, &format!("/pieces/{piece}/certificate"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let certificate = String::from_utf8(certificate).unwrap();
+    for fact in [
+        copyright_id.as_str(),
+        "Ana's Bakery",
+        "Piano piece No.",
+        "MT-EXCLUSIVE-1",
+        "250.00 INR",
+    ] {
+        assert!(certificate.contains(fact), "{fact} in {certificate}");
+    }
+
+    // Anyone verifies the ID, typed in lower case too; nonsense is a clear 404.
+    let (status, _, verified) = other
+        .get(&server, &format!("/verify/{}", copyright_id.to_lowercase()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let verified = String::from_utf8(verified).unwrap();
+    assert!(verified.contains("belong to Ana's Bakery"), "{verified}");
+    assert!(verified.contains(&format!("/pieces/{piece}/preview.ogg")));
+    let (status, _, page) = other.get(&server, "/verify/MT-2026-NOPE").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        String::from_utf8(page)
+            .unwrap()
+            .contains("This is not a MixTape copyright ID")
+    );
+    let unknown = app::copyright_id::CopyrightId::new(2026, [1, 2, 3, 4, 5, 6, 7]);
+    let (status, _, page) = other.get(&server, &format!("/verify/{unknown}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        String::from_utf8(page)
+            .unwrap()
+            .contains("No piece has the copyright ID")
+    );
+
+    // The buyer's library lists the purchase; the sold piece cannot be deleted.
+    let (_, body) = buyer.post(&server, "my_pieces", &[("page", "1")]).await;
+    let library: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        library["purchases"][0]["copyright_id"],
+        copyright_id.as_str()
+    );
+    assert_eq!(library["pieces"][0]["sold"], true);
+    let (status, body) = buyer
+        .post(&server, "delete_piece", &[("id", &piece.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(count(&server, piece_table::Entity).await, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn declined_cards_create_no_rights_and_the_next_card_can_pay() {
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = compose(&server, &mut buyer, "6").await;
+    for (card, said) in [
+        ("4000 0000 0000 0002", "Your card was declined."),
+        ("4000 0000 0000 9995", "insufficient funds"),
+        ("4000 0000 0000 0069", "has expired"),
+        ("5105 1051 0510 5100", "Your card was declined."),
+    ] {
+        let (_, key) = checkout(&server, &mut buyer, piece).await;
+        let (status, body) = buy(&server, &mut buyer, piece, &key, card).await;
+        assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{card}: {body}");
+        assert!(message(&body).contains(said), "{card}: {body}");
+        assert_eq!(count(&server, sale_table::Entity).await, 0, "{card}");
+    }
+    // A bad form is refused before any gateway is asked.
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    let (status, body) = buy(&server, &mut buyer, piece, &key, "4242 4242 4242 4241").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let err: app::AppError = serde_json::from_str(&body).unwrap();
+    assert!(err.field_message("number").is_some(), "{body}");
+    assert_eq!(count(&server, sandbox_charge_table::Entity).await, 4);
+
+    let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(count(&server, sale_table::Entity).await, 1);
+
+    // A visitor cannot buy at all.
+    let mut visitor = Browser::default();
+    let other = compose(&server, &mut visitor, "8").await;
+    let (status, body) = checkout(&server, &mut visitor, other).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, _) = buy(&server, &mut visitor, other, "k", GOOD_CARD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_double_submit_with_one_key_charges_once() {
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = compose(&server, &mut buyer, "9").await;
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    let cookie = buyer.cookie.clone();
+    let attempts = (0..3).map(|_| {
+        let mut browser = Browser {
+            cookie: cookie.clone(),
+        };
+        let (server, key) = (&server, key.clone());
+        async move { buy(server, &mut browser, piece, &key, GOOD_CARD).await }
+    });
+    let answers = futures::future::join_all(attempts).await;
+    let ids: Vec<String> = answers
+        .iter()
+        .map(|(status, body)| {
+            assert_eq!(*status, StatusCode::OK, "{body}");
+            serde_json::from_str(body).unwrap()
+        })
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    // And again later, as a reload would.
+    let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
+    assert_eq!(
+        (status, serde_json::from_str::<String>(&body).unwrap()),
+        (StatusCode::OK, ids[0].clone())
+    );
+    assert_eq!(count(&server, sandbox_charge_table::Entity).await, 1);
+    assert_eq!(count(&server, sale_table::Entity).await, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn fifty_buyers_race_for_one_piece_and_exactly_one_pays() {
+    let server = Running::start(Models::Shipped).await;
+    let mut composer = Browser::default();
+    let piece = compose(&server, &mut composer, "10").await;
+    let mut buyers = Vec::new();
+    for i in 0..50 {
+        let mut browser = Browser::default();
+        browser
+            .register(
+                &server,
+                &format!("buyer{i}@shop.example"),
+                &format!("Shop {i}"),
+            )
+            .await;
+        let (status, key) = checkout(&server, &mut browser, piece).await;
+        assert_eq!(status, StatusCode::OK, "{key}");
+        buyers.push((browser, key));
+    }
+    let attempts = buyers.into_iter().map(|(mut browser, key)| {
+        let server = &server;
+        async move { buy(server, &mut browser, piece, &key, GOOD_CARD).await }
+    });
+    let answers = futures::future::join_all(attempts).await;
+    let won = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .count();
+    assert_eq!(won, 1, "{answers:?}");
+    for (status, body) in answers
+        .iter()
+        .filter(|(status, _)| *status != StatusCode::OK)
+    {
+        assert_eq!(*status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(message(body), "This piece has already been sold.");
+    }
+    assert_eq!(count(&server, sale_table::Entity).await, 1);
+    assert_eq!(
+        count(&server, sandbox_charge_table::Entity).await,
+        1,
+        "the 49 were never charged"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_music_in_another_piece_cannot_be_sold_again() {
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    // The same seed and settings compose the same music: the same fingerprint.
+    let (first, twin) = (
+        compose(&server, &mut buyer, "12").await,
+        compose(&server, &mut buyer, "12").await,
+    );
+    let (_, key) = checkout(&server, &mut buyer, first).await;
+    assert_eq!(
+        buy(&server, &mut buyer, first, &key, GOOD_CARD).await.0,
+        StatusCode::OK
+    );
+    let (_, key) = checkout(&server, &mut buyer, twin).await;
+    let (status, body) = buy(&server, &mut buyer, twin, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(message(&body).contains("same music"), "{body}");
+    assert_eq!(count(&server, sandbox_charge_table::Entity).await, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn no_table_keeps_the_card_number_or_the_cvv() {
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = compose(&server, &mut buyer, "13").await;
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    assert_eq!(
+        buy(&server, &mut buyer, piece, &key, GOOD_CARD).await.0,
+        StatusCode::OK
+    );
+    let declined = compose(&server, &mut buyer, "14").await;
+    let (_, key) = checkout(&server, &mut buyer, declined).await;
+    buy(&server, &mut buyer, declined, &key, "4000 0000 0000 0002").await;
+
+    let db = &server.db;
+    let backend = db.get_database_backend();
+    let tables = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT name FROM sqlite_master WHERE type = 'table'",
+        ))
+        .await
+        .unwrap();
+    let mut searched = 0;
+    for table in tables {
+        let table: String = table.try_get("", "name").unwrap();
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                backend,
+                format!("SELECT * FROM \"{table}\""),
+            ))
+            .await
+            .unwrap();
+        for row in rows {
+            for column in row.column_names() {
+                let text = row
+                    .try_get::<Option<String>>("", &column)
+                    .ok()
+                    .flatten()
+                    .or_else(|| {
+                        row.try_get::<Option<Vec<u8>>>("", &column)
+                            .ok()
+                            .flatten()
+                            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                    });
+                let Some(text) = text else { continue };
+                searched += 1;
+                for number in ["4242424242424242", GOOD_CARD, "4000000000000002"] {
+                    assert!(
+                        !text.contains(number),
+                        "{table}.{column} holds the card number"
+                    );
+                }
+                assert_ne!(text, CVV, "{table}.{column} holds the CVV");
+                assert!(
+                    !text.contains(&format!("\"{CVV}\"")),
+                    "{table}.{column} holds the CVV"
+                );
+            }
+        }
+    }
+    assert!(searched > 20, "only {searched} values searched");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_without_a_charge() {
+    use app::card::{CardForm, YearMonth, check};
+    use app::ssr::payments::{Gateway, SandboxGateway};
+    use app::ssr::sales::{Reconciled, reconcile};
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let pieces = [
+        compose(&server, &mut buyer, "20").await,
+        compose(&server, &mut buyer, "21").await,
+    ];
+    let buyer_id = app::ssr::user_table::Entity::find()
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let gateway = SandboxGateway::new(server.db.clone());
+    let card = check(
+        &CardForm {
+            name: "Ana".into(),
+            number: GOOD_CARD.into(),
+            expiry: "12/30".into(),
+            cvv: CVV.into(),
+        },
+        YearMonth {
+            year: 2026,
+            month: 1,
+        },
+    )
+    .unwrap();
+    // Died after charging, before recording the sale: piece 0 reserved and charged.
+    // Died before charging: piece 1 reserved only. And a charge whose sale is gone.
+    for (piece, key) in [(pieces[0], "charged"), (pieces[1], "never-charged")] {
+        let row = piece_table::Entity::find_by_id(piece)
+            .one(&server.db)
+            .await
+            .unwrap()
+            .unwrap();
+        sale_table::ActiveModel {
+            piece_id: Set(piece),
+            fingerprint: Set(row.fingerprint),
+            buyer_id: Set(buyer_id),
+            copyright_id: Set(app::copyright_id::CopyrightId::new(
+                2026,
+                [piece as u8, 1, 2, 3, 4, 5, 6],
+            )
+            .to_string()),
+            status: Set("reserved".into()),
+            price_minor: Set(25_000),
+            currency: Set("INR".into()),
+            licence_version: Set("MT-EXCLUSIVE-1".into()),
+            idempotency_key: Set(key.into()),
+            reserved_at: Set(0),
+            ..Default::default()
+        }
+        .insert(&server.db)
+        .await
+        .unwrap();
+    }
+    gateway
+        .charge(25_000, "INR", &card, "charged")
+        .await
+        .unwrap()
+        .unwrap();
+    let orphan = gateway
+        .charge(25_000, "INR", &card, "orphan")
+        .await
+        .unwrap()
+        .unwrap();
+
+    let settled = reconcile(&server.db, &gateway, 0).await.unwrap();
+    assert_eq!(
+        settled,
+        Reconciled {
+            completed: 1,
+            released: 1,
+            refunded: 1
+        }
+    );
+    let sales = sale_table::Entity::find().all(&server.db).await.unwrap();
+    assert_eq!(sales.len(), 1);
+    assert_eq!(
+        (sales[0].piece_id, sales[0].status.as_str()),
+        (pieces[0], "paid")
+    );
+    let orphan = sandbox_charge_table::Entity::find_by_id(orphan.id)
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(orphan.refunded);
+    // Settled is settled: a second pass finds nothing to do.
+    assert_eq!(
+        reconcile(&server.db, &gateway, 0).await.unwrap(),
+        Reconciled::default()
+    );
+    // Piece 1 is for sale again.
+    let (status, _) = checkout(&server, &mut buyer, pieces[1]).await;
+    assert_eq!(status, StatusCode::OK);
+    server.stop().await;
+}
