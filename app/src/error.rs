@@ -50,6 +50,11 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The answer for an address naming no stored piece.
+    pub fn no_piece() -> AppError {
+        AppError::NotFound("There is no piece at this address.".into())
+    }
+
     /// One invalid field.
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
         AppError::Invalid(vec![FieldError {

@@ -129,12 +129,12 @@ mod ssr {
     use models::Instrument;
     use models::generate::{Length, Settings};
     use models::key::Mode;
-    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use sea_orm::{ActiveModelTrait, Set};
 
     use super::{ComposeSettings, InstrumentInfo, KEYS};
     use crate::account::ssr::Owner;
     use crate::ssr::studio::StudioError;
-    use crate::ssr::{internal, now, piece_table, respond_with, server_context};
+    use crate::ssr::{find_piece, internal, now, piece_table, respond_with, server_context};
     use crate::{AppError, FieldError};
 
     pub fn installed_instruments() -> Result<Vec<InstrumentInfo>, AppError> {
@@ -310,16 +310,8 @@ mod ssr {
 
     /// The settings of stored piece `id`, or not found.
     pub async fn settings_of_piece(id: i64) -> Result<ComposeSettings, AppError> {
-        piece_table::Entity::find_by_id(id)
-            .one(&server_context().db)
-            .await
-            .map_err(|err| internal("This piece cannot be read right now.", &err))?
-            .map(|row| ComposeSettings::of_piece(&row))
-            .ok_or_else(|| {
-                respond_with(AppError::NotFound(
-                    "There is no piece at this address.".into(),
-                ))
-            })
+        let piece = find_piece(&server_context().db, id).await?;
+        Ok(ComposeSettings::of_piece(&piece))
     }
 
     /// Validates the form, composes the piece and stores it; returns its id.
@@ -736,12 +728,7 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeSettings) -> i
             <button type="submit" class="button button-primary" disabled=move || disabled || pending.get()>
                 {move || if pending.get() { "Composing…" } else { "Compose" }}
             </button>
-            <div class="compose-status" role="status" aria-live="polite">
-                <Show when=move || pending.get()>
-                    <progress aria-label="Composing"></progress>
-                    " The neural network is composing your piece…"
-                </Show>
-            </div>
+            <ComposingStatus pending />
             <Show when=move || form_error().is_some()>
                 <p class="error" role="alert">{form_error}</p>
             </Show>
@@ -749,6 +736,19 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeSettings) -> i
                 <p class="hint">"Composing opens as soon as an instrument model is installed."</p>
             </Show>
         </ActionForm>
+    }
+}
+
+/// The progress bar and words shown while a piece is being composed.
+#[component]
+pub(crate) fn ComposingStatus(pending: Memo<bool>) -> impl IntoView {
+    view! {
+        <div class="compose-status" role="status" aria-live="polite">
+            <Show when=move || pending.get()>
+                <progress aria-label="Composing"></progress>
+                " The neural network is composing your piece…"
+            </Show>
+        </div>
     }
 }
 

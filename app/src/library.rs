@@ -14,8 +14,8 @@ use crate::player::clock;
 pub struct PieceSummary {
     /// Its id.
     pub id: i64,
-    /// The instrument's name.
-    pub instrument: String,
+    /// Its title, such as `Piano piece No. 12`.
+    pub title: String,
     /// Length in seconds.
     pub seconds: f64,
     /// Its key, such as `D minor`.
@@ -74,12 +74,6 @@ mod ssr {
     use crate::account::ssr::{Owner, owner};
     use crate::ssr::{internal, piece_table, respond_with, sale_table, server_context};
 
-    fn title(instrument: String, id: i64) -> String {
-        let name = models::Instrument::from_id(&instrument)
-            .map_or(instrument, |i| i.display_name().to_owned());
-        format!("{name} piece No. {id}")
-    }
-
     /// The paid purchases of account `buyer`, newest first.
     async fn purchases(db: &DatabaseConnection, buyer: i64) -> Result<Vec<Purchase>, DbErr> {
         let sales = sale_table::Entity::find()
@@ -101,7 +95,7 @@ mod ssr {
                 let (id, instrument) = pieces.iter().find(|(id, _)| *id == sale.piece_id)?;
                 Some(Purchase {
                     piece_id: *id,
-                    title: title(instrument.clone(), *id),
+                    title: piece_table::title(instrument, *id),
                     copyright_id: sale.copyright_id,
                 })
             })
@@ -159,8 +153,7 @@ mod ssr {
                 .into_iter()
                 .map(|(id, instrument, seconds, key_name)| PieceSummary {
                     id,
-                    instrument: models::Instrument::from_id(&instrument)
-                        .map_or(instrument, |i| i.display_name().to_owned()),
+                    title: piece_table::title(&instrument, id),
                     seconds,
                     key_name,
                     sold: sold.contains(&id),
@@ -284,7 +277,7 @@ fn PieceList(library: LibraryPage, delete: ServerAction<DeletePiece>) -> impl In
             {pieces
                 .into_iter()
                 .map(|piece| {
-                    let title = format!("{} piece No. {}", piece.instrument, piece.id);
+                    let title = piece.title;
                     let facts = format!(
                         "{}{}",
                         clock(piece.seconds),

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::instruments::{ComposeSettings, MoreLikeThis};
+use crate::instruments::{ComposeSettings, ComposingStatus, MoreLikeThis};
 use crate::player::{Player, RollNote};
 
 /// A stored piece as its page shows it.
@@ -16,6 +16,8 @@ use crate::player::{Player, RollNote};
 pub struct PieceView {
     /// Its id, in its address.
     pub id: i64,
+    /// Its title, such as `Piano piece No. 12`.
+    pub title: String,
     /// The instrument's name.
     pub instrument: String,
     /// Length in seconds.
@@ -52,11 +54,6 @@ pub enum SaleState {
 }
 
 impl PieceView {
-    /// The piece's title.
-    pub fn title(&self) -> String {
-        format!("{} piece No. {}", self.instrument, self.id)
-    }
-
     /// The address of its preview audio.
     pub fn preview_url(&self) -> String {
         format!("/pieces/{}/preview.ogg", self.id)
@@ -71,8 +68,6 @@ pub async fn get_piece(id: i64) -> Result<PieceView, AppError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use sea_orm::EntityTrait;
-
     use super::PieceView;
     use super::SaleState;
     use crate::AppError;
@@ -80,16 +75,12 @@ mod ssr {
     use crate::instruments::ComposeSettings;
     use crate::player::RollNote;
     use crate::ssr::sale_table::PAID;
-    use crate::ssr::{internal, piece_table, respond_with, sales, server_context};
+    use crate::ssr::{find_piece, internal, sales, server_context};
 
     pub async fn load(id: i64) -> Result<PieceView, AppError> {
         let context = server_context();
         let failed = |err: sea_orm::DbErr| internal("This piece cannot be shown right now.", &err);
-        let row = piece_table::Entity::find_by_id(id)
-            .one(&context.db)
-            .await
-            .map_err(failed)?
-            .ok_or_else(|| respond_with(super::not_found()))?;
+        let row = find_piece(&context.db, id).await?;
         let viewer = signed_in().await?;
         let sale = match sales::sale_of(&context.db, id).await.map_err(failed)? {
             None => SaleState::ForSale(context.price.to_string()),
@@ -114,6 +105,7 @@ mod ssr {
             .map_or(row.instrument.clone(), |i| i.display_name().to_owned());
         Ok(PieceView {
             id: row.id,
+            title: row.title(),
             instrument,
             seconds: row.seconds,
             tempo_bpm: row.tempo_bpm,
@@ -126,10 +118,6 @@ mod ssr {
             notes,
         })
     }
-}
-
-fn not_found() -> AppError {
-    AppError::NotFound("There is no piece at this address.".into())
 }
 
 /// The page of one piece.
@@ -147,9 +135,9 @@ pub fn PiecePage() -> impl IntoView {
                 Some(id) => get_piece(id).await,
                 None => {
                     #[cfg(feature = "ssr")]
-                    let err = crate::ssr::respond_with(not_found());
+                    let err = crate::ssr::respond_with(AppError::no_piece());
                     #[cfg(not(feature = "ssr"))]
-                    let err = not_found();
+                    let err = AppError::no_piece();
                     Err(err)
                 }
             }
@@ -173,7 +161,7 @@ pub fn PiecePage() -> impl IntoView {
 /// The piece's title, facts and player.
 #[component]
 fn PieceDetails(piece: PieceView) -> impl IntoView {
-    let title = piece.title();
+    let title = piece.title.clone();
     let description = format!(
         "An original {} piece composed by MixTape's neural network: {:.0} seconds at {} BPM{}. Listen to the preview.",
         piece.instrument.to_lowercase(),
@@ -272,12 +260,7 @@ fn ComposeAgain(id: i64, settings: ComposeSettings) -> impl IntoView {
             <A href=settings.form_url() attr:class="button">"Change settings and regenerate"</A>
         </div>
         <p class="hint">"More like this composes a new piece with the same settings and a new seed."</p>
-        <div class="compose-status" role="status" aria-live="polite">
-            <Show when=move || pending.get()>
-                <progress aria-label="Composing"></progress>
-                " The neural network is composing your piece…"
-            </Show>
-        </div>
+        <ComposingStatus pending />
         <Show when=move || error().is_some()>
             <p class="error" role="alert">{error}</p>
         </Show>

@@ -130,41 +130,27 @@ fn this_month() -> YearMonth {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use sea_orm::EntityTrait;
-
     use super::{Checkout, this_month};
     use crate::AppError;
     use crate::account::ssr::require_user;
     use crate::card::{self, CardForm};
-    use crate::ssr::{internal, piece_table, random_token, respond_with, sales, server_context};
+    use crate::ssr::{find_piece, internal, random_token, respond_with, sales, server_context};
 
     pub async fn checkout(piece_id: i64) -> Result<Checkout, AppError> {
         require_user("buy a piece").await?;
         let context = server_context();
-        let failed = |err: sea_orm::DbErr| internal("This piece cannot be bought right now.", &err);
-        let piece = piece_table::Entity::find_by_id(piece_id)
-            .one(&context.db)
+        let piece = find_piece(&context.db, piece_id).await?;
+        let sale = sales::sale_of(&context.db, piece_id)
             .await
-            .map_err(failed)?
-            .ok_or_else(|| {
-                respond_with(AppError::NotFound(
-                    "There is no piece at this address.".into(),
-                ))
-            })?;
-        if sales::sale_of(&context.db, piece_id)
-            .await
-            .map_err(failed)?
-            .is_some()
-        {
+            .map_err(|err| internal("This piece cannot be bought right now.", &err))?;
+        if sale.is_some() {
             return Err(respond_with(AppError::Conflict(
                 "This piece has already been sold.".into(),
             )));
         }
-        let instrument = models::Instrument::from_id(&piece.instrument)
-            .map_or(piece.instrument.clone(), |i| i.display_name().to_owned());
         Ok(Checkout {
             piece_id,
-            title: format!("{instrument} piece No. {piece_id}"),
+            title: piece.title(),
             price: context.price.to_string(),
             key: random_token(16),
         })
@@ -220,9 +206,7 @@ pub fn PaymentPage() -> impl IntoView {
         |(id, _)| async move {
             match id {
                 Some(id) => start_checkout(id).await,
-                None => Err(AppError::NotFound(
-                    "There is no piece at this address.".into(),
-                )),
+                None => Err(AppError::no_piece()),
             }
         },
     );

@@ -75,12 +75,6 @@ mod ssr {
     use crate::purchase::Price;
     use crate::ssr::{internal, respond_with, sales, server_context, user_table};
 
-    fn title(instrument: &str, id: i64) -> String {
-        let name = models::Instrument::from_id(instrument)
-            .map_or(instrument.to_owned(), |i| i.display_name().to_owned());
-        format!("{name} piece No. {id}")
-    }
-
     /// A Unix time as a date such as `26 November 2026` (UTC).
     fn date(seconds: i64) -> String {
         chrono::DateTime::from_timestamp(seconds, 0)
@@ -99,7 +93,7 @@ mod ssr {
             copyright_id: sale.copyright_id,
             owner,
             piece_id,
-            title: title(&piece.instrument, piece.id),
+            title: piece.title(),
             seconds: piece.seconds,
             key_name: piece.key_name,
             tempo_bpm: piece.tempo_bpm,
@@ -133,7 +127,7 @@ mod ssr {
             owner,
             date: date(sale.paid_at.unwrap_or(sale.reserved_at)),
             piece_id: piece.id,
-            title: title(&piece.instrument, piece.id),
+            title: piece.title(),
         })
     }
 }
@@ -150,7 +144,7 @@ pub fn CertificatePage() -> impl IntoView {
                 .filter(|id| *id > 0)
             {
                 Some(id) => get_certificate(id).await,
-                None => Err(missing("There is no piece at this address.")),
+                None => Err(missing(AppError::no_piece())),
             }
         },
     );
@@ -172,9 +166,8 @@ pub fn CertificatePage() -> impl IntoView {
     }
 }
 
-/// A not-found error, with the response's status set on the server.
-fn missing(message: &str) -> AppError {
-    let err = AppError::NotFound(message.into());
+/// `err`, with the response's status set on the server.
+fn missing(err: AppError) -> AppError {
     #[cfg(feature = "ssr")]
     let err = crate::ssr::respond_with(err);
     err

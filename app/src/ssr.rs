@@ -56,6 +56,21 @@ pub fn internal(message: &str, detail: &dyn std::fmt::Display) -> AppError {
     respond_with(AppError::Internal(message.to_owned()))
 }
 
+/// Stored piece `id`, or the not-found answer.
+pub async fn find_piece(db: &DatabaseConnection, id: i64) -> Result<piece_table::Model, AppError> {
+    use sea_orm::EntityTrait;
+    piece_table::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(|err| {
+            internal(
+                "This piece cannot be read right now. Please try again.",
+                &err,
+            )
+        })?
+        .ok_or_else(|| respond_with(AppError::no_piece()))
+}
+
 /// The current Unix time in seconds, as the tables store it.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

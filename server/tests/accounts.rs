@@ -220,22 +220,6 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     server.stop().await;
 }
 
-/// Composes a short piece as `browser`; returns its id.
-async fn compose(server: &Running, browser: &mut Browser) -> i64 {
-    let form = [
-        ("instrument", "piano"),
-        ("length_seconds", "10"),
-        ("tempo_bpm", "100"),
-        ("key", ""),
-        ("mode", ""),
-        ("creativity", "1"),
-        ("seed", ""),
-    ];
-    let (status, body) = browser.post(server, "compose", &form).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body.parse().unwrap()
-}
-
 /// The ids in `browser`'s library page `page`, and whether it is signed in.
 async fn library(server: &Running, browser: &mut Browser, page: u64) -> (Vec<i64>, u64, bool) {
     let (status, body) = browser
@@ -260,8 +244,8 @@ async fn library(server: &Running, browser: &mut Browser, page: u64) -> (Vec<i64
 async fn a_visitors_pieces_survive_registration_and_stay_private() {
     let server = Running::start(Models::Shipped).await;
     let mut visitor = Browser::default();
-    let first = compose(&server, &mut visitor).await;
-    let second = compose(&server, &mut visitor).await;
+    let first = visitor.compose(&server, "").await;
+    let second = visitor.compose(&server, "").await;
     assert_eq!(
         library(&server, &mut visitor, 1).await,
         (vec![second, first], 1, false)
@@ -269,7 +253,7 @@ async fn a_visitors_pieces_survive_registration_and_stay_private() {
 
     // Someone else sees none of them, and cannot delete them.
     let mut stranger = Browser::default();
-    let theirs = compose(&server, &mut stranger).await;
+    let theirs = stranger.compose(&server, "").await;
     assert_eq!(library(&server, &mut stranger, 1).await.0, vec![theirs]);
     let (status, _) = stranger
         .post(&server, "delete_piece", &[("id", &first.to_string())])

@@ -14,27 +14,6 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 const GOOD_CARD: &str = "4242 4242 4242 4242";
 const CVV: &str = "8317";
 
-/// Composes a short piano piece with `seed` in `browser`'s session; its id.
-async fn compose(server: &Running, browser: &mut Browser, seed: &str) -> i64 {
-    let (status, body) = browser
-        .post(
-            server,
-            "compose",
-            &[
-                ("instrument", "piano"),
-                ("length_seconds", "10"),
-                ("tempo_bpm", "100"),
-                ("key", ""),
-                ("mode", ""),
-                ("creativity", "1"),
-                ("seed", seed),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body.parse().unwrap()
-}
-
 /// A new checkout key for `piece`.
 async fn checkout(server: &Running, browser: &mut Browser, piece: i64) -> (StatusCode, String) {
     let (status, body) = browser
@@ -91,7 +70,7 @@ async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
     buyer
         .register(&server, "ana@bakery.example", "Ana's Bakery")
         .await;
-    let piece = compose(&server, &mut buyer, "5").await;
+    let piece = buyer.compose(&server, "5").await;
 
     let (_, key) = checkout(&server, &mut buyer, piece).await;
     let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
@@ -252,7 +231,7 @@ async fn declined_cards_create_no_rights_and_the_next_card_can_pay() {
     buyer
         .register(&server, "ana@bakery.example", "Ana's Bakery")
         .await;
-    let piece = compose(&server, &mut buyer, "6").await;
+    let piece = buyer.compose(&server, "6").await;
     for (card, said) in [
         ("4000 0000 0000 0002", "Your card was declined."),
         ("4000 0000 0000 9995", "insufficient funds"),
@@ -279,7 +258,7 @@ async fn declined_cards_create_no_rights_and_the_next_card_can_pay() {
 
     // A visitor cannot buy at all.
     let mut visitor = Browser::default();
-    let other = compose(&server, &mut visitor, "8").await;
+    let other = visitor.compose(&server, "8").await;
     let (status, body) = checkout(&server, &mut visitor, other).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let (status, _) = buy(&server, &mut visitor, other, "k", GOOD_CARD).await;
@@ -294,7 +273,7 @@ async fn a_double_submit_with_one_key_charges_once() {
     buyer
         .register(&server, "ana@bakery.example", "Ana's Bakery")
         .await;
-    let piece = compose(&server, &mut buyer, "9").await;
+    let piece = buyer.compose(&server, "9").await;
     let (_, key) = checkout(&server, &mut buyer, piece).await;
     let cookie = buyer.cookie.clone();
     let attempts = (0..3).map(|_| {
@@ -328,7 +307,7 @@ async fn a_double_submit_with_one_key_charges_once() {
 async fn fifty_buyers_race_for_one_piece_and_exactly_one_pays() {
     let server = Running::start(Models::Shipped).await;
     let mut composer = Browser::default();
-    let piece = compose(&server, &mut composer, "10").await;
+    let piece = composer.compose(&server, "10").await;
     let mut buyers = Vec::new();
     for i in 0..50 {
         let mut browser = Browser::default();
@@ -378,8 +357,8 @@ async fn the_same_music_in_another_piece_cannot_be_sold_again() {
         .await;
     // The same seed and settings compose the same music: the same fingerprint.
     let (first, twin) = (
-        compose(&server, &mut buyer, "12").await,
-        compose(&server, &mut buyer, "12").await,
+        buyer.compose(&server, "12").await,
+        buyer.compose(&server, "12").await,
     );
     let (_, key) = checkout(&server, &mut buyer, first).await;
     assert_eq!(
@@ -401,13 +380,13 @@ async fn no_table_keeps_the_card_number_or_the_cvv() {
     buyer
         .register(&server, "ana@bakery.example", "Ana's Bakery")
         .await;
-    let piece = compose(&server, &mut buyer, "13").await;
+    let piece = buyer.compose(&server, "13").await;
     let (_, key) = checkout(&server, &mut buyer, piece).await;
     assert_eq!(
         buy(&server, &mut buyer, piece, &key, GOOD_CARD).await.0,
         StatusCode::OK
     );
-    let declined = compose(&server, &mut buyer, "14").await;
+    let declined = buyer.compose(&server, "14").await;
     let (_, key) = checkout(&server, &mut buyer, declined).await;
     buy(&server, &mut buyer, declined, &key, "4000 0000 0000 0002").await;
 
@@ -475,8 +454,8 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
         .register(&server, "ana@bakery.example", "Ana's Bakery")
         .await;
     let pieces = [
-        compose(&server, &mut buyer, "20").await,
-        compose(&server, &mut buyer, "21").await,
+        buyer.compose(&server, "20").await,
+        buyer.compose(&server, "21").await,
     ];
     let buyer_id = app::ssr::user_table::Entity::find()
         .one(&server.db)

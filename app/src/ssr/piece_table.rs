@@ -43,4 +43,17 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+/// The title of piece `id` of `instrument` (an id), such as `Piano piece No. 12`.
+pub fn title(instrument: &str, id: i64) -> String {
+    let name = models::Instrument::from_id(instrument).map_or(instrument, |i| i.display_name());
+    format!("{name} piece No. {id}")
+}
+
+impl Model {
+    /// The piece's title, such as `Piano piece No. 12`.
+    pub fn title(&self) -> String {
+        title(&self.instrument, self.id)
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

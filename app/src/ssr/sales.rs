@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::payments::{Charge, Gateway};
 use super::sale_table::{self as sales, PAID, RESERVED};
-use super::{internal, now, piece_table, random_bytes, respond_with, user_table};
+use super::{find_piece, internal, now, piece_table, random_bytes, respond_with, user_table};
 use crate::AppError;
 use crate::card::Card;
 use crate::copyright_id::CopyrightId;
@@ -48,15 +48,7 @@ pub async fn buy(
     key: &str,
     card: &Card,
 ) -> Result<sales::Model, AppError> {
-    let piece = piece_table::Entity::find_by_id(piece_id)
-        .one(db)
-        .await
-        .map_err(db_failed)?
-        .ok_or_else(|| {
-            respond_with(AppError::NotFound(
-                "There is no piece at this address.".into(),
-            ))
-        })?;
+    let piece = find_piece(db, piece_id).await?;
     if let Some(earlier) = by_key(db, key).await.map_err(db_failed)? {
         return replay(db, gateway, earlier, buyer, piece_id).await;
     }
@@ -339,17 +331,11 @@ pub async fn bought(
             "Log in as the buyer of this piece to download it.".into(),
         ))
     })?;
-    let failed = |err: DbErr| internal("Your purchase cannot be read right now.", &err);
-    let piece = piece_table::Entity::find_by_id(piece_id)
-        .one(db)
+    let piece = find_piece(db, piece_id).await?;
+    let sale = sale_of(db, piece_id)
         .await
-        .map_err(failed)?
-        .ok_or_else(|| {
-            respond_with(AppError::NotFound(
-                "There is no piece at this address.".into(),
-            ))
-        })?;
-    match sale_of(db, piece_id).await.map_err(failed)? {
+        .map_err(|err| internal("Your purchase cannot be read right now.", &err))?;
+    match sale {
         Some(sale) if sale.buyer_id == user && sale.status == PAID => Ok((piece, sale)),
         _ => Err(respond_with(AppError::Forbidden(
             "Only the buyer of this piece can download its full version.".into(),

@@ -178,6 +178,22 @@ impl Browser {
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 
+    /// Composes a 10-second piano piece with `seed` (empty for a new one); its id.
+    pub async fn compose(&mut self, server: &Running, seed: &str) -> i64 {
+        let form = [
+            ("instrument", "piano"),
+            ("length_seconds", "10"),
+            ("tempo_bpm", "100"),
+            ("key", ""),
+            ("mode", ""),
+            ("creativity", "1"),
+            ("seed", seed),
+        ];
+        let (status, body) = self.post(server, "compose", &form).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body.parse().unwrap()
+    }
+
     pub async fn who(&mut self, server: &Running) -> Option<String> {
         let (status, body) = self.post(server, "current_user", &[]).await;
         assert_eq!(status, StatusCode::OK, "{body}");
