@@ -2,8 +2,9 @@
 //! tables: every step for a piano piece with each installed SoundFont, then
 //! rendering per shipped instrument.
 //!
-//! `cargo bench -p server --bench render`. Rendering runs on one thread (the
-//! synthesizer is sequential); generation on the CPU backend.
+//! `cargo bench -p server --bench render`. Rendering is timed on one thread
+//! (the synthesizer's own speed) and with the notes split over two, as the
+//! server renders; generation runs on the CPU backend.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -65,8 +66,11 @@ fn main() {
     for font in fonts {
         let name = Path::new(font).file_name().unwrap().to_string_lossy();
         let renderer = Renderer::open(Path::new(font)).expect("an installed SoundFont");
-        let (render, audio) = best_of_three(|| renderer.render(&midi).expect("renders"));
+        let one_thread = renderer.clone().on_one_thread();
+        let (render, audio) = best_of_three(|| one_thread.render(&midi).expect("renders"));
         row(&format!("render with {name} (one core)"), render);
+        let (split, _) = best_of_three(|| renderer.render(&midi).expect("renders"));
+        row("render, the notes split over two threads", split);
         let (encode, _) = best_of_three(|| {
             let mut ogg = Vec::new();
             audio::encode_preview(&audio.preview(), 1, &mut ogg).expect("encodes");
@@ -79,10 +83,17 @@ fn main() {
             bytes
         });
         row("WAV write (to memory)", wav);
-        row(&format!("render + preview encode, {name}"), render + encode);
         row(
-            &format!("generate + render + preview encode, {name}"),
-            generate + render + encode,
+            &format!("render + preview, one core, {name}"),
+            render + encode,
+        );
+        row(
+            &format!("render on two threads + preview, {name}"),
+            split + encode,
+        );
+        row(
+            &format!("generate + render on two threads + preview, {name}"),
+            generate + split + encode,
         );
         let (products, _) = best_of_three(|| {
             let (mut wav, mut ogg) = (Vec::new(), Vec::new());
@@ -91,7 +102,7 @@ fn main() {
                 .expect("renders")
         });
         row(
-            &format!("the server's path: render, WAV, chime, preview ({name})"),
+            &format!("the server's path: render on two threads, WAV, preview ({name})"),
             products,
         );
     }
@@ -134,7 +145,8 @@ fn per_instrument(seconds: f64) {
         let (generate, composition) =
             best_of_three(|| generator.generate(&settings).expect("a piece"));
         let midi = composition.to_midi(instrument.program());
-        let (render, audio) = best_of_three(|| renderer.render(&midi).expect("renders"));
+        let one_thread = renderer.clone().on_one_thread();
+        let (render, audio) = best_of_three(|| one_thread.render(&midi).expect("renders"));
         let (encode, _) = best_of_three(|| {
             let mut ogg = Vec::new();
             audio::encode_preview(&audio.preview(), 1, &mut ogg).expect("encodes");

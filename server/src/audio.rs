@@ -5,6 +5,7 @@
 
 mod preview;
 mod reverb;
+mod split;
 
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Write};
@@ -121,6 +122,16 @@ impl Stereo {
         }
     }
 
+    /// Adds `other`, sample by sample.
+    fn add(&mut self, other: &Stereo) {
+        for (sample, other) in self.left.iter_mut().zip(&other.left) {
+            *sample += other;
+        }
+        for (sample, other) in self.right.iter_mut().zip(&other.right) {
+            *sample += other;
+        }
+    }
+
     /// Root mean square level over both channels.
     pub fn rms(&self) -> f32 {
         let count = (self.left.len() + self.right.len()).max(1) as f64;
@@ -139,6 +150,8 @@ impl Stereo {
 pub struct Renderer {
     sound_font: Arc<SoundFont>,
     path: PathBuf,
+    /// Whether a piece's notes are split over two threads.
+    split: bool,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -164,7 +177,17 @@ impl Renderer {
         Ok(Renderer {
             sound_font: Arc::new(sound_font),
             path: path.to_owned(),
+            split: true,
         })
+    }
+
+    /// This renderer, rendering each piece on one thread (it splits a
+    /// piece's notes over two by default): the synthesizer's own speed.
+    pub fn on_one_thread(self) -> Renderer {
+        Renderer {
+            split: false,
+            ..self
+        }
     }
 
     /// The SoundFont file this renderer loaded.
@@ -178,9 +201,38 @@ impl Renderer {
         // The project's own reader first: it is fuzzed and names what is wrong,
         // where the synthesizer's parser assumes a well-formed file.
         models::midi::read(midi).map_err(|err| AudioError::Midi(err.to_string()))?;
+        let length = MidiFile::new(&mut Cursor::new(midi))
+            .map_err(|err| AudioError::Midi(format!("{err:?}")))?
+            .get_length();
+        let samples = ((length + TAIL_SECONDS) * f64::from(SAMPLE_RATE)) as usize;
+        let halves = self.split.then(|| split::split_notes(midi)).flatten();
+        let mut stereo = match halves {
+            // The synthesizer without effects sums independent voices, so
+            // the halves' renderings add up to the whole piece's.
+            Some((first, second)) => {
+                let (stereo, other) = std::thread::scope(|scope| {
+                    let other = scope.spawn(|| self.render_dry(&second, samples));
+                    let stereo = self.render_dry(&first, samples);
+                    (
+                        stereo,
+                        other.join().expect("a rendering thread does not panic"),
+                    )
+                });
+                let mut stereo = stereo?;
+                stereo.add(&other?);
+                stereo
+            }
+            None => self.render_dry(midi, samples)?,
+        };
+        Reverb::new().process(&mut stereo.left, &mut stereo.right);
+        stereo.normalize();
+        Ok(stereo)
+    }
+
+    /// `samples` samples of `midi` from the synthesizer alone.
+    fn render_dry(&self, midi: &[u8], samples: usize) -> Result<Stereo, AudioError> {
         let midi_file = MidiFile::new(&mut Cursor::new(midi))
             .map_err(|err| AudioError::Midi(format!("{err:?}")))?;
-        let samples = ((midi_file.get_length() + TAIL_SECONDS) * f64::from(SAMPLE_RATE)) as usize;
         let mut settings = SynthesizerSettings::new(SAMPLE_RATE as i32);
         // Its reverb and chorus are replaced by our reverb on the mix.
         settings.enable_reverb_and_chorus = false;
@@ -194,8 +246,6 @@ impl Renderer {
             rate: SAMPLE_RATE,
         };
         sequencer.render(&mut stereo.left, &mut stereo.right);
-        Reverb::new().process(&mut stereo.left, &mut stereo.right);
-        stereo.normalize();
         Ok(stereo)
     }
 }
@@ -258,4 +308,44 @@ pub fn write_wav(audio: &Stereo, out: &mut impl Write) -> Result<(), AudioError>
 
 fn pcm16(sample: f32) -> i16 {
     (sample.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_threads_render_what_one_thread_renders() {
+        let path = find_soundfont(None).expect("scripts/setup.sh installs a SoundFont");
+        let renderer = Renderer::open(&path).unwrap();
+        let notes: Vec<models::piece::Note> = (0..60)
+            .map(|i| models::piece::Note {
+                onset: f64::from(i) * 0.25,
+                duration: 0.5 + f64::from(i % 4) * 0.5,
+                pitch: 48 + (i * 7 % 24) as u8,
+                velocity: 60 + (i % 5) as u8 * 10,
+                program: 0,
+            })
+            .collect();
+        let midi = models::midi::write(&notes, 0, 110.0, models::piece::TimeSignature::default());
+        let split = renderer.render(&midi).unwrap();
+        let whole = renderer.clone().on_one_thread().render(&midi).unwrap();
+        assert_eq!(split.left.len(), whole.left.len());
+        let difference: Vec<f32> = split
+            .left
+            .iter()
+            .zip(&whole.left)
+            .chain(split.right.iter().zip(&whole.right))
+            .map(|(a, b)| a - b)
+            .collect();
+        let level = |samples: &[f32]| {
+            (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt()
+        };
+        assert!(
+            level(&difference) < 1e-4 * whole.rms(),
+            "difference {} against {}",
+            level(&difference),
+            whole.rms()
+        );
+    }
 }
