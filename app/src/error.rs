@@ -55,6 +55,16 @@ impl AppError {
         AppError::NotFound("There is no piece at this address.".into())
     }
 
+    /// This error, with the response's HTTP status set to match when a page
+    /// is rendered on the server (for errors a page makes up itself).
+    pub fn with_status(self) -> AppError {
+        #[cfg(feature = "ssr")]
+        let err = crate::ssr::respond_with(self);
+        #[cfg(not(feature = "ssr"))]
+        let err = self;
+        err
+    }
+
     /// One invalid field.
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
         AppError::Invalid(vec![FieldError {

@@ -133,13 +133,7 @@ pub fn PiecePage() -> impl IntoView {
                 .filter(|id| *id > 0)
             {
                 Some(id) => get_piece(id).await,
-                None => {
-                    #[cfg(feature = "ssr")]
-                    let err = crate::ssr::respond_with(AppError::no_piece());
-                    #[cfg(not(feature = "ssr"))]
-                    let err = AppError::no_piece();
-                    Err(err)
-                }
+                None => Err(AppError::no_piece().with_status()),
             }
         },
     );

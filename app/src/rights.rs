@@ -144,7 +144,7 @@ pub fn CertificatePage() -> impl IntoView {
                 .filter(|id| *id > 0)
             {
                 Some(id) => get_certificate(id).await,
-                None => Err(missing(AppError::no_piece())),
+                None => Err(AppError::no_piece().with_status()),
             }
         },
     );
@@ -164,13 +164,6 @@ pub fn CertificatePage() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-/// `err`, with the response's status set on the server.
-fn missing(err: AppError) -> AppError {
-    #[cfg(feature = "ssr")]
-    let err = crate::ssr::respond_with(err);
-    err
 }
 
 #[component]

@@ -283,9 +283,15 @@ pub async fn reconcile(
         .await
         .map_err(|err| err.to_string())?
     {
-        let sale = by_key(db, &key).await.map_err(|err| err.to_string())?;
-        let in_flight = sale.is_some_and(|s| s.status == RESERVED);
-        if sale_is_paid_by(db, &key, &charge).await? || in_flight {
+        // A reservation in flight will use the charge; a paid sale holds it.
+        let covered = by_key(db, &key)
+            .await
+            .map_err(|err| err.to_string())?
+            .is_some_and(|sale| {
+                sale.status == RESERVED
+                    || (sale.status == PAID && sale.charge_id.as_deref() == Some(&charge.id))
+            });
+        if covered {
             continue;
         }
         gateway
@@ -295,17 +301,6 @@ pub async fn reconcile(
         done.refunded += 1;
     }
     Ok(done)
-}
-
-async fn sale_is_paid_by(
-    db: &DatabaseConnection,
-    key: &str,
-    charge: &Charge,
-) -> Result<bool, String> {
-    Ok(by_key(db, key)
-        .await
-        .map_err(|err| err.to_string())?
-        .is_some_and(|sale| sale.status == PAID && sale.charge_id.as_deref() == Some(&charge.id)))
 }
 
 /// The paid sale of piece `piece_id`, if it is sold.
