@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
+# One-off builds gain nothing from incremental caches, which cost gigabytes of disk.
+export CARGO_INCREMENTAL=0
+
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "formatting"
