@@ -7,6 +7,10 @@ import { join } from "node:path";
 const dataDir = mkdtempSync(join(tmpdir(), "mixtape-e2e-"));
 const port = Number(process.env.MIXTAPE_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+// SQLite in the data directory unless a database is named (scripts/test.sh runs on PostgreSQL too).
+const database = process.env.MIXTAPE_E2E_DATABASE_URL
+  ? ` --database-url ${process.env.MIXTAPE_E2E_DATABASE_URL}`
+  : "";
 
 export default defineConfig({
   testDir: "./tests",
@@ -43,7 +47,7 @@ export default defineConfig({
   ],
   // The server built by `cargo leptos build`; the runner waits for /healthz before the first test.
   webServer: {
-    command: `../target/debug/mixtape --listen 127.0.0.1:${port} --data-dir ${dataDir} --models-dir ../models --site-root ../target/site`,
+    command: `../target/debug/mixtape --listen 127.0.0.1:${port} --data-dir ${dataDir} --models-dir ../models --site-root ../target/site${database}`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

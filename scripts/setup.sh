@@ -15,7 +15,8 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 # for Playwright and wasm-opt, Chromium for the end-to-end tests, and Mesa's
 # software Vulkan driver (lavapipe) so that the GPU path (wgpu) is tested on
 # machines without a GPU, and the General MIDI SoundFonts that render the
-# music (FluidR3 for quality; the small TimGM6mb, quick to load, for tests).
+# music (FluidR3 for quality; the small TimGM6mb, quick to load, for tests),
+# and PostgreSQL, on which the tests run a second time.
 missing=()
 need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing+=("$1"); }
 command -v cc >/dev/null || need gcc
@@ -27,6 +28,7 @@ need libvulkan1
 need mesa-vulkan-drivers
 need fluid-soundfont-gm
 need timgm6mb-soundfont
+need postgresql
 if ((${#missing[@]})); then
   say "installing Debian packages: ${missing[*]}"
   sudo=""

@@ -265,7 +265,7 @@ pub(crate) mod ssr {
     /// Starts a fresh session (a new id, so that one fixed before sign-in is
     /// worthless) holding `user`, and gives the visitor's pieces to the account.
     async fn sign_in(session: &Session, user: i64) -> Result<(), AppError> {
-        use crate::ssr::piece_table;
+        use crate::ssr::{generation_table, piece_table};
         use sea_orm::sea_query::Expr;
 
         if let Some(key) = session
@@ -273,6 +273,25 @@ pub(crate) mod ssr {
             .await
             .map_err(session_failed)?
         {
+            let moving = |err| {
+                internal(
+                    "Your pieces could not be moved to your account. Please log in again.",
+                    &err,
+                )
+            };
+            let db = &server_context().db;
+            // Pieces still being composed go to the account when they are stored.
+            generation_table::Entity::update_many()
+                .col_expr(generation_table::Column::OwnerId, Expr::value(user))
+                .col_expr(
+                    generation_table::Column::Visitor,
+                    Expr::value(Option::<String>::None),
+                )
+                .filter(generation_table::Column::OwnerId.is_null())
+                .filter(generation_table::Column::Visitor.eq(key.as_str()))
+                .exec(db)
+                .await
+                .map_err(moving)?;
             piece_table::Entity::update_many()
                 .col_expr(piece_table::Column::OwnerId, Expr::value(user))
                 .col_expr(
@@ -280,14 +299,9 @@ pub(crate) mod ssr {
                     Expr::value(Option::<String>::None),
                 )
                 .filter(Owner::Visitor(key).pieces())
-                .exec(&server_context().db)
+                .exec(db)
                 .await
-                .map_err(|err| {
-                    internal(
-                        "Your pieces could not be moved to your account. Please log in again.",
-                        &err,
-                    )
-                })?;
+                .map_err(moving)?;
         }
         session.cycle_id().await.map_err(session_failed)?;
         session.insert(USER_KEY, user).await.map_err(session_failed)
@@ -340,10 +354,12 @@ pub(crate) mod ssr {
                 "The email or the password is not right.".into(),
             ))
         };
+        let context = server_context();
+        context.limits.login(&context.db, &email).await?;
         let user = match normalize_email(&email) {
             Some(email) => user_table::Entity::find()
                 .filter(user_table::Column::Email.eq(email))
-                .one(&server_context().db)
+                .one(&context.db)
                 .await
                 .map_err(|err| internal("You could not be logged in. Please try again.", &err))?,
             None => None,

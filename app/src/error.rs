@@ -38,7 +38,17 @@ pub enum AppError {
     /// The card was declined; nothing was charged.
     #[error("{0}")]
     PaymentDeclined(String),
-    /// The server is at capacity for now; trying again shortly will work.
+    /// Too many requests: the studio's queue is full, or a rate limit was
+    /// reached; trying again after `retry_after` seconds will work.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What happened and when to try again.
+        message: String,
+        /// Seconds to wait, also sent as the `Retry-After` header.
+        retry_after: u32,
+    },
+    /// The server cannot answer right now (its database is unreachable, or
+    /// the answer depends on work still in progress); trying again shortly will work.
     #[error("{0}")]
     Busy(String),
     /// Something failed on the server; the message is safe to show.
@@ -93,6 +103,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Busy(_) => 503,
             AppError::Internal(_) => 500,
             AppError::Transport(_) => 502,

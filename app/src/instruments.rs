@@ -77,14 +77,26 @@ impl ComposeSettings {
         }
     }
 
+    /// The settings as a query string.
+    pub fn query(&self) -> String {
+        serde_urlencoded::to_string(self).expect("text fields encode")
+    }
+
     /// The instruments page with its form filled in with these settings.
     pub fn form_url(&self) -> String {
-        let query = serde_urlencoded::to_string(self).expect("text fields encode");
-        format!("/instruments?{query}")
+        form_url(&self.query())
     }
 }
 
-/// Composes a piece with the form's settings, stores it and goes to its page.
+/// The instruments page with its form filled in from `query`.
+pub fn form_url(query: &str) -> String {
+    format!("/instruments?{query}")
+}
+
+impl ComposeSettings {}
+
+/// Queues a piece with the form's settings and goes to the page that follows
+/// it until it is composed; the generation's id.
 ///
 /// Every field arrives as the form's text so that each gets its own message.
 #[server(endpoint = "compose")]
@@ -106,21 +118,21 @@ pub async fn compose(
         creativity,
         seed,
     };
-    let id = ssr::compose_and_store(settings).await?;
-    leptos_axum::redirect(&format!("/pieces/{id}"));
+    let id = ssr::queue(settings).await?;
+    leptos_axum::redirect(&crate::generation::address(id));
     Ok(id)
 }
 
-/// Composes a new piece with the settings of piece `id` and a new seed,
-/// stores it for whoever asks and goes to its page.
+/// Queues a new piece with the settings of piece `id` and a new seed, for
+/// whoever asks, and goes to the page that follows it; the generation's id.
 #[server(endpoint = "more_like_this")]
 pub async fn more_like_this(id: i64) -> Result<i64, AppError> {
     let settings = ComposeSettings {
         seed: String::new(),
         ..ssr::settings_of_piece(id).await?
     };
-    let id = ssr::compose_and_store(settings).await?;
-    leptos_axum::redirect(&format!("/pieces/{id}"));
+    let id = ssr::queue(settings).await?;
+    leptos_axum::redirect(&crate::generation::address(id));
     Ok(id)
 }
 
@@ -129,12 +141,12 @@ mod ssr {
     use models::Instrument;
     use models::generate::{Length, Settings};
     use models::key::Mode;
-    use sea_orm::{ActiveModelTrait, Set};
 
     use super::{ComposeSettings, InstrumentInfo, KEYS};
     use crate::account::ssr::Owner;
-    use crate::ssr::studio::StudioError;
-    use crate::ssr::{find_piece, internal, now, piece_table, respond_with, server_context};
+    use crate::ssr::generations;
+    use crate::ssr::studio::Full;
+    use crate::ssr::{find_piece, internal, piece_table, respond_with, server_context};
     use crate::{AppError, FieldError};
 
     pub fn installed_instruments() -> Result<Vec<InstrumentInfo>, AppError> {
@@ -314,8 +326,9 @@ mod ssr {
         Ok(ComposeSettings::of_piece(&piece))
     }
 
-    /// Validates the form, composes the piece and stores it; returns its id.
-    pub async fn compose_and_store(form: ComposeSettings) -> Result<i64, AppError> {
+    /// Validates the form, checks the rate limits and queues the piece;
+    /// the generation's id.
+    pub async fn queue(form: ComposeSettings) -> Result<i64, AppError> {
         let context = server_context();
         let installed = context
             .studio
@@ -328,6 +341,15 @@ mod ssr {
         let owner = crate::account::ssr::owner(true)
             .await?
             .expect("an owner is created when asked for");
+        let user = match owner {
+            Owner::User(id) => Some(id),
+            Owner::Visitor(_) => None,
+        };
+        context.limits.compose(&context.db, user).await?;
+        let ticket = context
+            .studio
+            .admit()
+            .map_err(|full| respond_with(studio_busy(full)))?;
         let seed = request.seed.unwrap_or_else(fresh_seed);
         let settings = Settings {
             length: Length::Seconds(f64::from(request.length_seconds)),
@@ -338,53 +360,37 @@ mod ssr {
             seed,
             ..Settings::default()
         };
-        let composed = match context.studio.compose(request.instrument, settings).await {
-            Ok(composed) => composed,
-            Err(StudioError::Busy) => {
-                return Err(respond_with(AppError::Busy(
-                    "Every composer is busy right now. Please try again in a few seconds.".into(),
-                )));
+        let generation = generations::Request {
+            instrument: request.instrument,
+            settings,
+            form_query: ComposeSettings {
+                seed: seed.to_string(),
+                ..form
             }
-            Err(err) => {
-                return Err(internal(
-                    "This piece could not be composed. Please try again.",
-                    &err,
-                ));
-            }
+            .query(),
+            owner,
         };
-        let row = piece_table::ActiveModel {
-            instrument: Set(request.instrument.id().to_owned()),
-            length_seconds: Set(request.length_seconds as i32),
-            tempo_bpm: Set(request.tempo_bpm as i32),
-            tonic: Set(request.tonic.map(i16::from)),
-            mode: Set(request.mode.map(|m| m.name().to_owned())),
-            creativity: Set(request.creativity),
-            seed: Set(seed as i64),
-            model_version: Set(composed.model_version),
-            key_name: Set(composed.key.map(|k| k.to_string())),
-            seconds: Set(composed.seconds),
-            midi: Set(composed.midi),
-            fingerprint: Set(composed.fingerprint),
-            created_at: Set(now()),
-            owner_id: Set(match &owner {
-                Owner::User(id) => Some(*id),
-                Owner::Visitor(_) => None,
-            }),
-            visitor: Set(match owner {
-                Owner::User(_) => None,
-                Owner::Visitor(key) => Some(key),
-            }),
-            ..Default::default()
+        context
+            .generations
+            .start(&context, generation, ticket)
+            .await
+            .map_err(|err| internal("Your piece could not be queued. Please try again.", &err))
+    }
+
+    /// The answer when every composer is busy and the queue is full.
+    fn studio_busy(full: Full) -> AppError {
+        let seconds = full.retry_after.as_secs_f64().ceil().max(1.0) as u32;
+        AppError::TooManyRequests {
+            message: format!(
+                "The studio is busy: {} waiting for a composer. Please try again in {}.",
+                match full.waiting {
+                    1 => "1 piece is".to_owned(),
+                    n => format!("{n} pieces are"),
+                },
+                crate::ssr::rate_limits::in_words(seconds)
+            ),
+            retry_after: seconds,
         }
-        .insert(&context.db)
-        .await
-        .map_err(|err| {
-            internal(
-                "The piece was composed but could not be saved. Please try again.",
-                &err,
-            )
-        })?;
-        Ok(row.id)
     }
 
     #[cfg(test)]

@@ -7,6 +7,7 @@ mod account;
 pub mod card;
 pub mod copyright_id;
 pub mod error;
+mod generation;
 mod instruments;
 mod landing;
 mod layout;
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/library") view=library::LibraryPage />
                     // Rendered whole before it is sent, so that a missing piece answers 404.
                     <Route path=path!("/pieces/:id") view=piece::PiecePage ssr=SsrMode::Async />
+                    <Route path=path!("/generations/:id") view=generation::GenerationPage ssr=SsrMode::Async />
                     <Route path=path!("/pieces/:id/buy") view=purchase::PaymentPage />
                     <Route path=path!("/pieces/:id/certificate") view=rights::CertificatePage ssr=SsrMode::Async />
                     <Route path=path!("/verify/:copyright_id") view=rights::VerifyPage ssr=SsrMode::Async />

@@ -1,7 +1,10 @@
 //! Server-only state and helpers that server functions use.
 
+pub mod generation_table;
+pub mod generations;
 pub mod payments;
 pub mod piece_table;
+pub mod rate_limits;
 pub mod sale_table;
 pub mod sales;
 pub mod sandbox_charge_table;
@@ -14,6 +17,8 @@ use password_hash::rand_core::{OsRng, RngCore};
 use sea_orm::DatabaseConnection;
 
 pub use crate::account::ssr::user_in as session_user;
+pub use generations::Generations;
+pub use rate_limits::RateLimits;
 pub use studio::Studio;
 
 use crate::AppError;
@@ -26,6 +31,10 @@ pub struct ServerContext {
     pub db: DatabaseConnection,
     /// The models and the workers that compose with them.
     pub studio: Studio,
+    /// This instance's generations in progress.
+    pub generations: Generations,
+    /// How often each address and account may try things.
+    pub limits: RateLimits,
     /// Where payments go.
     pub gateway: Arc<dyn payments::Gateway>,
     /// What a piece costs.
@@ -46,6 +55,9 @@ pub fn respond_with(err: AppError) -> AppError {
         let status = http::StatusCode::from_u16(err.status())
             .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         response.set_status(status);
+        if let AppError::TooManyRequests { retry_after, .. } = &err {
+            response.insert_header(http::header::RETRY_AFTER, (*retry_after).into());
+        }
     }
     err
 }

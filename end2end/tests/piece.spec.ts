@@ -71,7 +71,7 @@ test("more like this keeps the settings with a new seed; regenerate opens them i
   await page.waitForLoadState("networkidle");
   await page.getByRole("button", { name: "More like this" }).click();
   await expect(page).not.toHaveURL(first, { timeout: 20_000 });
-  await expect(page).toHaveURL(/\/pieces\/\d+$/);
+  await expect(page).toHaveURL(/\/pieces\/\d+$/, { timeout: 20_000 });
   await expect(facts).toContainText("120 BPM");
   await expect(facts.locator("dt:has-text('Seed') + dd")).not.toHaveText("7");
   const seed = (await facts.locator("dt:has-text('Seed') + dd").textContent())!;

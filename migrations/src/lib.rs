@@ -7,6 +7,10 @@ mod m20261126_000001_create_pieces;
 mod m20261126_000002_create_users;
 mod m20261126_000003_piece_owners;
 mod m20261126_000004_create_sales;
+mod m20261126_000005_create_generations;
+mod m20261126_000006_create_rate_limits;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 /// Applies MixTape's migrations in order.
 pub struct Migrator;
@@ -20,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_users::Migration),
             Box::new(m20261126_000003_piece_owners::Migration),
             Box::new(m20261126_000004_create_sales::Migration),
+            Box::new(m20261126_000005_create_generations::Migration),
+            Box::new(m20261126_000006_create_rate_limits::Migration),
         ]
     }
 }
@@ -27,24 +33,32 @@ impl MigratorTrait for Migrator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm_migration::sea_orm::Database;
 
     #[tokio::test]
-    async fn migrations_apply_and_roll_back_on_sqlite() {
-        let db = Database::connect("sqlite::memory:").await.unwrap();
-        Migrator::up(&db, None).await.unwrap();
+    async fn migrations_apply_and_roll_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = testing::migrated_database(dir.path()).await;
         let manager = SchemaManager::new(&db);
-        assert!(manager.has_table("sessions").await.unwrap());
-        assert!(manager.has_table("pieces").await.unwrap());
-        assert!(manager.has_table("users").await.unwrap());
-        assert!(manager.has_table("sales").await.unwrap());
-        assert!(manager.has_table("sandbox_charges").await.unwrap());
+        let tables = [
+            "sessions",
+            "pieces",
+            "users",
+            "sales",
+            "sandbox_charges",
+            "generations",
+            "rate_limits",
+        ];
+        for table in tables {
+            assert!(manager.has_table(table).await.unwrap(), "{table}");
+        }
         // Running again is a no-op, as at every server start.
         Migrator::up(&db, None).await.unwrap();
         Migrator::down(&db, None).await.unwrap();
-        assert!(!manager.has_table("sessions").await.unwrap());
-        assert!(!manager.has_table("pieces").await.unwrap());
-        assert!(!manager.has_table("users").await.unwrap());
-        assert!(!manager.has_table("sales").await.unwrap());
+        for table in tables {
+            assert!(!manager.has_table(table).await.unwrap(), "{table}");
+        }
+        // And back up, as after a rollback that is undone.
+        Migrator::up(&db, None).await.unwrap();
+        assert!(manager.has_table("sales").await.unwrap());
     }
 }

@@ -86,6 +86,21 @@ impl AudioFiles {
         if files.exist() {
             return Ok(files);
         }
+        // In a task of its own: a request given up half way (the browser moved
+        // on) must not release the piece's lock while its rendering still runs.
+        let this = self.clone();
+        tokio::spawn(async move { this.render_once(key, midi, files).await })
+            .await
+            .unwrap_or_else(|err| Err(AudioError::Encode(format!("the renderer failed: {err}"))))
+    }
+
+    /// Renders the piece under its lock, unless a rendering before it did.
+    async fn render_once(
+        &self,
+        key: String,
+        midi: Vec<u8>,
+        files: RenderedFiles,
+    ) -> Result<RenderedFiles, AudioError> {
         let lock = Arc::clone(
             self.inner
                 .rendering

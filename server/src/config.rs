@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use app::purchase::Price;
+use app::ssr::rate_limits::{Limit, RateLimits};
 use clap::Parser;
 use models::DeviceChoice;
 use tracing_subscriber::EnvFilter;
@@ -40,6 +42,29 @@ pub struct Config {
     /// Pieces composed, and pieces rendered, at once [default: one per CPU core]
     #[arg(long, env = "MIXTAPE_WORKERS")]
     pub workers: Option<NonZeroUsize>,
+
+    /// Pieces that may wait for a composer beyond those being composed; more are answered 429 [default: 8 per worker]
+    #[arg(long, env = "MIXTAPE_QUEUE")]
+    pub queue: Option<usize>,
+
+    /// Login attempts allowed per address and per account in 15 minutes.
+    #[arg(long, env = "MIXTAPE_LOGIN_LIMIT", default_value_t = 10)]
+    pub login_limit: u32,
+
+    /// Pieces that may be asked for per address and per account in an hour.
+    #[arg(long, env = "MIXTAPE_COMPOSE_LIMIT", default_value_t = 120)]
+    pub compose_limit: u32,
+
+    /// Seconds after which an instance that stopped refreshing its generations
+    /// is taken for stopped, and the pieces it was composing are marked failed.
+    #[arg(long, env = "MIXTAPE_INSTANCE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(2..))]
+    pub instance_timeout: u64,
+
+    /// Seconds after which a purchase still reserved is settled: completed if
+    /// its card was charged, else released (a charge takes well under a second).
+    #[arg(long, env = "MIXTAPE_PURCHASE_TIMEOUT", default_value_t = 120)]
+    pub purchase_timeout: u64,
 
     /// Folder with the compiled site (wasm, JavaScript, CSS, public files), as cargo-leptos builds it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
@@ -83,6 +108,25 @@ impl Config {
         self.workers
             .or_else(|| std::thread::available_parallelism().ok())
             .map_or(1, NonZeroUsize::get)
+    }
+
+    /// Pieces allowed to wait for a composer: the setting, else 8 per worker.
+    pub fn queue(&self) -> usize {
+        self.queue.unwrap_or(self.workers() * 8)
+    }
+
+    /// The rate limits on logging in and composing.
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits {
+            login: Limit {
+                attempts: self.login_limit,
+                window: Duration::from_secs(15 * 60),
+            },
+            compose: Limit {
+                attempts: self.compose_limit,
+                window: Duration::from_secs(60 * 60),
+            },
+        }
     }
 
     /// Checks every setting and creates the data directory if needed.

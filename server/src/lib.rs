@@ -6,6 +6,7 @@ pub mod audio_files;
 pub mod config;
 mod cross_site;
 mod downloads;
+mod outage;
 pub mod sessions;
 
 use std::future::Future;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::ssr::payments::{Gateway, SandboxGateway};
-use app::ssr::{ServerContext, Studio, sales};
+use app::ssr::{Generations, ServerContext, Studio, generations, rate_limits, sales};
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -39,14 +40,8 @@ const SESSION_LIFETIME: CookieDuration = CookieDuration::days(30);
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP: Duration = Duration::from_secs(60 * 60);
 
-/// Pieces that may wait for a composer beyond those being composed, per worker.
-const QUEUED_PER_WORKER: usize = 8;
-
 /// How often unfinished purchases are completed or undone while serving.
 const RECONCILE_EVERY: Duration = Duration::from_secs(60);
-/// A purchase still reserved after this many seconds has stalled: a charge
-/// takes well under a second.
-const STALLED_PURCHASE: i64 = 120;
 
 /// What the router's handlers share.
 #[derive(Clone)]
@@ -126,7 +121,9 @@ impl Server {
         let db = connect(database_url).await?;
         let gateway: Arc<dyn Gateway> = Arc::new(SandboxGateway::new(db.clone()));
         // Purchases a stopped server left half done: completed or undone first.
-        let settled = sales::reconcile(&db, gateway.as_ref(), 0)
+        // Only stalled ones: other instances may be in the middle of theirs.
+        let stalled = config.purchase_timeout as i64;
+        let settled = sales::reconcile(&db, gateway.as_ref(), stalled)
             .await
             .map_err(StartError::Reconcile)?;
         if settled != sales::Reconciled::default() {
@@ -136,18 +133,21 @@ impl Server {
             db.clone(),
             gateway.clone(),
             RECONCILE_EVERY,
+            stalled,
         ));
         let context = ServerContext {
             db: db.clone(),
-            studio: Studio::new(
-                config.models_dir.clone(),
-                device,
-                workers,
-                workers * QUEUED_PER_WORKER,
-            ),
+            studio: Studio::new(config.models_dir.clone(), device, workers, config.queue()),
+            generations: Generations::new(),
+            limits: config.rate_limits(),
             gateway,
             price: config.price.clone(),
         };
+        tokio::spawn(keep_alive_every(
+            db.clone(),
+            context.generations.clone(),
+            Duration::from_secs(config.instance_timeout),
+        ));
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -172,7 +172,12 @@ impl Server {
             context,
             audio,
         })
-        .layer(session_layer);
+        .layer(session_layer)
+        // Outside the session layer, which fails when the database is away.
+        .layer(axum::middleware::from_fn_with_state(
+            db.clone(),
+            outage::outage_is_unavailable,
+        ));
         Ok(Server {
             listener,
             router,
@@ -197,19 +202,29 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        // The client's address feeds the rate limits.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }
 }
 
-/// Settles stalled purchases every `period`, for as long as the server runs.
-async fn reconcile_every(db: DatabaseConnection, gateway: Arc<dyn Gateway>, period: Duration) {
+/// Settles purchases reserved for over `stalled` seconds every `period`, for
+/// as long as the server runs.
+async fn reconcile_every(
+    db: DatabaseConnection,
+    gateway: Arc<dyn Gateway>,
+    period: Duration,
+    stalled: i64,
+) {
     let mut ticks = tokio::time::interval(period);
     ticks.tick().await;
     loop {
         ticks.tick().await;
-        match sales::reconcile(&db, gateway.as_ref(), STALLED_PURCHASE).await {
+        match sales::reconcile(&db, gateway.as_ref(), stalled).await {
             Ok(settled) if settled != sales::Reconciled::default() => {
                 tracing::warn!(?settled, "settled stalled purchases");
             }
@@ -219,10 +234,38 @@ async fn reconcile_every(db: DatabaseConnection, gateway: Arc<dyn Gateway>, peri
     }
 }
 
+/// Several times per `timeout`: refreshes this instance's generations in
+/// progress, marks failed those a stopped instance left for longer than
+/// `timeout`, and forgets rate-limit windows that ended.
+async fn keep_alive_every(db: DatabaseConnection, generations: Generations, timeout: Duration) {
+    let mut ticks = tokio::time::interval(timeout / 4);
+    loop {
+        ticks.tick().await;
+        if let Err(err) = generations.keep_alive(&db).await {
+            tracing::warn!(%err, "cannot refresh the generations in progress");
+        }
+        match generations::sweep(&db, timeout).await {
+            Ok(0) => {}
+            Ok(stopped) => tracing::warn!(
+                stopped,
+                "marked failed the generations of a stopped instance"
+            ),
+            Err(err) => tracing::warn!(%err, "cannot look for stopped generations"),
+        }
+        // The longest window is an hour.
+        if let Err(err) = rate_limits::forget_older_than(&db, 2 * 60 * 60).await {
+            tracing::warn!(%err, "cannot forget old rate-limit windows");
+        }
+    }
+}
+
 async fn connect(database_url: &str) -> Result<DatabaseConnection, StartError> {
     let mut options = ConnectOptions::new(database_url);
     // Statements are logged by sqlx at info level otherwise, drowning the server's own logs.
     options.sqlx_logging(false);
+    // While the database is away, requests fail after this instead of hanging.
+    options.acquire_timeout(Duration::from_secs(10));
+    options.connect_timeout(Duration::from_secs(5));
     let db = Database::connect(options)
         .await
         .map_err(StartError::Database)?;
@@ -256,11 +299,10 @@ fn router(state: AppState) -> Router {
 
 /// 200 while the database answers, 503 when it does not.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.context.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ok\n"),
-        Err(err) => {
-            tracing::warn!(%err, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
-        }
+    if outage::reachable(&state.context.db).await {
+        (StatusCode::OK, "ok\n")
+    } else {
+        tracing::warn!("health check: database unreachable");
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
     }
 }

@@ -148,14 +148,13 @@ impl ExpiredDeletion for DatabaseSessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use migrations::{Migrator, MigratorTrait};
-    use sea_orm::{Database, PaginatorTrait};
+    use sea_orm::PaginatorTrait;
     use tower_sessions::cookie::time::Duration as TimeDuration;
 
-    async fn store() -> DatabaseSessionStore {
-        let db = Database::connect("sqlite::memory:").await.unwrap();
-        Migrator::up(&db, None).await.unwrap();
-        DatabaseSessionStore::new(db)
+    async fn store() -> (DatabaseSessionStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = migrations::testing::migrated_database(dir.path()).await;
+        (DatabaseSessionStore::new(db), dir)
     }
 
     fn record(expires_in: TimeDuration) -> Record {
@@ -173,7 +172,7 @@ mod tests {
 
     #[tokio::test]
     async fn create_load_save_delete() {
-        let store = store().await;
+        let (store, _dir) = store().await;
         let mut session = record(TimeDuration::hours(1));
         store.create(&mut session).await.unwrap();
         assert_eq!(
@@ -196,7 +195,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_colliding_id_gets_a_new_one_and_leaves_the_other_session_alone() {
-        let store = store().await;
+        let (store, _dir) = store().await;
         let mut first = record(TimeDuration::hours(1));
         store.create(&mut first).await.unwrap();
         let mut second = record(TimeDuration::hours(1));
@@ -212,7 +211,7 @@ mod tests {
 
     #[tokio::test]
     async fn expired_sessions_do_not_load_and_are_deleted() {
-        let store = store().await;
+        let (store, _dir) = store().await;
         let mut expired = record(TimeDuration::seconds(-5));
         let mut live = record(TimeDuration::hours(1));
         store.create(&mut expired).await.unwrap();

@@ -3,14 +3,15 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use models::generate::{GenerateError, Generator, Settings};
 use models::key::Key;
 use models::saved::ModelError;
 use models::{Catalog, CatalogError, Instrument, SelectedDevice};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A composed piece, ready to store.
 #[derive(Debug, Clone)]
@@ -39,12 +40,18 @@ pub enum StudioError {
     /// The settings are out of range, or every attempt failed a guard.
     #[error(transparent)]
     Generate(#[from] GenerateError),
-    /// Every worker is busy and the queue is full.
-    #[error("every composer is busy")]
-    Busy,
     /// A worker panicked.
     #[error("a composer failed: {0}")]
     Crashed(String),
+}
+
+/// Every composer is busy and the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Full {
+    /// Pieces waiting now.
+    pub waiting: usize,
+    /// About how long until a place frees up.
+    pub retry_after: Duration,
 }
 
 /// The models directory, the device and the worker pool; cheap to clone.
@@ -57,9 +64,12 @@ struct Inner {
     models_dir: PathBuf,
     device: SelectedDevice,
     generators: Mutex<HashMap<Instrument, Arc<Generator>>>,
-    workers: Semaphore,
+    workers: Arc<Semaphore>,
+    worker_count: usize,
     queued: AtomicUsize,
     max_queued: usize,
+    /// Mean time to compose a piece, in milliseconds, over recent pieces.
+    mean_compose_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for Studio {
@@ -70,6 +80,9 @@ impl std::fmt::Debug for Studio {
             .finish_non_exhaustive()
     }
 }
+
+/// What a piece is assumed to take before any was composed.
+const FIRST_GUESS_MS: u64 = 3_000;
 
 impl Studio {
     /// A studio composing with the models in `models_dir` on `device`, at most
@@ -85,9 +98,11 @@ impl Studio {
                 models_dir,
                 device,
                 generators: Mutex::new(HashMap::new()),
-                workers: Semaphore::new(workers.max(1)),
+                workers: Arc::new(Semaphore::new(workers.max(1))),
+                worker_count: workers.max(1),
                 queued: AtomicUsize::new(0),
                 max_queued,
+                mean_compose_ms: AtomicU64::new(FIRST_GUESS_MS),
             }),
         }
     }
@@ -102,21 +117,68 @@ impl Studio {
         Catalog::scan(&self.inner.models_dir)
     }
 
+    /// A place in the queue for one piece, or [`Full`] with an estimate of
+    /// when to come back.
+    pub fn admit(&self) -> Result<Ticket, Full> {
+        let inner = &self.inner;
+        let waiting = inner.queued.fetch_add(1, Ordering::SeqCst);
+        if waiting >= inner.max_queued {
+            inner.queued.fetch_sub(1, Ordering::SeqCst);
+            // The queue ahead drains at `workers` pieces per mean composing time.
+            let mean = inner.mean_compose_ms.load(Ordering::Relaxed);
+            let rounds = waiting.div_ceil(inner.worker_count) as u64 + 1;
+            return Err(Full {
+                waiting,
+                retry_after: Duration::from_millis(mean * rounds),
+            });
+        }
+        Ok(Ticket {
+            inner: Arc::clone(inner),
+        })
+    }
+}
+
+/// A piece's place in the queue, held until a composer takes it (or dropped).
+pub struct Ticket {
+    inner: Arc<Inner>,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.inner.queued.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Ticket {
+    /// Waits for a free composer, leaving the queue.
+    pub async fn composer(self) -> Composer {
+        let permit = Arc::clone(&self.inner.workers)
+            .acquire_owned()
+            .await
+            .expect("the worker semaphore is never closed");
+        Composer {
+            inner: Arc::clone(&self.inner),
+            _permit: permit,
+        }
+    }
+}
+
+/// A worker, free to compose one piece.
+pub struct Composer {
+    inner: Arc<Inner>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Composer {
     /// Composes a piece for `instrument` on a worker thread.
     pub async fn compose(
-        &self,
+        self,
         instrument: Instrument,
         settings: Settings,
     ) -> Result<Composed, StudioError> {
-        if self.inner.queued.fetch_add(1, Ordering::SeqCst) >= self.inner.max_queued {
-            self.inner.queued.fetch_sub(1, Ordering::SeqCst);
-            return Err(StudioError::Busy);
-        }
-        let permit = self.inner.workers.acquire().await;
-        self.inner.queued.fetch_sub(1, Ordering::SeqCst);
-        let _permit = permit.expect("the worker semaphore is never closed");
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let composed = tokio::task::spawn_blocking(move || {
             let generator = inner.generator(instrument)?;
             let piece = generator.generate(&settings)?;
             Ok(Composed {
@@ -128,7 +190,14 @@ impl Studio {
             })
         })
         .await
-        .map_err(|err| StudioError::Crashed(err.to_string()))?
+        .map_err(|err| StudioError::Crashed(err.to_string()))?;
+        let took = started.elapsed().as_millis() as u64;
+        // An exponential mean, weighting the latest piece by a quarter.
+        let mean = &self.inner.mean_compose_ms;
+        let _ = mean.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+            Some((old * 3 + took) / 4)
+        });
+        composed
     }
 }
 

@@ -1,9 +1,7 @@
 //! Composing through the server function, the piece's page, and its preview
 //! audio with range requests, on a real server with the shipped models.
 
-mod common;
-
-use common::{Models, Running, text_of};
+use crate::common::{Models, Running, Site, piece_of, text_of};
 use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION,
@@ -31,7 +29,7 @@ async fn compose(server: &Running, seed: &str) -> i64 {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    response.json::<i64>().await.unwrap()
+    piece_of(server, response.json().await.unwrap()).await
 }
 
 #[tokio::test]
@@ -106,7 +104,7 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
         .send()
         .await
         .unwrap();
-    let id: i64 = response.json().await.unwrap();
+    let id = piece_of(&server, response.json().await.unwrap()).await;
     let response = client
         .post(server.url("/api/more_like_this"))
         .form(&[("id", id.to_string())])
@@ -114,7 +112,7 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let more: i64 = response.json().await.unwrap();
+    let more = piece_of(&server, response.json().await.unwrap()).await;
     assert_ne!(more, id);
     let load = |id: i64| piece_table::Entity::find_by_id(id).one(&server.db);
     let (first, second) = (
@@ -173,12 +171,13 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
 }
 
 #[tokio::test]
-async fn a_plain_form_post_is_redirected_to_the_new_piece() {
+async fn a_plain_form_post_goes_to_a_page_that_follows_the_piece_until_it_is_stored() {
     let server = Running::start(Models::Shipped).await;
-    let response = reqwest::Client::builder()
+    let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap()
+        .unwrap();
+    let response = client
         .post(server.url("/api/compose"))
         .header(ACCEPT, "text/html")
         .form(&form("10", ""))
@@ -186,9 +185,29 @@ async fn a_plain_form_post_is_redirected_to_the_new_piece() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
-    let location = response.headers()[LOCATION].to_str().unwrap();
-    assert!(location.starts_with("/pieces/"), "{location}");
-    assert_eq!(server.get(location).await.0, 200);
+    let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/generations/"), "{location}");
+    // Without scripts the page reloads itself until it sends the browser on.
+    let piece = loop {
+        let response = client
+            .get(server.url(&location))
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::FOUND {
+            break response.headers()[LOCATION].to_str().unwrap().to_owned();
+        }
+        assert_eq!(response.status(), StatusCode::OK);
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains(r#"<meta http-equiv="refresh" content="2">"#),
+            "{page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(piece.starts_with("/pieces/"), "{piece}");
+    assert_eq!(server.get(&piece).await.0, 200);
     server.stop().await;
 }
 
@@ -315,6 +334,30 @@ async fn the_preview_is_rendered_once_cached_and_served_with_ranges() {
     assert_eq!(
         beyond.headers()[CONTENT_RANGE].to_str().unwrap(),
         format!("bytes */{}", whole.len())
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_preview_request_given_up_half_way_does_not_render_the_piece_twice() {
+    let server = Running::start(Models::Shipped).await;
+    let id = compose(&server, "11").await;
+    let url = server.url(&format!("/pieces/{id}/preview.ogg"));
+    // The browser moves on while the first rendering runs; the next asks at once.
+    let given_up = tokio::time::timeout(
+        std::time::Duration::from_millis(20),
+        reqwest::get(url.clone()),
+    )
+    .await;
+    assert!(given_up.is_err(), "the rendering took under 20 ms");
+    let response = reqwest::get(url).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(&response.bytes().await.unwrap()[..4], b"OggS");
+    let cached = walk(&server.dir.path().join("data/audio"));
+    assert_eq!(
+        cached.len(),
+        2,
+        "one preview, one WAV, nothing partial: {cached:?}"
     );
     server.stop().await;
 }

@@ -1,9 +1,7 @@
 //! Registering, logging in and out, and the library, through the server
 //! functions, with the session cookie as a browser keeps it.
 
-mod common;
-
-use common::{Browser, Models, Running};
+use crate::common::{Browser, Models, Running};
 use reqwest::StatusCode;
 
 const PASSWORD: &str = "tulip sunrise harbour";

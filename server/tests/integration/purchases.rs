@@ -3,10 +3,8 @@
 //! downloads and certificate, the public verification page, and settling
 //! what a crash leaves half done.
 
-mod common;
-
+use crate::common::{Browser, Models, Running, Site};
 use app::ssr::{piece_table, sale_table, sandbox_charge_table};
-use common::{Browser, Models, Running};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
@@ -15,7 +13,11 @@ const GOOD_CARD: &str = "4242 4242 4242 4242";
 const CVV: &str = "8317";
 
 /// A new checkout key for `piece`.
-async fn checkout(server: &Running, browser: &mut Browser, piece: i64) -> (StatusCode, String) {
+pub async fn checkout(
+    server: &impl Site,
+    browser: &mut Browser,
+    piece: i64,
+) -> (StatusCode, String) {
     let (status, body) = browser
         .post(server, "checkout", &[("piece_id", &piece.to_string())])
         .await;
@@ -26,8 +28,8 @@ async fn checkout(server: &Running, browser: &mut Browser, piece: i64) -> (Statu
     (status, checkout["key"].as_str().unwrap().to_owned())
 }
 
-async fn buy(
-    server: &Running,
+pub async fn buy(
+    server: &impl Site,
     browser: &mut Browser,
     piece: i64,
     key: &str,
@@ -306,26 +308,35 @@ async fn a_double_submit_with_one_key_charges_once() {
 #[tokio::test]
 async fn fifty_buyers_race_for_one_piece_and_exactly_one_pays() {
     let server = Running::start(Models::Shipped).await;
+    fifty_buyers_race(&[&server]).await;
+    server.stop().await;
+}
+
+/// Fifty registered buyers, spread over `servers` (instances of one site),
+/// pay for one piece at once: exactly one sale and one charge, 49 told it is sold.
+pub async fn fifty_buyers_race(servers: &[&Running]) {
     let mut composer = Browser::default();
-    let piece = composer.compose(&server, "10").await;
+    let piece = composer.compose(servers[0], "10").await;
     let mut buyers = Vec::new();
     for i in 0..50 {
+        let server = servers[i % servers.len()];
         let mut browser = Browser::default();
         browser
             .register(
-                &server,
+                server,
                 &format!("buyer{i}@shop.example"),
                 &format!("Shop {i}"),
             )
             .await;
-        let (status, key) = checkout(&server, &mut browser, piece).await;
+        let (status, key) = checkout(server, &mut browser, piece).await;
         assert_eq!(status, StatusCode::OK, "{key}");
-        buyers.push((browser, key));
+        buyers.push((server, browser, key));
     }
-    let attempts = buyers.into_iter().map(|(mut browser, key)| {
-        let server = &server;
-        async move { buy(server, &mut browser, piece, &key, GOOD_CARD).await }
-    });
+    let attempts = buyers
+        .into_iter()
+        .map(|(server, mut browser, key)| async move {
+            buy(server, &mut browser, piece, &key, GOOD_CARD).await
+        });
     let answers = futures::future::join_all(attempts).await;
     let won = answers
         .iter()
@@ -339,13 +350,12 @@ async fn fifty_buyers_race_for_one_piece_and_exactly_one_pays() {
         assert_eq!(*status, StatusCode::CONFLICT, "{body}");
         assert_eq!(message(body), "This piece has already been sold.");
     }
-    assert_eq!(count(&server, sale_table::Entity).await, 1);
+    assert_eq!(count(servers[0], sale_table::Entity).await, 1);
     assert_eq!(
-        count(&server, sandbox_charge_table::Entity).await,
+        count(servers[0], sandbox_charge_table::Entity).await,
         1,
         "the 49 were never charged"
     );
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -395,7 +405,12 @@ async fn no_table_keeps_the_card_number_or_the_cvv() {
     let tables = db
         .query_all_raw(sea_orm::Statement::from_string(
             backend,
-            "SELECT name FROM sqlite_master WHERE type = 'table'",
+            match backend {
+                sea_orm::DbBackend::Postgres => {
+                    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+                }
+                _ => "SELECT name FROM sqlite_master WHERE type = 'table'",
+            },
         ))
         .await
         .unwrap();

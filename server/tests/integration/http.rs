@@ -1,9 +1,7 @@
 //! Boots the real server on an ephemeral port with a temporary SQLite file and
 //! checks what a browser or a load balancer gets back.
 
-mod common;
-
-use common::{Models, Running, text_of};
+use crate::common::{Models, Running, text_of};
 
 #[tokio::test]
 async fn landing_page_is_server_rendered_with_title_description_and_call_to_action() {

@@ -1,7 +1,5 @@
 //! A real server on an ephemeral port with a temporary data directory, for the
-//! HTTP tests.
-
-#![allow(dead_code)] // Each test binary uses its own part of this module.
+//! HTTP tests, on SQLite or on the tests' PostgreSQL server.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +20,8 @@ pub enum Models<'a> {
 
 pub struct Running {
     pub base: String,
+    /// The database it serves, for a second instance beside it.
+    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     pub db: sea_orm::DatabaseConnection,
@@ -41,7 +41,33 @@ fn test_soundfont() -> Option<PathBuf> {
 }
 
 impl Running {
+    /// A server on a new database: PostgreSQL when the tests run on it, else
+    /// the default SQLite file in the server's data directory.
     pub async fn start(models: Models<'_>) -> Running {
+        Running::start_with(models, |_| {}).await
+    }
+
+    /// A server on a new database, its configuration changed by `adjust`.
+    pub async fn start_with(models: Models<'_>, adjust: impl FnOnce(&mut Config)) -> Running {
+        let database_url = migrations::testing::new_postgres_database().await;
+        Running::start_on(models, database_url, adjust).await
+    }
+
+    /// A server on the database at `url`.
+    pub async fn start_on_database(models: Models<'_>, url: String) -> Running {
+        Running::start_on(models, Some(url), |_| {}).await
+    }
+
+    /// A second instance serving this one's database, as behind a load balancer.
+    pub async fn beside(&self, models: Models<'_>) -> Running {
+        Running::start_on(models, Some(self.database_url.clone()), |_| {}).await
+    }
+
+    async fn start_on(
+        models: Models<'_>,
+        database_url: Option<String>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Running {
         let dir = tempfile::tempdir().unwrap();
         let models = match models {
             Models::Listed(ids) => {
@@ -58,7 +84,9 @@ impl Running {
         let site = dir.path().join("site");
         std::fs::create_dir_all(&site).unwrap();
         std::fs::write(site.join("robots.txt"), "User-agent: *\n").unwrap();
-        let config = config(dir.path(), &models, &site);
+        let mut config = config(dir.path(), &models, &site);
+        config.database_url = database_url;
+        adjust(&mut config);
         let (_, database_url) = config.validate().unwrap();
         let server = Server::start(&config, &database_url).await.unwrap();
         let base = format!("http://{}", server.local_addr());
@@ -69,15 +97,12 @@ impl Running {
         }));
         Running {
             base,
+            database_url,
             stop: Some(stop),
             task,
             db,
             dir,
         }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
@@ -112,6 +137,18 @@ fn config(dir: &Path, models: &Path, site: &Path) -> Config {
     Config::parse_from(args)
 }
 
+/// A running MixTape, in this process or another.
+pub trait Site {
+    /// The address of `path` on it.
+    fn url(&self, path: &str) -> String;
+}
+
+impl Site for Running {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
 /// A browser's cookie jar for one site, reduced to the session cookie.
 #[derive(Default)]
 pub struct Browser {
@@ -121,7 +158,7 @@ pub struct Browser {
 impl Browser {
     pub async fn post(
         &mut self,
-        server: &Running,
+        server: &impl Site,
         function: &str,
         form: &[(&str, &str)],
     ) -> (StatusCode, String) {
@@ -150,7 +187,7 @@ impl Browser {
     /// A GET with the session cookie: status, headers and body bytes.
     pub async fn get(
         &self,
-        server: &Running,
+        server: &impl Site,
         path: &str,
     ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
         let mut request = reqwest::Client::new().get(server.url(path));
@@ -163,7 +200,7 @@ impl Browser {
     }
 
     /// Registers a new account and keeps its session.
-    pub async fn register(&mut self, server: &Running, email: &str, name: &str) {
+    pub async fn register(&mut self, server: &impl Site, email: &str, name: &str) {
         let (status, body) = self
             .post(
                 server,
@@ -179,7 +216,7 @@ impl Browser {
     }
 
     /// Composes a 10-second piano piece with `seed` (empty for a new one); its id.
-    pub async fn compose(&mut self, server: &Running, seed: &str) -> i64 {
+    pub async fn compose(&mut self, server: &impl Site, seed: &str) -> i64 {
         let form = [
             ("instrument", "piano"),
             ("length_seconds", "10"),
@@ -191,15 +228,40 @@ impl Browser {
         ];
         let (status, body) = self.post(server, "compose", &form).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        body.parse().unwrap()
+        piece_of(server, body.parse().unwrap()).await
     }
 
-    pub async fn who(&mut self, server: &Running) -> Option<String> {
+    pub async fn who(&mut self, server: &impl Site) -> Option<String> {
         let (status, body) = self.post(server, "current_user", &[]).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let user: Option<serde_json::Value> = serde_json::from_str(&body).unwrap();
         user.map(|u| u["display_name"].as_str().unwrap().to_owned())
     }
+}
+
+/// Where generation `id` is, as its page asks.
+pub async fn generation_status(server: &impl Site, id: i64) -> serde_json::Value {
+    let response = reqwest::Client::new()
+        .post(server.url("/api/generation_status"))
+        .form(&[("id", id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// Waits for generation `id` to be stored as a piece; the piece's id.
+pub async fn piece_of(server: &impl Site, id: i64) -> i64 {
+    for _ in 0..1200 {
+        let status = generation_status(server, id).await;
+        if let Some(piece) = status["Done"]["piece_id"].as_i64() {
+            return piece;
+        }
+        assert!(status.get("Failed").is_none(), "{status}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("generation {id} was not done after a minute");
 }
 
 /// The text of the first `<tag ...>...</tag>` in `html`, tags inside it stripped.

@@ -1,0 +1,202 @@
+//! Rate limits on logging in and on composing, per address and per account:
+//! fixed-window counters in the database, so that every instance counts the
+//! same attempts.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+use super::{internal, now, respond_with};
+use crate::AppError;
+
+/// At most `attempts` in each `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// Attempts allowed per window.
+    pub attempts: u32,
+    /// The window's length.
+    pub window: Duration,
+}
+
+/// The limits this server applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Login attempts, per address and per account (email).
+    pub login: Limit,
+    /// Pieces requested, per address and per signed-in account.
+    pub compose: Limit,
+}
+
+/// The `rate_limits` table.
+mod table {
+    use sea_orm::entity::prelude::*;
+
+    /// Attempts under one key in the current window.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rate_limits")]
+    pub struct Model {
+        /// What is counted and for whom, such as `login:address:203.0.113.7`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        /// Unix time in seconds when the window began.
+        pub window_start: i64,
+        /// Attempts in the window.
+        pub count: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+impl RateLimits {
+    /// Counts a login attempt for `email` from the request's address; a 429
+    /// error once either is over the limit.
+    pub async fn login(&self, db: &DatabaseConnection, email: &str) -> Result<(), AppError> {
+        let keys = [
+            format!("login:address:{}", client_address().await),
+            format!("login:account:{}", email.trim().to_lowercase()),
+        ];
+        self.check(db, &keys, self.login, |wait| {
+            format!("Too many login attempts. Please wait {wait} and try again.")
+        })
+        .await
+    }
+
+    /// Counts a piece requested from the request's address and by `user`
+    /// when signed in; a 429 error once either is over the limit.
+    pub async fn compose(
+        &self,
+        db: &DatabaseConnection,
+        user: Option<i64>,
+    ) -> Result<(), AppError> {
+        let mut keys = vec![format!("compose:address:{}", client_address().await)];
+        keys.extend(user.map(|id| format!("compose:account:{id}")));
+        self.check(db, &keys, self.compose, |wait| {
+            format!("You have asked for many pieces in a short time. Please wait {wait} before composing more.")
+        })
+        .await
+    }
+
+    async fn check(
+        &self,
+        db: &DatabaseConnection,
+        keys: &[String],
+        limit: Limit,
+        message: impl Fn(&str) -> String,
+    ) -> Result<(), AppError> {
+        let mut retry_after = None;
+        for key in keys {
+            let outcome = hit(db, key, limit, now()).await.map_err(|err| {
+                internal("This cannot be done right now. Please try again.", &err)
+            })?;
+            if let Err(wait) = outcome {
+                retry_after = retry_after.max(Some(wait));
+            }
+        }
+        match retry_after {
+            None => Ok(()),
+            Some(seconds) => Err(respond_with(AppError::TooManyRequests {
+                message: message(&in_words(seconds)),
+                retry_after: seconds,
+            })),
+        }
+    }
+}
+
+/// Counts one attempt under `key` at time `now`: `Err(seconds until the window
+/// ends)` once the window holds more than the limit.
+pub async fn hit(
+    db: &DatabaseConnection,
+    key: &str,
+    limit: Limit,
+    now: i64,
+) -> Result<Result<(), u32>, DbErr> {
+    let window = limit.window.as_secs().max(1) as i64;
+    let start = now - now.rem_euclid(window);
+    // One statement, so that concurrent attempts on any instance all count:
+    // a new window starts at 1, the current one adds 1.
+    let insert = Query::insert()
+        .into_table(table::Entity)
+        .columns([
+            table::Column::Key,
+            table::Column::WindowStart,
+            table::Column::Count,
+        ])
+        .values_panic([key.into(), start.into(), 1.into()])
+        .on_conflict(
+            OnConflict::column(table::Column::Key)
+                .value(
+                    table::Column::Count,
+                    Expr::cust(format!(
+                        r#"CASE WHEN "rate_limits"."window_start" = {start} THEN "rate_limits"."count" + 1 ELSE 1 END"#
+                    )),
+                )
+                .value(table::Column::WindowStart, start)
+                .to_owned(),
+        )
+        .returning_col(table::Column::Count)
+        .to_owned();
+    let count: i32 = db
+        .query_one(&insert)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("rate limit {key}")))?
+        .try_get("", "count")?;
+    if count as u32 > limit.attempts {
+        Ok(Err((start + window - now).max(1) as u32))
+    } else {
+        Ok(Ok(()))
+    }
+}
+
+/// Deletes counters whose window ended before `older_than` seconds ago; how many.
+pub async fn forget_older_than(db: &DatabaseConnection, older_than: i64) -> Result<u64, DbErr> {
+    let result = table::Entity::delete_many()
+        .filter(table::Column::WindowStart.lt(now() - older_than))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// The requesting client's address; IPv6 addresses by their /64 network,
+/// which one customer usually holds whole.
+async fn client_address() -> String {
+    match leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>().await {
+        Ok(axum::extract::ConnectInfo(addr)) => match addr.ip() {
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = ip.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+        },
+        Err(_) => "unknown".into(),
+    }
+}
+
+/// `seconds` for a person: "40 seconds", "about 3 minutes".
+pub fn in_words(seconds: u32) -> String {
+    match seconds {
+        0..=1 => "a second".into(),
+        2..=90 => format!("{seconds} seconds"),
+        _ => format!("about {} minutes", seconds.div_ceil(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_words;
+
+    #[test]
+    fn waits_are_written_for_people() {
+        assert_eq!(in_words(1), "a second");
+        assert_eq!(in_words(40), "40 seconds");
+        assert_eq!(in_words(150), "about 3 minutes");
+        assert_eq!(in_words(900), "about 15 minutes");
+    }
+}

@@ -1,0 +1,265 @@
+//! Bounded load: a full studio answers 429 with Retry-After, the page shows
+//! the queue position, a stopped instance's generations are marked failed,
+//! and logins and pieces are rate-limited per address and per account.
+
+use std::num::NonZeroUsize;
+
+use app::ssr::generation_table::{self, COMPOSING, QUEUED};
+use reqwest::StatusCode;
+use reqwest::header::RETRY_AFTER;
+use sea_orm::{ActiveModelTrait, Set};
+
+use crate::common::{Browser, Models, Running, Site, generation_status, piece_of, text_of};
+
+fn long_piece() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("instrument", "piano"),
+        ("length_seconds", "180"),
+        ("tempo_bpm", "100"),
+        ("key", ""),
+        ("mode", ""),
+        ("creativity", "1"),
+        ("seed", ""),
+    ]
+}
+
+#[tokio::test]
+async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_composed() {
+    let server = Running::start_with(Models::Shipped, |config| {
+        config.workers = NonZeroUsize::new(1);
+        config.queue = Some(1);
+    })
+    .await;
+    // One composing and one waiting at most: of eight at once, most are turned away.
+    let attempts = (0..8).map(|_| async {
+        reqwest::Client::new()
+            .post(server.url("/api/compose"))
+            .form(&long_piece())
+            .send()
+            .await
+            .unwrap()
+    });
+    let responses = futures::future::join_all(attempts).await;
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::OK => accepted.push(response.json::<i64>().await.unwrap()),
+            StatusCode::TOO_MANY_REQUESTS => {
+                let wait: u32 = response.headers()[RETRY_AFTER]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=600).contains(&wait), "{wait}");
+                let error: app::AppError = response.json().await.unwrap();
+                let message = error.to_string();
+                assert!(
+                    message.starts_with("The studio is busy: 1 piece is waiting"),
+                    "{message}"
+                );
+                assert!(message.contains("Please try again in"), "{message}");
+                refused += 1;
+            }
+            other => panic!("{other}: {}", response.text().await.unwrap()),
+        }
+    }
+    assert!(
+        refused >= 6,
+        "{refused} refused, {} accepted",
+        accepted.len()
+    );
+    for generation in accepted {
+        piece_of(&server, generation).await;
+    }
+    // Once the queue drained, the studio takes pieces again.
+    let mut browser = Browser::default();
+    browser.compose(&server, "").await;
+    server.stop().await;
+}
+
+/// A generation row as an instance writes it.
+async fn record(server: &Running, instance: &str, status: &str, updated_at: i64) -> i64 {
+    let now = app::ssr::now();
+    generation_table::ActiveModel {
+        instance: Set(instance.into()),
+        settings: Set(
+            "instrument=piano&length_seconds=20&tempo_bpm=90&key=&mode=&creativity=1&seed=5".into(),
+        ),
+        owner_id: Set(None),
+        visitor: Set(Some("someone".into())),
+        status: Set(status.into()),
+        piece_id: Set(None),
+        error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(updated_at),
+        ..Default::default()
+    }
+    .insert(&server.db)
+    .await
+    .unwrap()
+    .id
+}
+
+#[tokio::test]
+async fn the_page_shows_the_queue_position_of_a_waiting_piece() {
+    let server = Running::start(Models::Listed(&[])).await;
+    let now = app::ssr::now();
+    let composing = record(&server, "busy", COMPOSING, now).await;
+    let first = record(&server, "busy", QUEUED, now).await;
+    let second = record(&server, "busy", QUEUED, now).await;
+    // Another instance's queue is its own.
+    record(&server, "other", QUEUED, now).await;
+    let third = record(&server, "busy", QUEUED, now).await;
+
+    assert_eq!(generation_status(&server, composing).await, "Composing");
+    for (id, ahead) in [(first, 0), (second, 1), (third, 2)] {
+        assert_eq!(
+            generation_status(&server, id).await["Queued"]["ahead"],
+            ahead,
+            "generation {id}"
+        );
+    }
+    let (status, page) = server.get(&format!("/generations/{third}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        text_of(&page, "main").contains("Waiting for a composer: 2 pieces are ahead of yours."),
+        "{page}"
+    );
+    let (_, page) = server.get(&format!("/generations/{first}")).await;
+    assert!(
+        text_of(&page, "main").contains("Next in the queue"),
+        "{page}"
+    );
+
+    for missing in ["/generations/999999", "/generations/nope"] {
+        let (status, page) = server.get(missing).await;
+        assert_eq!(status, 404, "{missing}");
+        assert!(page.contains("No piece is being composed at this address."));
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_retry() {
+    let server =
+        Running::start_with(Models::Listed(&[]), |config| config.instance_timeout = 8).await;
+    let now = app::ssr::now();
+    let stopped_composing = record(&server, "crashed", COMPOSING, now - 60).await;
+    let stopped_queued = record(&server, "crashed", QUEUED, now - 60).await;
+    // Refreshed by a live instance (here: far ahead, so it stays fresh for the test).
+    let alive = record(&server, "alive", COMPOSING, now + 3600).await;
+
+    // The server's own periodic pass marks the stale ones failed.
+    for id in [stopped_composing, stopped_queued] {
+        let mut status = generation_status(&server, id).await;
+        for _ in 0..100 {
+            if status.get("Failed").is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            status = generation_status(&server, id).await;
+        }
+        assert_eq!(
+            status["Failed"]["message"],
+            "The server composing this piece stopped before it was done. Please compose it again."
+        );
+        assert_eq!(
+            status["Failed"]["retry"],
+            "/instruments?instrument=piano&length_seconds=20&tempo_bpm=90&key=&mode=&creativity=1&seed=5"
+        );
+    }
+    assert_eq!(generation_status(&server, alive).await, "Composing");
+    let (_, page) = server.get(&format!("/generations/{stopped_queued}")).await;
+    assert!(page.contains("Try again with the same settings"), "{page}");
+    // Nothing is left to sweep.
+    let timeout = std::time::Duration::from_secs(8);
+    let swept = app::ssr::generations::sweep(&server.db, timeout).await;
+    assert_eq!(swept.unwrap(), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn login_attempts_are_limited_per_account_and_per_address() {
+    let server = Running::start_with(Models::Listed(&[]), |config| config.login_limit = 3).await;
+    let mut owner = Browser::default();
+    owner
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let mut attacker = Browser::default();
+    let attempt = |email: &'static str, password: &'static str| {
+        let server = &server;
+        let mut browser = Browser::default();
+        async move {
+            browser
+                .post(
+                    server,
+                    "log_in",
+                    &[("email", email), ("password", password)],
+                )
+                .await
+        }
+    };
+    for _ in 0..3 {
+        let (status, _) = attempt("ana@bakery.example", "wrong password 1").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // The fourth try on the account is refused, even with the right password,
+    // whatever the letter case.
+    let (status, body) = attempt("ANA@bakery.example", "tulip sunrise harbour").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let error: app::AppError = serde_json::from_str(&body).unwrap();
+    assert!(
+        error
+            .to_string()
+            .starts_with("Too many login attempts. Please wait"),
+        "{error}"
+    );
+    // The address is over its limit too, for any other account.
+    let (status, _) = attacker
+        .post(
+            &server,
+            "log_in",
+            &[
+                ("email", "other@shop.example"),
+                ("password", "whatever it is"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // The signed-in owner is not signed out.
+    assert_eq!(owner.who(&server).await.as_deref(), Some("Ana's Bakery"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn pieces_are_limited_per_address_with_retry_after() {
+    let server = Running::start_with(Models::Shipped, |config| config.compose_limit = 2).await;
+    let mut browser = Browser::default();
+    browser.compose(&server, "1").await;
+    browser.compose(&server, "2").await;
+    let (status, body) = browser
+        .post(
+            &server,
+            "compose",
+            &[
+                ("instrument", "piano"),
+                ("length_seconds", "10"),
+                ("tempo_bpm", "100"),
+                ("key", ""),
+                ("mode", ""),
+                ("creativity", "1"),
+                ("seed", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let error: app::AppError = serde_json::from_str(&body).unwrap();
+    assert!(
+        error
+            .to_string()
+            .starts_with("You have asked for many pieces in a short time."),
+        "{error}"
+    );
+    server.stop().await;
+}

@@ -1,0 +1,399 @@
+//! Faults the server survives: killed (SIGKILL) while composing and while
+//! selling, then started again; and its database stopped while it serves.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use app::ssr::{sale_table, sandbox_charge_table};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+
+use crate::common::{Browser, Models, Running, Site, generation_status};
+use crate::purchases::checkout;
+
+/// The `mixtape` binary serving on a free loopback port.
+struct Process {
+    child: Child,
+    base: String,
+}
+
+impl Site for Process {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Process {
+    /// Starts the server on `database_url` with its files in `dir`, and waits until it answers.
+    async fn start(dir: &Path, database_url: &str, extra: &[&str]) -> Process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let site = dir.join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("server.log"))
+            .unwrap();
+        let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models");
+        let child = Command::new(env!("CARGO_BIN_EXE_mixtape"))
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .arg("--database-url")
+            .arg(database_url)
+            .arg("--models-dir")
+            .arg(models)
+            .arg("--site-root")
+            .arg(&site)
+            .args(["--device", "cpu"])
+            .args(extra)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let process = Process {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..600 {
+            if let Ok(response) = reqwest::get(process.url("/healthz")).await
+                && response.status() == StatusCode::OK
+            {
+                return process;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the server did not start: {}",
+            std::fs::read_to_string(dir.join("server.log")).unwrap()
+        );
+    }
+
+    /// SIGKILL: no shutdown, no flushing, as a crash or the OOM killer.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Checks that the database is whole: SQLite's own check, and every table readable.
+async fn assert_intact(db: &DatabaseConnection) {
+    let backend = db.get_database_backend();
+    if backend == sea_orm::DbBackend::Sqlite {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                backend,
+                "PRAGMA integrity_check",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "ok");
+    }
+    for table in [
+        "users",
+        "pieces",
+        "sales",
+        "sandbox_charges",
+        "generations",
+        "sessions",
+    ] {
+        db.query_all_raw(sea_orm::Statement::from_string(
+            backend,
+            format!("SELECT * FROM {table}"),
+        ))
+        .await
+        .unwrap_or_else(|err| panic!("{table}: {err}"));
+    }
+}
+
+fn long_piece(seed: &str) -> [(&'static str, &str); 7] {
+    [
+        ("instrument", "piano"),
+        ("length_seconds", "180"),
+        ("tempo_bpm", "100"),
+        ("key", ""),
+        ("mode", ""),
+        ("creativity", "1"),
+        ("seed", seed),
+    ]
+}
+
+#[tokio::test]
+async fn killed_while_composing_the_unfinished_pieces_are_marked_failed_when_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = migrations::testing::new_database(dir.path()).await;
+    let options = ["--workers", "1", "--instance-timeout", "2"];
+    let server = Process::start(dir.path(), &url, &options).await;
+    let mut browser = Browser::default();
+    let mut generations = Vec::new();
+    for seed in ["1", "2", "3"] {
+        let (status, body) = browser.post(&server, "compose", &long_piece(seed)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        generations.push(body.parse::<i64>().unwrap());
+    }
+    while generation_status(&server, generations[0])
+        .await
+        .get("Queued")
+        .is_some()
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.kill();
+
+    let server = Process::start(dir.path(), &url, &options).await;
+    // The stopped instance's work is marked failed once its time is up.
+    let mut settled = Vec::new();
+    for _ in 0..300 {
+        settled.clear();
+        for id in &generations {
+            let status = generation_status(&server, *id).await;
+            if status.get("Done").is_some() || status.get("Failed").is_some() {
+                settled.push(status);
+            }
+        }
+        if settled.len() == generations.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(settled.len(), generations.len(), "{settled:?}");
+    let failed = settled.iter().filter(|s| s.get("Failed").is_some()).count();
+    assert!(failed >= 1, "{settled:?}");
+    for status in settled.iter().filter(|s| s.get("Failed").is_some()) {
+        assert_eq!(
+            status["Failed"]["message"],
+            "The server composing this piece stopped before it was done. Please compose it again."
+        );
+    }
+    // The restarted server composes again, and the database is whole.
+    browser.compose(&server, "").await;
+    assert_intact(&Database::connect(url.as_str()).await.unwrap()).await;
+    server.kill();
+}
+
+/// A `buy` on the server at `base` that may meet it dead: its status, if it answered.
+async fn try_buy(base: &str, cookie: &str, piece: i64, key: &str) -> Option<StatusCode> {
+    let piece = piece.to_string();
+    let form = [
+        ("piece_id", piece.as_str()),
+        ("key", key),
+        ("name", "Ana Pereira"),
+        ("number", "4242 4242 4242 4242"),
+        ("expiry", "12/30"),
+        ("cvv", "8317"),
+    ];
+    reqwest::Client::new()
+        .post(format!("{base}/api/buy"))
+        .header(reqwest::header::COOKIE, cookie)
+        .form(&form)
+        .send()
+        .await
+        .ok()
+        .map(|response| response.status())
+}
+
+#[tokio::test]
+async fn killed_while_selling_no_sale_is_lost_and_no_charge_is_left_without_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = migrations::testing::new_database(dir.path()).await;
+    let options = ["--purchase-timeout", "1"];
+    let server = Process::start(dir.path(), &url, &options).await;
+    let mut buyers = Vec::new();
+    for i in 0..12 {
+        let mut browser = Browser::default();
+        browser
+            .register(
+                &server,
+                &format!("shop{i}@example.com"),
+                &format!("Shop {i}"),
+            )
+            .await;
+        let piece = browser.compose(&server, &format!("{}", 100 + i)).await;
+        let (status, key) = checkout(&server, &mut browser, piece).await;
+        assert_eq!(status, StatusCode::OK, "{key}");
+        buyers.push((browser.cookie.unwrap(), piece, key));
+    }
+    let attempts: Vec<_> = buyers
+        .iter()
+        .cloned()
+        .map(|(cookie, piece, key)| {
+            let base = server.base.clone();
+            tokio::spawn(async move { try_buy(&base, &cookie, piece, &key).await })
+        })
+        .collect();
+    // Some purchases finish, some are cut off half way, some never start.
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    server.kill();
+    let mut confirmed = Vec::new();
+    for (attempt, buyer) in attempts.into_iter().zip(&buyers) {
+        if attempt.await.unwrap() == Some(StatusCode::OK) {
+            confirmed.push(buyer.1);
+        }
+    }
+
+    // Back after the purchase timeout: the start settles what was cut off.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let server = Process::start(dir.path(), &url, &options).await;
+    let db = Database::connect(url.as_str()).await.unwrap();
+    assert_intact(&db).await;
+    let sales = sale_table::Entity::find().all(&db).await.unwrap();
+    let charges = sandbox_charge_table::Entity::find().all(&db).await.unwrap();
+    assert!(
+        sales.iter().all(|sale| sale.status == sale_table::PAID),
+        "nothing is left reserved: {sales:?}"
+    );
+    for piece in &confirmed {
+        assert!(
+            sales.iter().any(|sale| sale.piece_id == *piece),
+            "the confirmed purchase of piece {piece} is kept"
+        );
+    }
+    let kept: Vec<_> = charges
+        .iter()
+        .filter(|charge| charge.outcome == "succeeded" && !charge.refunded)
+        .collect();
+    assert_eq!(kept.len(), sales.len(), "one charge per sale: {charges:?}");
+    for sale in &sales {
+        assert!(
+            kept.iter()
+                .any(|charge| charge.idempotency_key == sale.idempotency_key),
+            "sale {sale:?} has its charge"
+        );
+    }
+
+    // Every buyer can finish: the same checkout either replays or goes through.
+    for (cookie, piece, key) in &buyers {
+        assert_eq!(
+            try_buy(&server.base, cookie, *piece, key).await,
+            Some(StatusCode::OK),
+            "piece {piece}"
+        );
+    }
+    let sales = sale_table::Entity::find().all(&db).await.unwrap();
+    let charges = sandbox_charge_table::Entity::find().all(&db).await.unwrap();
+    assert_eq!(sales.len(), buyers.len());
+    assert_eq!(
+        charges
+            .iter()
+            .filter(|charge| charge.outcome == "succeeded" && !charge.refunded)
+            .count(),
+        buyers.len()
+    );
+    server.kill();
+}
+
+/// A PostgreSQL cluster of the test's own, which it may stop and start.
+struct Cluster {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Cluster {
+    fn script(command: &str, dir: &Path) -> String {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres.sh");
+        let output = Command::new(script)
+            .arg(command)
+            .arg(dir)
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "postgres.sh {command} failed");
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
+
+    fn start() -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let url = Cluster::script("start", dir.path());
+        Cluster { dir, url }
+    }
+
+    fn stop(&self) {
+        Cluster::script("stop", self.dir.path());
+    }
+
+    fn resume(&self) {
+        Cluster::script("resume", self.dir.path());
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ =
+            Command::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres.sh"))
+                .arg("stop")
+                .arg(self.dir.path())
+                .output();
+    }
+}
+
+#[tokio::test]
+async fn while_the_database_is_stopped_requests_get_503_and_the_server_recovers_by_itself() {
+    if migrations::testing::new_postgres_database().await.is_none() {
+        eprintln!("skipped: stopping a database needs PostgreSQL (scripts/test.sh provides one)");
+        return;
+    }
+    let cluster = Cluster::start();
+    let admin = Database::connect(format!("{}/postgres", cluster.url))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared("CREATE DATABASE outage")
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let url = format!("{}/outage", cluster.url);
+    let server = Running::start_on_database(Models::Listed(&[]), url).await;
+    let mut browser = Browser::default();
+    browser
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+
+    cluster.stop();
+    assert_eq!(server.get("/healthz").await.0, 503);
+    let response = reqwest::Client::new()
+        .post(server.url("/api/my_pieces"))
+        .header(reqwest::header::COOKIE, browser.cookie.clone().unwrap())
+        .form(&[("page", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        response
+            .headers()
+            .contains_key(reqwest::header::RETRY_AFTER)
+    );
+    let body = response.text().await.unwrap();
+    assert!(!body.is_empty());
+    let (status, page) = server.get("/instruments").await;
+    assert!(status == 200 || status == 503, "{status}: {page}");
+
+    cluster.resume();
+    let mut healthy = false;
+    for _ in 0..300 {
+        if server.get("/healthz").await.0 == 200 {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "the server did not see the database come back");
+    assert_eq!(browser.who(&server).await.as_deref(), Some("Ana's Bakery"));
+    let (status, _) = browser.post(&server, "my_pieces", &[("page", "1")]).await;
+    assert_eq!(status, StatusCode::OK);
+    server.stop().await;
+}

@@ -1,0 +1,49 @@
+//! Two server instances on one database behave as one site: sessions,
+//! libraries and the one-sale rule hold whichever instance answers.
+
+use crate::common::{Browser, Models, Running};
+use crate::purchases::fifty_buyers_race;
+
+#[tokio::test]
+async fn a_session_made_on_one_instance_is_valid_on_the_other_with_the_same_library() {
+    let first = Running::start(Models::Shipped).await;
+    let second = first.beside(Models::Shipped).await;
+    let mut browser = Browser::default();
+    browser
+        .register(&first, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = browser.compose(&first, "").await;
+
+    assert_eq!(browser.who(&second).await.as_deref(), Some("Ana's Bakery"));
+    let library = |server| {
+        let mut browser = Browser {
+            cookie: browser.cookie.clone(),
+        };
+        async move {
+            let (_, body) = browser.post(server, "my_pieces", &[("page", "1")]).await;
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    let (on_first, on_second) = (library(&first).await, library(&second).await);
+    assert_eq!(on_first["pieces"][0]["id"], piece);
+    assert_eq!(on_first, on_second);
+
+    // Logging out on the second ends the session on the first too, even for
+    // a copy of the old cookie.
+    let mut copy = Browser {
+        cookie: browser.cookie.clone(),
+    };
+    browser.post(&second, "log_out", &[]).await;
+    assert_eq!(copy.who(&first).await, None);
+    second.stop().await;
+    first.stop().await;
+}
+
+#[tokio::test]
+async fn fifty_buyers_spread_over_two_instances_make_exactly_one_sale() {
+    let first = Running::start(Models::Shipped).await;
+    let second = first.beside(Models::Shipped).await;
+    fifty_buyers_race(&[&first, &second]).await;
+    second.stop().await;
+    first.stop().await;
+}
