@@ -26,7 +26,9 @@ postgres=$(mktemp -d)
 trap 'scripts/postgres.sh stop "$postgres" 2>/dev/null || true; rm -rf "$postgres"' EXIT
 MIXTAPE_TEST_POSTGRES=$(scripts/postgres.sh start "$postgres")
 export MIXTAPE_TEST_POSTGRES
-cargo test -p server -p migrations --locked
+# The same crate selection as above, so that nothing is built again: the unit
+# tests of every crate and the server's integration tests.
+cargo test --workspace --exclude frontend --locked --lib --test integration
 
 step "end-to-end tests"
 # The server binary is the one `cargo test` just built (target/debug/mixtape);

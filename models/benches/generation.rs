@@ -9,7 +9,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use models::Instrument;
-use models::generate::{Generator, Length, Settings, paper_loop_events};
+use models::generate::{Batch, Generator, Length, Settings, paper_loop_events};
 use models::network::Preset;
 use models::saved::{FORMAT_VERSION, ModelConfig, save};
 
@@ -72,7 +72,7 @@ fn training_throughput(preset: Preset, device: &Device) -> f64 {
 }
 
 /// Whether the table `name` was asked for: `cargo bench --bench generation -- training`
-/// prints only that one; no argument prints both.
+/// prints only that one; no argument prints them all.
 fn wanted(name: &str) -> bool {
     let asked: Vec<String> = std::env::args()
         .skip(1)
@@ -86,8 +86,60 @@ fn main() {
     if wanted("generation") {
         generation_table(&device);
     }
+    if wanted("batching") {
+        // One thread, as the server gives each model.
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a thread pool")
+            .install(|| batching_table(&device));
+    }
     if wanted("training") {
         training_table(&device);
+    }
+}
+
+/// Pieces composed together in one [`Batch`] against the same pieces one after
+/// another: events per second, on one core.
+fn batching_table(device: &Device) {
+    let events = 200;
+    println!(
+        "\nPieces of {events} events composed together (one network step for all) or one after another, CPU, one thread; best of 3.\n"
+    );
+    println!("| preset | pieces | one after another | together | speed-up |");
+    println!("|---|---:|---:|---:|---:|");
+    for preset in [Preset::Default, Preset::Paper] {
+        let dir = tempfile::tempdir().expect("a temp folder");
+        let generator = generator(preset, dir.path(), device);
+        let settings = |seed| Settings {
+            length: Length::Events(events),
+            seed,
+            ..Settings::default()
+        };
+        for pieces in [1u64, 2, 4, 8, 16] {
+            let apart = best_of(3, || {
+                for seed in 0..pieces {
+                    std::hint::black_box(generator.sample_events(&settings(seed), seed));
+                }
+            });
+            let together = best_of(3, || {
+                let mut batch = Batch::new(&generator);
+                for seed in 0..pieces {
+                    batch.add(settings(seed), seed).expect("valid settings");
+                }
+                while !batch.is_empty() {
+                    std::hint::black_box(batch.step());
+                }
+            });
+            let rate = |d: std::time::Duration| (pieces as usize * events) as f64 / d.as_secs_f64();
+            println!(
+                "| {} | {pieces} | {:.0} events/s | {:.0} events/s | {:.1} x |",
+                preset.name(),
+                rate(apart),
+                rate(together),
+                apart.as_secs_f64() / together.as_secs_f64()
+            );
+        }
     }
 }
 

@@ -157,53 +157,12 @@ pub struct Generator {
     copies: Option<RunIndex>,
 }
 
-/// The network read one event at a time, its state carried along.
-enum Stepper<'a> {
+/// One piece's network state between events.
+enum PieceState {
     /// f16 weights on the CPU.
-    Cpu(&'a CpuComposer, CpuState),
-    /// burn's operations on the model's device.
-    Burn(&'a Generator, LstmState),
-}
-
-impl Stepper<'_> {
-    fn new(generator: &Generator) -> Stepper<'_> {
-        match &generator.cpu {
-            Some(composer) => Stepper::Cpu(composer, composer.zero_state()),
-            None => Stepper::Burn(
-                generator,
-                generator.model.network.zero_state(1, &generator.device),
-            ),
-        }
-    }
-
-    /// Reads `tokens` (at least one) in order; returns the logits of the event after the last.
-    fn read(&mut self, tokens: &[usize]) -> Vec<f32> {
-        match self {
-            Stepper::Cpu(composer, state) => tokens
-                .iter()
-                .map(|&token| composer.step(token, state))
-                .last()
-                .expect("at least one token"),
-            Stepper::Burn(generator, state) => {
-                let network = &generator.model.network;
-                let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
-                let inputs = Tensor::<2, Int>::from_data(
-                    TensorData::new(ids, [1, tokens.len()]),
-                    &generator.device,
-                );
-                let instrument = generator.model.config.network.instrument_id();
-                let (logits, next) = network.forward(inputs, instrument, state.clone());
-                *state = next;
-                let vocab = logits.dims()[2];
-                logits
-                    .narrow(1, tokens.len() - 1, 1)
-                    .reshape([vocab])
-                    .into_data()
-                    .try_to_vec()
-                    .expect("float logits")
-            }
-        }
-    }
+    Cpu(CpuState),
+    /// burn's operations on the model's device; `[1, H]` per layer.
+    Burn(LstmState),
 }
 
 /// Grammar state while sampling, so that only well-formed events are drawn.
@@ -310,10 +269,184 @@ impl Generator {
         self.copies.is_some()
     }
 
-    /// Samples events, carrying the LSTM state from one to the next.
+    /// A piece's state before it has read anything.
+    fn zero_state(&self) -> PieceState {
+        match &self.cpu {
+            Some(composer) => PieceState::Cpu(composer.zero_state()),
+            None => PieceState::Burn(self.model.network.zero_state(1, &self.device)),
+        }
+    }
+
+    /// Reads `tokens` (at least one) in order into one piece's state; the
+    /// logits of the event after the last.
+    fn read(&self, state: &mut PieceState, tokens: &[usize]) -> Vec<f32> {
+        match (state, &self.cpu) {
+            (PieceState::Cpu(state), Some(composer)) => tokens
+                .iter()
+                .map(|&token| composer.step(token, state))
+                .last()
+                .expect("at least one token"),
+            (PieceState::Burn(state), _) => {
+                let network = &self.model.network;
+                let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+                let inputs = Tensor::<2, Int>::from_data(
+                    TensorData::new(ids, [1, tokens.len()]),
+                    &self.device,
+                );
+                let instrument = self.model.config.network.instrument_id();
+                let (logits, next) = network.forward(inputs, instrument, state.clone());
+                *state = next;
+                let vocab = logits.dims()[2];
+                logits
+                    .narrow(1, tokens.len() - 1, 1)
+                    .reshape([vocab])
+                    .into_data()
+                    .try_to_vec()
+                    .expect("float logits")
+            }
+            (PieceState::Cpu(_), None) => unreachable!("CPU states come from the CPU composer"),
+        }
+    }
+
+    /// Reads one token into each piece's state in one network step; each
+    /// piece's logits of its next event.
+    fn read_batch(&self, states: &mut [&mut PieceState], tokens: &[usize]) -> Vec<Vec<f32>> {
+        if let Some(composer) = &self.cpu {
+            let mut cpu: Vec<&mut CpuState> = states
+                .iter_mut()
+                .map(|state| match state {
+                    PieceState::Cpu(state) => state,
+                    PieceState::Burn(_) => unreachable!("a CPU model has CPU states"),
+                })
+                .collect();
+            return composer.step_batch(tokens, &mut cpu);
+        }
+        // On other devices the pieces' states are stacked into one `[B, H]`
+        // per layer, stepped together, and split again.
+        let burn: Vec<&LstmState> = states
+            .iter()
+            .map(|state| match state {
+                PieceState::Burn(state) => state,
+                PieceState::Cpu(_) => unreachable!("a burn model has burn states"),
+            })
+            .collect();
+        let stack = |part: fn(&LstmState) -> &Vec<Tensor<2>>| -> Vec<Tensor<2>> {
+            (0..part(burn[0]).len())
+                .map(|layer| Tensor::cat(burn.iter().map(|s| part(s)[layer].clone()).collect(), 0))
+                .collect()
+        };
+        let stacked = LstmState {
+            hidden: stack(|s| &s.hidden),
+            cell: stack(|s| &s.cell),
+        };
+        let batch = tokens.len();
+        let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+        let inputs = Tensor::<2, Int>::from_data(TensorData::new(ids, [batch, 1]), &self.device);
+        let instrument = self.model.config.network.instrument_id();
+        let (logits, next) = self.model.network.forward(inputs, instrument, stacked);
+        for (b, state) in states.iter_mut().enumerate() {
+            let row = |tensors: &Vec<Tensor<2>>| -> Vec<Tensor<2>> {
+                tensors.iter().map(|t| t.clone().narrow(0, b, 1)).collect()
+            };
+            **state = PieceState::Burn(LstmState {
+                hidden: row(&next.hidden),
+                cell: row(&next.cell),
+            });
+        }
+        let logits: Vec<f32> = logits
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec()
+            .expect("float logits");
+        logits
+            .chunks_exact(logits.len() / batch)
+            .map(<[f32]>::to_vec)
+            .collect()
+    }
+
+    /// Samples one attempt's events, carrying the LSTM state from one to the next.
     pub fn sample_events(&self, settings: &Settings, seed: u64) -> Vec<Event> {
+        let mut state = self.zero_state();
+        let mut attempt = Attempt::start(self, settings, seed, &mut state);
+        while let Some(token) = attempt.next_token(settings) {
+            attempt.logits = self.read(&mut state, &[token]);
+        }
+        attempt.into_events()
+    }
+
+    /// Composes a piece, resampling with derived seeds while it fails a guard.
+    pub fn generate(&self, settings: &Settings) -> Result<Composition, GenerateError> {
+        let mut batch = Batch::new(self);
+        batch.add(settings.clone(), ()).map_err(|(_, err)| err)?;
+        loop {
+            if let Some(((), result)) = batch.step().pop() {
+                return result;
+            }
+        }
+    }
+
+    /// Turns an attempt's events into a composition with the user's key and
+    /// mode, or says which guard it fails.
+    fn judge(&self, events: &[Event], settings: &Settings) -> Result<Composition, String> {
         let range = self.model.instrument.range();
-        let mut rng = Rng::new(seed);
+        let mut notes = decode(events);
+        let mut key = estimate_key(&notes);
+        if let (Some(tonic), Some(found)) = (settings.tonic, key) {
+            notes = transpose_to(&notes, found.tonic, tonic, &range);
+            key = Some(Key { tonic, ..found });
+        }
+        if let (Some(mode), Some(found)) = (settings.mode, key) {
+            notes = to_mode(&notes, found, mode, &range);
+            key = Some(Key { mode, ..found });
+        }
+        let problem = degenerate(&notes).or_else(|| {
+            let copies = self.copies.as_ref()?;
+            copies
+                .find(&notes)
+                .map(|start| format!("{COPY_RUN} notes from note {start} copy the training music"))
+        });
+        if let Some(problem) = problem {
+            return Err(problem);
+        }
+        let end = notes
+            .iter()
+            .map(|n| n.onset + n.duration)
+            .max()
+            .unwrap_or(0);
+        Ok(Composition {
+            events: events.len(),
+            attempt_seed: 0,
+            attempts: 0,
+            rejected: Vec::new(),
+            key,
+            bpm: settings.bpm,
+            seconds: f64::from(end) / f64::from(STEPS_PER_BEAT) * 60.0 / settings.bpm,
+            notes,
+        })
+    }
+}
+
+/// One attempt at a piece between network steps: what was sampled, and the
+/// logits of the next event.
+struct Attempt {
+    rng: Rng,
+    grammar: Grammar,
+    range: std::ops::RangeInclusive<u8>,
+    events: Vec<Event>,
+    logits: Vec<f32>,
+    target_steps: u32,
+    target_events: usize,
+    cap: usize,
+}
+
+impl Attempt {
+    /// Starts an attempt with `seed`, reading the primer into `state`.
+    fn start(
+        generator: &Generator,
+        settings: &Settings,
+        seed: u64,
+        state: &mut PieceState,
+    ) -> Attempt {
         let mut grammar = Grammar::default();
         let mut primer: Vec<usize> = tokens_of(&settings.primer)
             .into_iter()
@@ -326,15 +459,13 @@ impl Generator {
             primer.push(Event::Velocity(VELOCITY_BANDS / 2).token());
         }
         // The primer's last logits predict the first new event.
-        let mut stepper = Stepper::new(self);
-        let mut logits = stepper.read(&primer);
+        let logits = generator.read(state, &primer);
         // The last velocity of the primer still holds for what follows.
         for token in &primer {
             if let Some(Event::Velocity(b)) = Event::from_token(*token) {
                 grammar.band = Some(b);
             }
         }
-
         let (target_steps, target_events) = match settings.length {
             Length::Seconds(s) => (
                 (s * settings.bpm / 60.0 * f64::from(STEPS_PER_BEAT)).ceil() as u32,
@@ -347,81 +478,179 @@ impl Generator {
             Length::Seconds(_) => 64 * (target_steps / STEPS_PER_BEAT) as usize + 256,
             Length::Events(n) => n + 1,
         };
-        let mut events = Vec::new();
-        while events.len() < cap {
-            let done = events.len() >= target_events || grammar.time >= target_steps;
-            if done && !grammar.awaiting_duration {
-                break;
-            }
-            let token = sample(
-                &logits,
-                |t| Event::from_token(t).is_some_and(|e| grammar.allows(e, &range)),
-                settings.temperature,
-                settings.top_p,
-                &mut rng,
-            );
-            let event = Event::from_token(token).expect("sampled from the vocabulary");
-            grammar.push(event);
-            events.push(event);
-            logits = stepper.read(&[token]);
+        Attempt {
+            rng: Rng::new(seed),
+            grammar,
+            range: generator.model.instrument.range(),
+            events: Vec::new(),
+            logits,
+            target_steps,
+            target_events,
+            cap,
         }
-        // Trailing time with no note is not music.
-        while matches!(events.last(), Some(Event::Shift(_) | Event::Velocity(_))) {
-            events.pop();
-        }
-        events
     }
 
-    /// Composes a piece, resampling with derived seeds while it fails a guard.
-    pub fn generate(&self, settings: &Settings) -> Result<Composition, GenerateError> {
-        settings.validate()?;
-        let range = self.model.instrument.range();
-        let mut rejected = Vec::new();
-        for attempt in 0..MAX_ATTEMPTS {
-            let seed = if attempt == 0 {
-                settings.seed
-            } else {
-                Rng::derive(settings.seed, u64::from(attempt))
-            };
-            let events = self.sample_events(settings, seed);
-            let mut notes = decode(&events);
-            let mut key = estimate_key(&notes);
-            if let (Some(tonic), Some(found)) = (settings.tonic, key) {
-                notes = transpose_to(&notes, found.tonic, tonic, &range);
-                key = Some(Key { tonic, ..found });
-            }
-            if let (Some(mode), Some(found)) = (settings.mode, key) {
-                notes = to_mode(&notes, found, mode, &range);
-                key = Some(Key { mode, ..found });
-            }
-            let problem = degenerate(&notes).or_else(|| {
-                let copies = self.copies.as_ref()?;
-                copies.find(&notes).map(|start| {
-                    format!("{COPY_RUN} notes from note {start} copy the training music")
-                })
-            });
-            if let Some(problem) = problem {
-                tracing::info!(attempt = attempt + 1, seed, %problem, "piece rejected, resampling");
-                rejected.push(problem);
+    /// Samples the next event from the current logits; its token, or `None`
+    /// once the piece is long enough.
+    fn next_token(&mut self, settings: &Settings) -> Option<usize> {
+        if self.events.len() >= self.cap {
+            return None;
+        }
+        let done =
+            self.events.len() >= self.target_events || self.grammar.time >= self.target_steps;
+        if done && !self.grammar.awaiting_duration {
+            return None;
+        }
+        let (grammar, range) = (&self.grammar, &self.range);
+        let token = sample(
+            &self.logits,
+            |t| Event::from_token(t).is_some_and(|e| grammar.allows(e, range)),
+            settings.temperature,
+            settings.top_p,
+            &mut self.rng,
+        );
+        let event = Event::from_token(token).expect("sampled from the vocabulary");
+        self.grammar.push(event);
+        self.events.push(event);
+        Some(token)
+    }
+
+    /// The events sampled.
+    fn into_events(self) -> Vec<Event> {
+        without_trailing_time(self.events)
+    }
+}
+
+/// `events` without trailing time: with no note in it, it is not music.
+fn without_trailing_time(mut events: Vec<Event>) -> Vec<Event> {
+    while matches!(events.last(), Some(Event::Shift(_) | Event::Velocity(_))) {
+        events.pop();
+    }
+    events
+}
+
+/// A piece in a [`Batch`].
+struct InFlight<T> {
+    tag: T,
+    settings: Settings,
+    /// Attempts started so far (the current one included).
+    attempts: u32,
+    /// The current attempt's seed.
+    seed: u64,
+    rejected: Vec<String>,
+    state: PieceState,
+    attempt: Attempt,
+}
+
+/// Pieces composed together: each step samples one event for every piece in
+/// flight and reads them all in one pass of the network, which costs little
+/// more than reading one (the weights are read once). A piece's music is the
+/// same whether it is composed alone or beside others (on the CPU, to the bit).
+pub struct Batch<'g, T> {
+    generator: &'g Generator,
+    pieces: Vec<InFlight<T>>,
+}
+
+impl<'g, T> Batch<'g, T> {
+    /// An empty batch for `generator`'s model.
+    pub fn new(generator: &'g Generator) -> Batch<'g, T> {
+        Batch {
+            generator,
+            pieces: Vec::new(),
+        }
+    }
+
+    /// Pieces in flight.
+    pub fn len(&self) -> usize {
+        self.pieces.len()
+    }
+
+    /// Whether no piece is in flight.
+    pub fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    /// Adds a piece to compose, known by `tag`; invalid settings are refused
+    /// at once.
+    pub fn add(&mut self, settings: Settings, tag: T) -> Result<(), (T, GenerateError)> {
+        if let Err(err) = settings.validate() {
+            return Err((tag, err));
+        }
+        let mut state = self.generator.zero_state();
+        let attempt = Attempt::start(self.generator, &settings, settings.seed, &mut state);
+        self.pieces.push(InFlight {
+            tag,
+            seed: settings.seed,
+            settings,
+            attempts: 1,
+            rejected: Vec::new(),
+            state,
+            attempt,
+        });
+        Ok(())
+    }
+
+    /// Advances every piece by one event; the pieces that finished, each
+    /// accepted or out of attempts.
+    pub fn step(&mut self) -> Vec<(T, Result<Composition, GenerateError>)> {
+        let generator = self.generator;
+        let mut finished = Vec::new();
+        let mut tokens = Vec::with_capacity(self.pieces.len());
+        let mut i = 0;
+        while i < self.pieces.len() {
+            let piece = &mut self.pieces[i];
+            if let Some(token) = piece.attempt.next_token(&piece.settings) {
+                tokens.push(token);
+                i += 1;
                 continue;
             }
-            let end = notes
-                .iter()
-                .map(|n| n.onset + n.duration)
-                .max()
-                .unwrap_or(0);
-            return Ok(Composition {
-                events: events.len(),
-                attempt_seed: seed,
-                attempts: attempt + 1,
-                rejected,
-                key,
-                bpm: settings.bpm,
-                seconds: f64::from(end) / f64::from(STEPS_PER_BEAT) * 60.0 / settings.bpm,
-                notes,
-            });
+            // The attempt is complete: keep it, or start the next one.
+            let events = without_trailing_time(std::mem::take(&mut piece.attempt.events));
+            match generator.judge(&events, &piece.settings) {
+                Ok(composition) => {
+                    let piece = self.pieces.swap_remove(i);
+                    finished.push((
+                        piece.tag,
+                        Ok(Composition {
+                            attempt_seed: piece.seed,
+                            attempts: piece.attempts,
+                            rejected: piece.rejected,
+                            ..composition
+                        }),
+                    ));
+                }
+                Err(problem) => {
+                    tracing::info!(attempt = piece.attempts, seed = piece.seed, %problem, "piece rejected, resampling");
+                    piece.rejected.push(problem);
+                    if piece.attempts == MAX_ATTEMPTS {
+                        let piece = self.pieces.swap_remove(i);
+                        finished.push((piece.tag, Err(GenerateError::Exhausted(piece.rejected))));
+                    } else {
+                        piece.seed = Rng::derive(piece.settings.seed, u64::from(piece.attempts));
+                        piece.attempts += 1;
+                        piece.state = generator.zero_state();
+                        piece.attempt = Attempt::start(
+                            generator,
+                            &piece.settings,
+                            piece.seed,
+                            &mut piece.state,
+                        );
+                    }
+                }
+            }
         }
-        Err(GenerateError::Exhausted(rejected))
+        if !tokens.is_empty() {
+            let mut states: Vec<&mut PieceState> = self
+                .pieces
+                .iter_mut()
+                .map(|piece| &mut piece.state)
+                .collect();
+            let logits = generator.read_batch(&mut states, &tokens);
+            for (piece, logits) in self.pieces.iter_mut().zip(logits) {
+                piece.attempt.logits = logits;
+            }
+        }
+        finished
     }
 }
 

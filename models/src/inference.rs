@@ -28,9 +28,11 @@ impl HalfLinear {
         }
     }
 
+    /// `x` `[B, d_in]` to `[B, d_out]`.
     fn forward(&self, x: &[f32]) -> Vec<f32> {
-        let mut y = self.bias.clone();
-        self.weights.accumulate(x, &mut y);
+        let batch = x.len() / self.weights.rows();
+        let mut y = self.bias.repeat(batch);
+        self.weights.accumulate_batch(x, &mut y);
         y
     }
 }
@@ -121,26 +123,56 @@ impl CpuComposer {
 
     /// Reads `token`, advances `state`, and returns the logits of the next event.
     pub fn step(&self, token: usize, state: &mut CpuState) -> Vec<f32> {
-        let mut x = match &self.input {
-            HalfInput::Embedding { table, dim } => table[token * dim..(token + 1) * dim].to_vec(),
-            HalfInput::Scalar { vocab } => vec![token as f32 / *vocab as f32],
-        };
-        if let Some(condition) = &self.condition {
-            x.iter_mut().zip(condition).for_each(|(v, c)| *v += c);
+        self.step_batch(&[token], &mut [state])
+            .pop()
+            .expect("one piece in, one out")
+    }
+
+    /// Reads one token per piece, advancing each piece's state, in one pass
+    /// over the weights; the logits of each piece's next event.
+    pub fn step_batch(&self, tokens: &[usize], states: &mut [&mut CpuState]) -> Vec<Vec<f32>> {
+        assert_eq!(tokens.len(), states.len());
+        let mut x = Vec::new();
+        for &token in tokens {
+            let start = x.len();
+            match &self.input {
+                HalfInput::Embedding { table, dim } => {
+                    x.extend_from_slice(&table[token * dim..(token + 1) * dim]);
+                }
+                HalfInput::Scalar { vocab } => x.push(token as f32 / *vocab as f32),
+            }
+            if let Some(condition) = &self.condition {
+                x[start..]
+                    .iter_mut()
+                    .zip(condition)
+                    .for_each(|(v, c)| *v += c);
+            }
         }
         let mut gates = Vec::new();
-        for (((weights, bias), h), c) in self
-            .layers
-            .iter()
-            .zip(&mut state.hidden)
-            .zip(&mut state.cell)
-        {
-            step_half(weights, bias, &x, h, c, &mut gates);
-            x.clone_from(h);
+        for (layer, (weights, bias)) in self.layers.iter().enumerate() {
+            let gather = |part: fn(&CpuState) -> &Vec<Vec<f32>>| -> Vec<f32> {
+                states.iter().flat_map(|s| part(s)[layer].clone()).collect()
+            };
+            let (mut h, mut c) = (gather(|s| &s.hidden), gather(|s| &s.cell));
+            step_half(weights, bias, &x, &mut h, &mut c, &mut gates);
+            let hidden = bias.len() / 4;
+            for ((state, h), c) in states
+                .iter_mut()
+                .zip(h.chunks_exact(hidden))
+                .zip(c.chunks_exact(hidden))
+            {
+                state.hidden[layer].copy_from_slice(h);
+                state.cell[layer].copy_from_slice(c);
+            }
+            x = h;
         }
         if let Some(dense) = &self.dense {
             x = dense.forward(&x);
         }
-        self.output.forward(&x)
+        let logits = self.output.forward(&x);
+        logits
+            .chunks_exact(logits.len() / tokens.len())
+            .map(<[f32]>::to_vec)
+            .collect()
     }
 }

@@ -557,10 +557,15 @@ impl HalfMatrix {
         self.rows
     }
 
-    /// `y += x · self` for one vector `x` of `rows` values into `y` of `cols`.
-    pub fn accumulate(&self, x: &[f32], y: &mut [f32]) {
-        assert_eq!(x.len(), self.rows);
-        assert_eq!(y.len(), self.cols);
+    /// `y[b] += x[b] · self` for a batch: `x` is `[B, rows]`, `y` `[B, cols]`.
+    ///
+    /// Each block of weight rows is read from memory once for the whole batch
+    /// (it stays in cache while every vector uses it), so a step of B pieces
+    /// costs little more than one; and each vector's sums are made in the same
+    /// order whatever B is, so batching never changes a result.
+    pub fn accumulate_batch(&self, x: &[f32], y: &mut [f32]) {
+        assert_eq!(x.len() % self.rows, 0);
+        assert_eq!(y.len(), x.len() / self.rows * self.cols);
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2")
             && std::arch::is_x86_feature_detected!("fma")
@@ -571,58 +576,64 @@ impl HalfMatrix {
             unsafe { self.accumulate_f16c(x, y) };
             return;
         }
-        for (row, &xv) in self.values.chunks_exact(self.cols).zip(x) {
-            y.iter_mut()
-                .zip(row)
-                .for_each(|(yv, w)| *yv += xv * w.to_f32());
+        for (r, row) in self.values.chunks_exact(self.cols).enumerate() {
+            for (x, y) in x.chunks_exact(self.rows).zip(y.chunks_exact_mut(self.cols)) {
+                let xv = x[r];
+                y.iter_mut()
+                    .zip(row)
+                    .for_each(|(yv, w)| *yv += xv * w.to_f32());
+            }
         }
     }
 
-    /// Four rows per pass over `y` with hardware f16 conversion.
+    /// Four rows per pass over each `y` with hardware f16 conversion.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma,f16c")]
-    unsafe fn accumulate_f16c(&self, x: &[f32], y: &mut [f32]) {
+    unsafe fn accumulate_f16c(&self, xs: &[f32], ys: &mut [f32]) {
         use std::arch::x86_64::*;
         let n = self.cols;
         let wide = n / 8 * 8;
         let mut r = 0;
         while r < self.rows {
             let take = (self.rows - r).min(4);
-            // Missing rows of the last block weigh zero and reread row r.
-            let scale = |i: usize| if i < take { x[r + i] } else { 0.0 };
             let row = |i: usize| if i < take { r + i } else { r };
-            let (a0, a1, a2, a3) = (
-                _mm256_set1_ps(scale(0)),
-                _mm256_set1_ps(scale(1)),
-                _mm256_set1_ps(scale(2)),
-                _mm256_set1_ps(scale(3)),
-            );
-            // SAFETY: rows r..r+take exist and columns below `wide` are in
-            // bounds, so every 8-wide load and store stays inside the slices.
-            unsafe {
-                let base = self.values.as_ptr();
-                let (p0, p1, p2, p3) = (
-                    base.add(row(0) * n),
-                    base.add(row(1) * n),
-                    base.add(row(2) * n),
-                    base.add(row(3) * n),
+            for (x, y) in xs.chunks_exact(self.rows).zip(ys.chunks_exact_mut(n)) {
+                // Missing rows of the last block weigh zero and reread row r.
+                let scale = |i: usize| if i < take { x[r + i] } else { 0.0 };
+                let (a0, a1, a2, a3) = (
+                    _mm256_set1_ps(scale(0)),
+                    _mm256_set1_ps(scale(1)),
+                    _mm256_set1_ps(scale(2)),
+                    _mm256_set1_ps(scale(3)),
                 );
-                let out = y.as_mut_ptr();
-                let mut i = 0;
-                while i < wide {
-                    let load = |p: *const f16| _mm256_cvtph_ps(_mm_loadu_si128(p.add(i).cast()));
-                    let mut acc = _mm256_loadu_ps(out.add(i));
-                    acc = _mm256_fmadd_ps(a0, load(p0), acc);
-                    acc = _mm256_fmadd_ps(a1, load(p1), acc);
-                    acc = _mm256_fmadd_ps(a2, load(p2), acc);
-                    acc = _mm256_fmadd_ps(a3, load(p3), acc);
-                    _mm256_storeu_ps(out.add(i), acc);
-                    i += 8;
+                // SAFETY: rows r..r+take exist and columns below `wide` are in
+                // bounds, so every 8-wide load and store stays inside the slices.
+                unsafe {
+                    let base = self.values.as_ptr();
+                    let (p0, p1, p2, p3) = (
+                        base.add(row(0) * n),
+                        base.add(row(1) * n),
+                        base.add(row(2) * n),
+                        base.add(row(3) * n),
+                    );
+                    let out = y.as_mut_ptr();
+                    let mut i = 0;
+                    while i < wide {
+                        let load =
+                            |p: *const f16| _mm256_cvtph_ps(_mm_loadu_si128(p.add(i).cast()));
+                        let mut acc = _mm256_loadu_ps(out.add(i));
+                        acc = _mm256_fmadd_ps(a0, load(p0), acc);
+                        acc = _mm256_fmadd_ps(a1, load(p1), acc);
+                        acc = _mm256_fmadd_ps(a2, load(p2), acc);
+                        acc = _mm256_fmadd_ps(a3, load(p3), acc);
+                        _mm256_storeu_ps(out.add(i), acc);
+                        i += 8;
+                    }
                 }
-            }
-            for (j, yv) in y.iter_mut().enumerate().skip(wide) {
-                for k in 0..take {
-                    *yv += x[r + k] * self.values[(r + k) * n + j].to_f32();
+                for (j, yv) in y.iter_mut().enumerate().skip(wide) {
+                    for k in 0..take {
+                        *yv += x[r + k] * self.values[(r + k) * n + j].to_f32();
+                    }
                 }
             }
             r += take;
@@ -630,8 +641,8 @@ impl HalfMatrix {
     }
 }
 
-/// One LSTM step at small batch with f16 weights: `x` `[d_in]`, state `h`,
-/// `c` `[H]` updated in place. `scratch` holds the `[4H]` gates.
+/// One LSTM step of a batch with f16 weights: `x` `[B, d_in]`, states `h`,
+/// `c` `[B, H]` updated in place. `scratch` holds the `[B, 4H]` gates.
 pub fn step_half(
     weights: &HalfMatrix,
     bias: &[f32],
@@ -640,18 +651,27 @@ pub fn step_half(
     c: &mut [f32],
     scratch: &mut Vec<f32>,
 ) {
-    let hidden = h.len();
-    scratch.clear();
-    scratch.resize(4 * hidden, 0.0);
+    let hidden = bias.len() / 4;
+    let batch = h.len() / hidden;
     let d = weights.rows() - hidden;
-    let mut input = Vec::with_capacity(d + hidden);
-    input.extend_from_slice(x);
-    input.extend_from_slice(h);
-    weights.accumulate(&input, scratch);
-    let mut state = vec![0.0; 2 * hidden];
+    scratch.clear();
+    scratch.resize(batch * 4 * hidden, 0.0);
+    let mut input = Vec::with_capacity(batch * (d + hidden));
+    for (x, h) in x.chunks_exact(d).zip(h.chunks_exact(hidden)) {
+        input.extend_from_slice(x);
+        input.extend_from_slice(h);
+    }
+    weights.accumulate_batch(&input, scratch);
+    let mut state = vec![0.0; batch * 2 * hidden];
     cell_update(scratch, bias, c, hidden, &mut state, hidden);
-    h.copy_from_slice(&state[..hidden]);
-    c.copy_from_slice(&state[hidden..]);
+    for ((state, h), c) in state
+        .chunks_exact(2 * hidden)
+        .zip(h.chunks_exact_mut(hidden))
+        .zip(c.chunks_exact_mut(hidden))
+    {
+        h.copy_from_slice(&state[..hidden]);
+        c.copy_from_slice(&state[hidden..]);
+    }
 }
 
 #[cfg(test)]
@@ -708,21 +728,30 @@ mod tests {
     }
 
     #[test]
-    fn half_matrix_product_matches_f32_on_every_shape() {
+    fn half_matrix_product_matches_f32_on_every_shape_and_batch() {
         for (rows, cols) in [(1, 1), (3, 7), (4, 8), (13, 37), (64, 256)] {
             let w: Vec<f32> = (0..rows * cols)
                 .map(|i| ((i * 7 % 11) as f32 - 5.0) / 8.0)
                 .collect();
-            let x: Vec<f32> = (0..rows).map(|i| (i % 5) as f32 - 2.0).collect();
-            let mut y = vec![1.0; cols];
-            HalfMatrix::new(&w, rows, cols).accumulate(&x, &mut y);
-            for (j, &yv) in y.iter().enumerate() {
-                // These weights are exact in f16, so the sums match exactly.
-                let expected: f32 = 1.0 + (0..rows).map(|r| x[r] * w[r * cols + j]).sum::<f32>();
-                assert!(
-                    (yv - expected).abs() < 1e-4,
-                    "{rows}x{cols} col {j}: {yv} vs {expected}"
-                );
+            let matrix = HalfMatrix::new(&w, rows, cols);
+            let x: Vec<f32> = (0..3 * rows).map(|i| (i % 5) as f32 - 2.0).collect();
+            let mut batch = vec![1.0; 3 * cols];
+            matrix.accumulate_batch(&x, &mut batch);
+            for (b, y) in batch.chunks_exact(cols).enumerate() {
+                let x = &x[b * rows..(b + 1) * rows];
+                // Batching never changes a vector's result, to the bit.
+                let mut alone = vec![1.0; cols];
+                matrix.accumulate_batch(x, &mut alone);
+                assert_eq!(y, alone.as_slice());
+                for (j, &yv) in y.iter().enumerate() {
+                    // These weights are exact in f16, so the sums match exactly.
+                    let expected: f32 =
+                        1.0 + (0..rows).map(|r| x[r] * w[r * cols + j]).sum::<f32>();
+                    assert!(
+                        (yv - expected).abs() < 1e-4,
+                        "{rows}x{cols} col {j}: {yv} vs {expected}"
+                    );
+                }
             }
         }
     }

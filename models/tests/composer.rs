@@ -8,7 +8,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use models::Instrument;
 use models::eval::evaluate;
 use models::events::STEPS_PER_BEAT;
-use models::generate::{Generator, Length, Settings};
+use models::generate::{Batch, Generator, Length, Settings};
 use models::network::{ComposerConfig, InputEncoding, Preset};
 use models::saved::{CONFIG_FILE, SavedModel, WEIGHTS_FILE};
 use models::train::{TrainingConfig, TrainingJob, train};
@@ -226,6 +226,61 @@ fn generation_is_reproducible_and_follows_the_controls() {
         })
         .unwrap();
     assert_ne!(primed.notes, first.notes);
+}
+
+#[test]
+fn a_batch_composes_each_piece_as_it_would_be_composed_alone() {
+    let generator = Generator::open(&model_dir(), &Device::flex()).unwrap();
+    let settings: Vec<Settings> = [(3, 10.0, 1.0), (4, 6.0, 1.2), (5, 14.0, 0.8)]
+        .into_iter()
+        .map(|(seed, seconds, temperature)| Settings {
+            length: Length::Seconds(seconds),
+            temperature,
+            seed,
+            ..Settings::default()
+        })
+        .collect();
+    let alone: Vec<_> = settings
+        .iter()
+        .map(|s| generator.generate(s).unwrap())
+        .collect();
+
+    let mut batch = Batch::new(&generator);
+    batch.add(settings[0].clone(), 0).unwrap();
+    let mut batched = [None, None, None];
+    let mut steps = 0;
+    while batched.iter().any(Option::is_none) {
+        // The others join part way through, as requests arrive.
+        match steps {
+            5 => batch.add(settings[1].clone(), 1).unwrap(),
+            17 => batch.add(settings[2].clone(), 2).unwrap(),
+            _ => {}
+        }
+        if steps > 17 {
+            assert!(batch.len() <= 3);
+        }
+        for (i, result) in batch.step() {
+            batched[i] = Some(result.unwrap());
+        }
+        steps += 1;
+    }
+    assert!(batch.is_empty());
+    for (alone, batched) in alone.iter().zip(batched.iter().flatten()) {
+        assert_eq!(alone.notes, batched.notes, "the same music, to the note");
+        assert_eq!(
+            (alone.attempts, alone.attempt_seed),
+            (batched.attempts, batched.attempt_seed)
+        );
+    }
+
+    // Settings out of range are refused at once, with their tag.
+    let bad = Settings {
+        bpm: 0.0,
+        ..Settings::default()
+    };
+    let (tag, _) = batch.add(bad, 9).unwrap_err();
+    assert_eq!(tag, 9);
+    assert!(batch.is_empty());
 }
 
 #[test]

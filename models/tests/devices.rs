@@ -94,3 +94,30 @@ fn a_tiny_model_gives_the_same_results_on_cpu_and_wgpu() {
     let grads = largest_difference(&cpu_grads, &gpu_grads);
     assert!(grads < 1e-3, "gradients differ by {grads}");
 }
+
+#[test]
+fn pieces_batched_on_wgpu_are_those_composed_one_by_one() {
+    use models::generate::{Batch, Generator, Length, Settings};
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("piano");
+    let generator = Generator::open(&dir, &wgpu()).unwrap();
+    let settings = |seed| Settings {
+        length: Length::Events(24),
+        seed,
+        ..Settings::default()
+    };
+    let mut batch = Batch::new(&generator);
+    for seed in [1, 2] {
+        batch.add(settings(seed), seed).unwrap();
+    }
+    let mut batched = Vec::new();
+    while !batch.is_empty() {
+        batched.extend(batch.step());
+    }
+    batched.sort_by_key(|(seed, _)| *seed);
+    for (seed, result) in batched {
+        let together = result.unwrap();
+        let alone = generator.generate(&settings(seed)).unwrap();
+        assert!(!together.notes.is_empty());
+        assert_eq!(together.notes, alone.notes, "seed {seed}");
+    }
+}

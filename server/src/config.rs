@@ -39,7 +39,7 @@ pub struct Config {
     #[arg(long, env = "MIXTAPE_DEVICE", default_value = "auto")]
     pub device: DeviceChoice,
 
-    /// Pieces composed, and pieces rendered, at once [default: one per CPU core]
+    /// Pieces rendered at once; four times as many are composed at once, in batches [default: one per CPU core]
     #[arg(long, env = "MIXTAPE_WORKERS")]
     pub workers: Option<NonZeroUsize>,
 

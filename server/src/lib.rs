@@ -40,6 +40,11 @@ const SESSION_LIFETIME: CookieDuration = CookieDuration::days(30);
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP: Duration = Duration::from_secs(60 * 60);
 
+/// Pieces composed at once per worker: a model steps all its pieces in flight
+/// together, and a step of four costs little more than a step of one (the
+/// weights, which bound a step, are read once).
+const PIECES_PER_WORKER: usize = 4;
+
 /// How often unfinished purchases are completed or undone while serving.
 const RECONCILE_EVERY: Duration = Duration::from_secs(60);
 
@@ -137,7 +142,12 @@ impl Server {
         ));
         let context = ServerContext {
             db: db.clone(),
-            studio: Studio::new(config.models_dir.clone(), device, workers, config.queue()),
+            studio: Studio::new(
+                config.models_dir.clone(),
+                device,
+                workers * PIECES_PER_WORKER,
+                config.queue(),
+            ),
             generations: Generations::new(),
             limits: config.rate_limits(),
             gateway,

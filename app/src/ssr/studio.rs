@@ -1,17 +1,19 @@
-//! The studio: the installed models, loaded once each, and a bounded pool of
-//! workers that compose with them off the async runtime.
+//! The studio: the installed models, each loaded once and composing on a
+//! thread of its own, where every piece in flight for the model advances in
+//! one batch (one network step for all of them); a bounded number of pieces
+//! in flight and a bounded queue before them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use models::generate::{GenerateError, Generator, Settings};
+use models::generate::{Batch, GenerateError, Generator, Settings};
 use models::key::Key;
 use models::saved::ModelError;
 use models::{Catalog, CatalogError, Instrument, SelectedDevice};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 /// A composed piece, ready to store.
 #[derive(Debug, Clone)]
@@ -63,7 +65,8 @@ pub struct Studio {
 struct Inner {
     models_dir: PathBuf,
     device: SelectedDevice,
-    generators: Mutex<HashMap<Instrument, Arc<Generator>>>,
+    engines: Mutex<HashMap<Instrument, Engine>>,
+    /// Places for pieces in flight.
     workers: Arc<Semaphore>,
     worker_count: usize,
     queued: AtomicUsize,
@@ -86,7 +89,7 @@ const FIRST_GUESS_MS: u64 = 3_000;
 
 impl Studio {
     /// A studio composing with the models in `models_dir` on `device`, at most
-    /// `workers` pieces at a time and `max_queued` more waiting.
+    /// `workers` pieces in flight and `max_queued` more waiting.
     pub fn new(
         models_dir: PathBuf,
         device: SelectedDevice,
@@ -97,7 +100,7 @@ impl Studio {
             inner: Arc::new(Inner {
                 models_dir,
                 device,
-                generators: Mutex::new(HashMap::new()),
+                engines: Mutex::new(HashMap::new()),
                 workers: Arc::new(Semaphore::new(workers.max(1))),
                 worker_count: workers.max(1),
                 queued: AtomicUsize::new(0),
@@ -170,27 +173,43 @@ pub struct Composer {
 }
 
 impl Composer {
-    /// Composes a piece for `instrument` on a worker thread.
+    /// Composes a piece for `instrument` in its model's batch.
     pub async fn compose(
         self,
         instrument: Instrument,
         settings: Settings,
     ) -> Result<Composed, StudioError> {
-        let inner = Arc::clone(&self.inner);
         let started = Instant::now();
-        let composed = tokio::task::spawn_blocking(move || {
-            let generator = inner.generator(instrument)?;
-            let piece = generator.generate(&settings)?;
-            Ok(Composed {
-                midi: piece.to_midi(instrument.program()),
-                fingerprint: piece.fingerprint(),
-                model_version: generator.model.version.clone(),
-                seconds: piece.seconds,
-                key: piece.key,
-            })
-        })
-        .await
-        .map_err(|err| StudioError::Crashed(err.to_string()))?;
+        let mut settings = Some(settings);
+        // A model's thread that stopped (it panicked) is started again once.
+        let mut answer = None;
+        for _ in 0..2 {
+            let inner = Arc::clone(&self.inner);
+            let engine = tokio::task::spawn_blocking(move || inner.engine(instrument))
+                .await
+                .map_err(|err| StudioError::Crashed(err.to_string()))??;
+            let (reply, replied) = oneshot::channel();
+            let job = Job {
+                settings: settings.take().expect("sent at most once"),
+                reply,
+            };
+            match engine.jobs.send(job) {
+                Ok(()) => {
+                    answer = Some(replied);
+                    break;
+                }
+                Err(mpsc::SendError(job)) => {
+                    self.inner.forget(instrument);
+                    settings = Some(job.settings);
+                }
+            }
+        }
+        let composed = match answer {
+            Some(replied) => replied
+                .await
+                .unwrap_or_else(|_| Err(StudioError::Crashed("the composer stopped".into()))),
+            None => Err(StudioError::Crashed("the composer cannot start".into())),
+        };
         let took = started.elapsed().as_millis() as u64;
         // An exponential mean, weighting the latest piece by a quarter.
         let mean = &self.inner.mean_compose_ms;
@@ -201,24 +220,91 @@ impl Composer {
     }
 }
 
+/// A piece for a model's thread, and where its result goes.
+struct Job {
+    settings: Settings,
+    reply: oneshot::Sender<Result<Composed, StudioError>>,
+}
+
+/// A model's composing thread, fed through a channel.
+#[derive(Clone)]
+struct Engine {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Engine {
+    /// Starts the thread composing `instrument`'s pieces with `generator`.
+    fn start(instrument: Instrument, generator: Generator) -> std::io::Result<Engine> {
+        let (jobs, incoming) = mpsc::channel();
+        std::thread::Builder::new()
+            .name(format!("compose-{}", instrument.id()))
+            .spawn(move || compose_batches(instrument, &generator, &incoming))?;
+        Ok(Engine { jobs })
+    }
+}
+
+/// The model's thread: idle until a piece comes, then one step at a time for
+/// every piece in flight, new pieces joining between steps.
+fn compose_batches(instrument: Instrument, generator: &Generator, incoming: &mpsc::Receiver<Job>) {
+    let mut batch = Batch::new(generator);
+    let join = |batch: &mut Batch<'_, _>, job: Job| {
+        if let Err((reply, err)) = batch.add(job.settings, job.reply) {
+            let _ = reply.send(Err(err.into()));
+        }
+    };
+    loop {
+        if batch.is_empty() {
+            match incoming.recv() {
+                Ok(job) => join(&mut batch, job),
+                // The studio is gone.
+                Err(mpsc::RecvError) => return,
+            }
+        }
+        while let Ok(job) = incoming.try_recv() {
+            join(&mut batch, job);
+        }
+        for (reply, result) in batch.step() {
+            let composed = result.map_err(StudioError::from).map(|piece| Composed {
+                midi: piece.to_midi(instrument.program()),
+                fingerprint: piece.fingerprint(),
+                model_version: generator.model.version.clone(),
+                seconds: piece.seconds,
+                key: piece.key,
+            });
+            // The request may have been given up; the piece is then dropped.
+            let _ = reply.send(composed);
+        }
+    }
+}
+
 impl Inner {
-    /// The instrument's generator, loaded on first use and kept.
-    fn generator(&self, instrument: Instrument) -> Result<Arc<Generator>, StudioError> {
+    /// The instrument's composing thread, its model loaded on first use.
+    fn engine(&self, instrument: Instrument) -> Result<Engine, StudioError> {
         // Held while loading, so that two first requests load the model once.
-        let mut generators = self
-            .generators
+        let mut engines = self
+            .engines
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(generator) = generators.get(&instrument) {
-            return Ok(Arc::clone(generator));
+        if let Some(engine) = engines.get(&instrument) {
+            return Ok(engine.clone());
         }
         let dir = self.models_dir.join(instrument.id());
         if !dir.join(models::catalog::MODEL_CONFIG_FILE).is_file() {
             return Err(StudioError::NotInstalled(instrument.display_name()));
         }
-        let generator = Arc::new(Generator::open(&dir, &self.device.device)?);
+        let generator = Generator::open(&dir, &self.device.device)?;
         tracing::info!(instrument = instrument.id(), version = %generator.model.version, "model loaded");
-        generators.insert(instrument, Arc::clone(&generator));
-        Ok(generator)
+        let engine = Engine::start(instrument, generator)
+            .map_err(|err| StudioError::Crashed(format!("cannot start a composer: {err}")))?;
+        engines.insert(instrument, engine.clone());
+        Ok(engine)
+    }
+
+    /// Drops the instrument's thread (it stopped), so that the next piece starts another.
+    fn forget(&self, instrument: Instrument) {
+        self.engines
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&instrument);
     }
 }
