@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Each user loops: ask for a piece (waiting as told when the studio answers
-//! 429), follow it until it is stored, open its page, download its preview.
+//! 429), follow it until it is stored, open its page, download its preview,
+//! listen to it for `--listen-seconds`.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,10 @@ struct Args {
     /// Length of each piece asked for, in seconds.
     #[arg(long, default_value_t = 20)]
     piece_seconds: u32,
+    /// Seconds each user listens to a preview before asking for the next piece
+    /// (0: at once, a stress test).
+    #[arg(long, default_value_t = 0)]
+    listen_seconds: u64,
     /// The server's process id, to follow its memory.
     #[arg(long)]
     pid: Option<u32>,
@@ -155,6 +160,7 @@ async fn user(args: Arc<Args>, results: Shared, deadline: Instant) {
         timed(&results, "page", page).await;
         let preview = client.get(format!("{}/pieces/{piece}/preview.ogg", args.url));
         timed(&results, "preview", preview).await;
+        tokio::time::sleep(Duration::from_secs(args.listen_seconds)).await;
     }
 }
 
@@ -199,8 +205,8 @@ async fn main() {
     let elapsed = started.elapsed().as_secs_f64();
 
     println!(
-        "{} users for {} s against {} ({:.1} s with the last pieces finishing)\n",
-        args.users, args.seconds, args.url, elapsed
+        "{} users for {} s against {}, each listening {} s to a {} s piece before the next ({:.1} s with the last pieces finishing)\n",
+        args.users, args.seconds, args.url, args.listen_seconds, args.piece_seconds, elapsed
     );
     println!(
         "| request | count | per s | p50 | p95 | p99 | max | 429 | other 4xx | 5xx | no answer |"
