@@ -543,9 +543,9 @@ struct InFlight<T> {
 }
 
 /// Pieces composed together: each step samples one event for every piece in
-/// flight and reads them all in one pass of the network, which costs little
-/// more than reading one (the weights are read once). A piece's music is the
-/// same whether it is composed alone or beside others (on the CPU, to the bit).
+/// flight and reads them all in one pass of the network (each slice of the
+/// weights used for all of them at once). A piece's music is the same whether
+/// it is composed alone or beside others (on the CPU, to the bit).
 pub struct Batch<'g, T> {
     generator: &'g Generator,
     pieces: Vec<InFlight<T>>,

@@ -559,10 +559,9 @@ impl HalfMatrix {
 
     /// `y[b] += x[b] · self` for a batch: `x` is `[B, rows]`, `y` `[B, cols]`.
     ///
-    /// Each block of weight rows is read from memory once for the whole batch
-    /// (it stays in cache while every vector uses it), so a step of B pieces
-    /// costs little more than one; and each vector's sums are made in the same
-    /// order whatever B is, so batching never changes a result.
+    /// Each slice of weights is loaded and converted once for the whole batch;
+    /// and each vector's sums are made in the same order whatever B is, so
+    /// batching never changes a result.
     pub fn accumulate_batch(&self, x: &[f32], y: &mut [f32]) {
         assert_eq!(x.len() % self.rows, 0);
         assert_eq!(y.len(), x.len() / self.rows * self.cols);
@@ -586,53 +585,62 @@ impl HalfMatrix {
         }
     }
 
-    /// Four rows per pass over each `y` with hardware f16 conversion.
+    /// Four rows per pass with hardware f16 conversion: each 8-wide slice of
+    /// the four rows is converted once and applied to every vector of the batch.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma,f16c")]
     unsafe fn accumulate_f16c(&self, xs: &[f32], ys: &mut [f32]) {
         use std::arch::x86_64::*;
         let n = self.cols;
+        let batch = xs.len() / self.rows;
         let wide = n / 8 * 8;
+        let mut scales = vec![0.0f32; 4 * batch];
         let mut r = 0;
         while r < self.rows {
             let take = (self.rows - r).min(4);
+            // Missing rows of the last block weigh zero and reread row r.
             let row = |i: usize| if i < take { r + i } else { r };
-            for (x, y) in xs.chunks_exact(self.rows).zip(ys.chunks_exact_mut(n)) {
-                // Missing rows of the last block weigh zero and reread row r.
-                let scale = |i: usize| if i < take { x[r + i] } else { 0.0 };
-                let (a0, a1, a2, a3) = (
-                    _mm256_set1_ps(scale(0)),
-                    _mm256_set1_ps(scale(1)),
-                    _mm256_set1_ps(scale(2)),
-                    _mm256_set1_ps(scale(3)),
-                );
-                // SAFETY: rows r..r+take exist and columns below `wide` are in
-                // bounds, so every 8-wide load and store stays inside the slices.
-                unsafe {
-                    let base = self.values.as_ptr();
-                    let (p0, p1, p2, p3) = (
-                        base.add(row(0) * n),
-                        base.add(row(1) * n),
-                        base.add(row(2) * n),
-                        base.add(row(3) * n),
-                    );
-                    let out = y.as_mut_ptr();
-                    let mut i = 0;
-                    while i < wide {
-                        let load =
-                            |p: *const f16| _mm256_cvtph_ps(_mm_loadu_si128(p.add(i).cast()));
-                        let mut acc = _mm256_loadu_ps(out.add(i));
-                        acc = _mm256_fmadd_ps(a0, load(p0), acc);
-                        acc = _mm256_fmadd_ps(a1, load(p1), acc);
-                        acc = _mm256_fmadd_ps(a2, load(p2), acc);
-                        acc = _mm256_fmadd_ps(a3, load(p3), acc);
-                        _mm256_storeu_ps(out.add(i), acc);
-                        i += 8;
-                    }
+            for (b, scale) in scales.chunks_exact_mut(4).enumerate() {
+                for (i, s) in scale.iter_mut().enumerate() {
+                    *s = if i < take {
+                        xs[b * self.rows + r + i]
+                    } else {
+                        0.0
+                    };
                 }
+            }
+            // SAFETY: rows r..r+take exist, columns below `wide` are in bounds
+            // and every vector b < batch has `n` outputs, so every 8-wide load
+            // and store stays inside the slices.
+            unsafe {
+                let base = self.values.as_ptr();
+                let (p0, p1, p2, p3) = (
+                    base.add(row(0) * n),
+                    base.add(row(1) * n),
+                    base.add(row(2) * n),
+                    base.add(row(3) * n),
+                );
+                let out = ys.as_mut_ptr();
+                let mut i = 0;
+                while i < wide {
+                    let load = |p: *const f16| _mm256_cvtph_ps(_mm_loadu_si128(p.add(i).cast()));
+                    let (w0, w1, w2, w3) = (load(p0), load(p1), load(p2), load(p3));
+                    for (b, scale) in scales.chunks_exact(4).enumerate() {
+                        let y = out.add(b * n + i);
+                        let mut acc = _mm256_loadu_ps(y);
+                        acc = _mm256_fmadd_ps(_mm256_set1_ps(scale[0]), w0, acc);
+                        acc = _mm256_fmadd_ps(_mm256_set1_ps(scale[1]), w1, acc);
+                        acc = _mm256_fmadd_ps(_mm256_set1_ps(scale[2]), w2, acc);
+                        acc = _mm256_fmadd_ps(_mm256_set1_ps(scale[3]), w3, acc);
+                        _mm256_storeu_ps(y, acc);
+                    }
+                    i += 8;
+                }
+            }
+            for (b, y) in ys.chunks_exact_mut(n).enumerate() {
                 for (j, yv) in y.iter_mut().enumerate().skip(wide) {
                     for k in 0..take {
-                        *yv += x[r + k] * self.values[(r + k) * n + j].to_f32();
+                        *yv += xs[b * self.rows + r + k] * self.values[(r + k) * n + j].to_f32();
                     }
                 }
             }

@@ -41,8 +41,7 @@ const SESSION_LIFETIME: CookieDuration = CookieDuration::days(30);
 const SESSION_SWEEP: Duration = Duration::from_secs(60 * 60);
 
 /// Pieces composed at once per worker: a model steps all its pieces in flight
-/// together, and a step of four costs little more than a step of one (the
-/// weights, which bound a step, are read once).
+/// together, each slice of the weights read once for all of them.
 const PIECES_PER_WORKER: usize = 4;
 
 /// How often unfinished purchases are completed or undone while serving.
