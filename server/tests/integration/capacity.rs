@@ -9,19 +9,9 @@ use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use sea_orm::{ActiveModelTrait, Set};
 
-use crate::common::{Browser, Models, Running, Site, generation_status, piece_of, text_of};
-
-fn long_piece() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("instrument", "piano"),
-        ("length_seconds", "180"),
-        ("tempo_bpm", "100"),
-        ("key", ""),
-        ("mode", ""),
-        ("creativity", "1"),
-        ("seed", ""),
-    ]
-}
+use crate::common::{
+    Browser, Models, Running, Site, generation_status, piano_form, piece_of, text_of,
+};
 
 #[tokio::test]
 async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_composed() {
@@ -35,7 +25,7 @@ async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_
     let attempts = (0..12).map(|_| async {
         reqwest::Client::new()
             .post(server.url("/api/compose"))
-            .form(&long_piece())
+            .form(&piano_form("180", ""))
             .send()
             .await
             .unwrap()
@@ -240,19 +230,7 @@ async fn pieces_are_limited_per_address_with_retry_after() {
     browser.compose(&server, "1").await;
     browser.compose(&server, "2").await;
     let (status, body) = browser
-        .post(
-            &server,
-            "compose",
-            &[
-                ("instrument", "piano"),
-                ("length_seconds", "10"),
-                ("tempo_bpm", "100"),
-                ("key", ""),
-                ("mode", ""),
-                ("creativity", "1"),
-                ("seed", "3"),
-            ],
-        )
+        .post(&server, "compose", &piano_form("10", "3"))
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     let error: app::AppError = serde_json::from_str(&body).unwrap();

@@ -217,16 +217,7 @@ impl Browser {
 
     /// Composes a 10-second piano piece with `seed` (empty for a new one); its id.
     pub async fn compose(&mut self, server: &impl Site, seed: &str) -> i64 {
-        let form = [
-            ("instrument", "piano"),
-            ("length_seconds", "10"),
-            ("tempo_bpm", "100"),
-            ("key", ""),
-            ("mode", ""),
-            ("creativity", "1"),
-            ("seed", seed),
-        ];
-        let (status, body) = self.post(server, "compose", &form).await;
+        let (status, body) = self.post(server, "compose", &piano_form("10", seed)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         piece_of(server, body.parse().unwrap()).await
     }
@@ -237,6 +228,19 @@ impl Browser {
         let user: Option<serde_json::Value> = serde_json::from_str(&body).unwrap();
         user.map(|u| u["display_name"].as_str().unwrap().to_owned())
     }
+}
+
+/// The compose form for a piano piece of `seconds` with `seed` (empty for a new one).
+pub fn piano_form<'a>(seconds: &'a str, seed: &'a str) -> [(&'static str, &'a str); 7] {
+    [
+        ("instrument", "piano"),
+        ("length_seconds", seconds),
+        ("tempo_bpm", "100"),
+        ("key", ""),
+        ("mode", ""),
+        ("creativity", "1"),
+        ("seed", seed),
+    ]
 }
 
 /// Where generation `id` is, as its page asks.

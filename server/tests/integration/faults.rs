@@ -9,7 +9,7 @@ use app::ssr::{sale_table, sandbox_charge_table};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 
-use crate::common::{Browser, Models, Running, Site, generation_status};
+use crate::common::{Browser, Models, Running, Site, generation_status, piano_form};
 use crate::purchases::checkout;
 
 /// The `mixtape` binary serving on a free loopback port.
@@ -120,18 +120,6 @@ async fn assert_intact(db: &DatabaseConnection) {
     }
 }
 
-fn long_piece(seed: &str) -> [(&'static str, &str); 7] {
-    [
-        ("instrument", "piano"),
-        ("length_seconds", "180"),
-        ("tempo_bpm", "100"),
-        ("key", ""),
-        ("mode", ""),
-        ("creativity", "1"),
-        ("seed", seed),
-    ]
-}
-
 #[tokio::test]
 async fn killed_while_composing_the_unfinished_pieces_are_marked_failed_when_it_is_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -141,7 +129,9 @@ async fn killed_while_composing_the_unfinished_pieces_are_marked_failed_when_it_
     let mut browser = Browser::default();
     let mut generations = Vec::new();
     for seed in ["1", "2", "3"] {
-        let (status, body) = browser.post(&server, "compose", &long_piece(seed)).await;
+        let (status, body) = browser
+            .post(&server, "compose", &piano_form("180", seed))
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         generations.push(body.parse::<i64>().unwrap());
     }
