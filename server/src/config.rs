@@ -66,6 +66,11 @@ pub struct Config {
     #[arg(long, env = "MIXTAPE_PURCHASE_TIMEOUT", default_value_t = 120)]
     pub purchase_timeout: u64,
 
+    /// Seconds a stopping server waits for requests in flight before it exits
+    /// without them; under the 30 s a container platform usually allows.
+    #[arg(long, env = "MIXTAPE_SHUTDOWN_GRACE", default_value_t = 20)]
+    pub shutdown_grace: u64,
+
     /// Folder with the compiled site (wasm, JavaScript, CSS, public files), as cargo-leptos builds it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

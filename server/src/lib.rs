@@ -9,9 +9,9 @@ mod downloads;
 mod outage;
 pub mod sessions;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use app::ssr::payments::{Gateway, SandboxGateway};
@@ -21,7 +21,7 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::net::TcpListener;
@@ -103,6 +103,7 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
+    shutdown_grace: Duration,
 }
 
 impl Server {
@@ -191,6 +192,7 @@ impl Server {
             listener,
             router,
             db,
+            shutdown_grace: Duration::from_secs(config.shutdown_grace),
         })
     }
 
@@ -206,7 +208,8 @@ impl Server {
         &self.db
     }
 
-    /// Serves requests until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves requests until `shutdown` completes, then lets in-flight requests
+    /// finish for up to the configured grace period.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -215,9 +218,31 @@ impl Server {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+        let serving = axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stopping.send(true);
+            })
+            .into_future();
+        tokio::pin!(serving);
+        tokio::select! {
+            served = &mut serving => return served,
+            _ = stopped.wait_for(|stopped| *stopped) => {}
+        }
+        // A slow listener streaming a preview, or a client that opened a
+        // connection and never sent its request, would otherwise hold the
+        // process (and a deployment's restart) for as long as it likes.
+        match tokio::time::timeout(self.shutdown_grace, serving).await {
+            Ok(served) => served,
+            Err(_) => {
+                tracing::warn!(
+                    grace = ?self.shutdown_grace,
+                    "requests still in flight after the grace period: stopping without them"
+                );
+                Ok(())
+            }
+        }
     }
 }
 
@@ -284,8 +309,18 @@ async fn connect(database_url: &str) -> Result<DatabaseConnection, StartError> {
     Ok(db)
 }
 
+/// The app's pages, found once per process. Leptos finds them by rendering the
+/// app with resource loading switched off by a process-wide flag, and a page
+/// that another server in the process starts rendering meanwhile waits for its
+/// data for ever (leptos-rs/leptos#4773): so it happens before any server here
+/// can serve, and never again.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 fn router(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = routes();
     let context = state.context.clone();
     let provide_server_context = move || provide_context(context.clone());
     Router::new()

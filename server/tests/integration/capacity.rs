@@ -10,7 +10,7 @@ use reqwest::header::RETRY_AFTER;
 use sea_orm::{ActiveModelTrait, Set};
 
 use crate::common::{
-    Browser, Models, Running, Site, generation_status, piano_form, piece_of, text_of,
+    Browser, Models, Running, Site, client, generation_status, piano_form, piece_of, text_of,
 };
 
 #[tokio::test]
@@ -23,7 +23,7 @@ async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_
     // Four in flight (a batch per worker) and one waiting at most: of twelve
     // at once, most are turned away.
     let attempts = (0..12).map(|_| async {
-        reqwest::Client::new()
+        client()
             .post(server.url("/api/compose"))
             .form(&piano_form("180", ""))
             .send()

@@ -9,6 +9,20 @@ use reqwest::header::{COOKIE, SET_COOKIE};
 use server::{Config, Server};
 use tokio::sync::oneshot;
 
+/// How long a test waits for one response: far above what the server takes,
+/// it turns a hang into a failure that names the request.
+const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// An HTTP client that gives up after [`RESPONSE_TIMEOUT`].
+pub fn client() -> reqwest::Client {
+    client_builder().build().unwrap()
+}
+
+/// A builder for an HTTP client that gives up after [`RESPONSE_TIMEOUT`].
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().timeout(RESPONSE_TIMEOUT)
+}
+
 /// Which models the server sees.
 pub enum Models<'a> {
     /// Empty model folders (a `config.json` each) for these instruments:
@@ -106,7 +120,7 @@ impl Running {
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = reqwest::get(self.url(path)).await.unwrap();
+        let response = client().get(self.url(path)).send().await.unwrap();
         let status = response.status().as_u16();
         (status, response.text().await.unwrap())
     }
@@ -162,7 +176,7 @@ impl Browser {
         function: &str,
         form: &[(&str, &str)],
     ) -> (StatusCode, String) {
-        let mut request = reqwest::Client::new()
+        let mut request = client()
             .post(server.url(&format!("/api/{function}")))
             .form(form);
         if let Some(cookie) = &self.cookie {
@@ -190,7 +204,7 @@ impl Browser {
         server: &impl Site,
         path: &str,
     ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
-        let mut request = reqwest::Client::new().get(server.url(path));
+        let mut request = client().get(server.url(path));
         if let Some(cookie) = &self.cookie {
             request = request.header(COOKIE, cookie);
         }
@@ -245,7 +259,7 @@ pub fn piano_form<'a>(seconds: &'a str, seed: &'a str) -> [(&'static str, &'a st
 
 /// Where generation `id` is, as its page asks.
 pub async fn generation_status(server: &impl Site, id: i64) -> serde_json::Value {
-    let response = reqwest::Client::new()
+    let response = client()
         .post(server.url("/api/generation_status"))
         .form(&[("id", id.to_string())])
         .send()

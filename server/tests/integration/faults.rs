@@ -9,7 +9,7 @@ use app::ssr::{sale_table, sandbox_charge_table};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 
-use crate::common::{Browser, Models, Running, Site, generation_status, piano_form};
+use crate::common::{Browser, Models, Running, Site, client, generation_status, piano_form};
 use crate::purchases::checkout;
 
 /// The `mixtape` binary serving on a free loopback port.
@@ -62,7 +62,7 @@ impl Process {
             base: format!("http://127.0.0.1:{port}"),
         };
         for _ in 0..600 {
-            if let Ok(response) = reqwest::get(process.url("/healthz")).await
+            if let Ok(response) = client().get(process.url("/healthz")).send().await
                 && response.status() == StatusCode::OK
             {
                 return process;
@@ -186,7 +186,7 @@ async fn try_buy(base: &str, cookie: &str, piece: i64, key: &str) -> Option<Stat
         ("expiry", "12/30"),
         ("cvv", "8317"),
     ];
-    reqwest::Client::new()
+    client()
         .post(format!("{base}/api/buy"))
         .header(reqwest::header::COOKIE, cookie)
         .form(&form)
@@ -354,7 +354,7 @@ async fn while_the_database_is_stopped_requests_get_503_and_the_server_recovers_
 
     cluster.stop();
     assert_eq!(server.get("/healthz").await.0, 503);
-    let response = reqwest::Client::new()
+    let response = client()
         .post(server.url("/api/my_pieces"))
         .header(reqwest::header::COOKIE, browser.cookie.clone().unwrap())
         .form(&[("page", "1")])

@@ -1,7 +1,7 @@
 //! Boots the real server on an ephemeral port with a temporary SQLite file and
 //! checks what a browser or a load balancer gets back.
 
-use crate::common::{Models, Running, text_of};
+use crate::common::{Models, Running, Site, client_builder, text_of};
 
 #[tokio::test]
 async fn landing_page_is_server_rendered_with_title_description_and_call_to_action() {
@@ -100,5 +100,63 @@ async fn the_database_is_created_and_migrated_at_start() {
             .await
             .unwrap()
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_does_not_hold_the_shutdown() {
+    use tokio::io::AsyncWriteExt;
+
+    let server = Running::start_with(Models::Listed(&[]), |config| config.shutdown_grace = 1).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stalled = tokio::net::TcpStream::connect(address).await.unwrap();
+    stalled
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // Time for the server to take the bytes, so the connection is mid-request.
+    let (status, _) = server.get("/healthz").await;
+    assert_eq!(status, 200);
+    // The guard is far above the one-second grace: it only turns a hang into
+    // a failure.
+    tokio::time::timeout(std::time::Duration::from_secs(120), server.stop())
+        .await
+        .expect("the server stops after its grace period");
+    drop(stalled);
+}
+
+/// Leptos lists a server's pages with resource loading switched off for the
+/// whole process; pages that other servers render meanwhile must still finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_servers_start_in_the_same_process() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let server = Running::start(Models::Listed(&[])).await;
+    let url = server.url("/pieces/42");
+    let starting = Arc::new(AtomicBool::new(true));
+    let rendering = tokio::spawn({
+        let starting = starting.clone();
+        async move {
+            // A page stalled for good fails here instead of hanging the suite.
+            let client = client_builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .unwrap();
+            let mut rendered = 0;
+            while starting.load(Ordering::Relaxed) {
+                let response = client.get(&url).send().await.expect("the page renders");
+                assert_eq!(response.status(), 404);
+                response.text().await.expect("the page renders to the end");
+                rendered += 1;
+            }
+            rendered
+        }
+    });
+    for _ in 0..8 {
+        Running::start(Models::Listed(&[])).await.stop().await;
+    }
+    starting.store(false, Ordering::Relaxed);
+    assert!(rendering.await.unwrap() > 0);
     server.stop().await;
 }

@@ -1,7 +1,7 @@
 //! Composing through the server function, the piece's page, and its preview
 //! audio with range requests, on a real server with the shipped models.
 
-use crate::common::{Models, Running, Site, piece_of, text_of};
+use crate::common::{Models, Running, Site, client, client_builder, piece_of, text_of};
 use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION,
@@ -22,7 +22,7 @@ fn form(length: &str, seed: &str) -> Vec<(&'static str, String)> {
 
 /// Composes through the server function as the page's script does; returns the piece's id.
 async fn compose(server: &Running, seed: &str) -> i64 {
-    let response = reqwest::Client::new()
+    let response = client()
         .post(server.url("/api/compose"))
         .form(&form("12", seed))
         .send()
@@ -97,7 +97,7 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
     settings[3].1 = "E♭".into();
     settings[4].1 = "minor".into();
     settings[5].1 = "0.85".into();
-    let client = reqwest::Client::new();
+    let client = client();
     let response = client
         .post(server.url("/api/compose"))
         .form(&settings)
@@ -173,7 +173,7 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
 #[tokio::test]
 async fn a_plain_form_post_goes_to_a_page_that_follows_the_piece_until_it_is_stored() {
     let server = Running::start(Models::Shipped).await;
-    let client = reqwest::Client::builder()
+    let client = client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -216,7 +216,7 @@ async fn invalid_settings_answer_422_with_a_message_per_field() {
     let server = Running::start(Models::Shipped).await;
     let mut fields = form("5", "-3");
     fields[0].1 = "kazoo".into();
-    let response = reqwest::Client::new()
+    let response = client()
         .post(server.url("/api/compose"))
         .form(&fields)
         .send()
@@ -264,7 +264,7 @@ async fn the_preview_is_rendered_once_cached_and_served_with_ranges() {
     let server = Running::start(Models::Shipped).await;
     let id = compose(&server, "11").await;
     let url = server.url(&format!("/pieces/{id}/preview.ogg"));
-    let client = reqwest::Client::new();
+    let client = client();
 
     // Three listeners at once get the same file, rendered once.
     let (a, b, c) = tokio::join!(
@@ -346,11 +346,11 @@ async fn a_preview_request_given_up_half_way_does_not_render_the_piece_twice() {
     // The browser moves on while the first rendering runs; the next asks at once.
     let given_up = tokio::time::timeout(
         std::time::Duration::from_millis(20),
-        reqwest::get(url.clone()),
+        client().get(url.clone()).send(),
     )
     .await;
     assert!(given_up.is_err(), "the rendering took under 20 ms");
-    let response = reqwest::get(url).await.unwrap();
+    let response = client().get(url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(&response.bytes().await.unwrap()[..4], b"OggS");
     let cached = walk(&server.dir.path().join("data/audio"));
@@ -382,7 +382,7 @@ async fn a_compose_request_from_another_site_is_refused() {
     use sea_orm::{EntityTrait, PaginatorTrait};
 
     let server = Running::start(Models::Shipped).await;
-    let client = reqwest::Client::new();
+    let client = client();
     for (name, value) in [
         (ORIGIN, "http://evil.example"),
         (REFERER, "http://evil.example/page"),
