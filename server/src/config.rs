@@ -1,6 +1,6 @@
 //! Server configuration from command-line flags and environment variables.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use app::purchase::Price;
 use app::ssr::rate_limits::{Limit, RateLimits};
 use clap::Parser;
+use ipnet::IpNet;
 use models::DeviceChoice;
 use tracing_subscriber::EnvFilter;
 
@@ -54,6 +55,15 @@ pub struct Config {
     /// Pieces that may be asked for per address and per account in an hour.
     #[arg(long, env = "MIXTAPE_COMPOSE_LIMIT", default_value_t = 120)]
     pub compose_limit: u32,
+
+    /// The reverse proxies or load balancers in front of the server, as
+    /// addresses or networks separated by commas (`10.0.0.0/8,192.0.2.1`): a
+    /// request from one of them counts for the client it names in
+    /// `X-Forwarded-For`. Without them, every user behind a load balancer
+    /// would share its rate limits.
+    #[arg(long, env = "MIXTAPE_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = address_or_network)]
+    pub trusted_proxies: Vec<IpNet>,
 
     /// Seconds after which an instance that stopped refreshing its generations
     /// is taken for stopped, and the pieces it was composing are marked failed.
@@ -131,6 +141,7 @@ impl Config {
                 attempts: self.compose_limit,
                 window: Duration::from_secs(60 * 60),
             },
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 
@@ -199,6 +210,15 @@ fn default_database_url(data_dir: &Path) -> Result<String, String> {
     Ok(format!("sqlite://{path}?mode=rwc"))
 }
 
+/// `10.0.0.0/8`, or one address such as `192.0.2.1` (a network of one).
+fn address_or_network(value: &str) -> Result<IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<IpNet>()
+        .or_else(|_| value.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{value}` is not an IP address or a network such as 10.0.0.0/8"))
+}
+
 fn require_dir(path: &Path) -> Result<(), String> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Ok(()),
@@ -253,6 +273,28 @@ mod tests {
             .to_string();
         assert!(
             err.contains("--price") && err.contains("250.00 INR"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks_and_a_bad_one_is_named() {
+        let proxies =
+            Config::try_parse_from(["mixtape", "--trusted-proxies", "10.0.0.0/8, 192.0.2.1"])
+                .unwrap()
+                .rate_limits()
+                .trusted_proxies;
+        let expected: Vec<IpNet> = vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "192.0.2.1/32".parse().unwrap(),
+        ];
+        assert_eq!(proxies, expected);
+        let err =
+            Config::try_parse_from(["mixtape", "--trusted-proxies", "10.0.0.0/8,lb.internal"])
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("--trusted-proxies") && err.contains("`lb.internal` is not an IP address"),
             "{err}"
         );
     }

@@ -3,6 +3,8 @@
 //! same attempts.
 
 use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
 use std::time::Duration;
 
 use sea_orm::sea_query::{Expr, OnConflict, Query};
@@ -21,12 +23,15 @@ pub struct Limit {
 }
 
 /// The limits this server applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
     /// Login attempts, per address and per account (email).
     pub login: Limit,
     /// Pieces requested, per address and per signed-in account.
     pub compose: Limit,
+    /// The reverse proxies and load balancers in front of the server: a request
+    /// from one of them counts for the client it names in `X-Forwarded-For`.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// The `rate_limits` table.
@@ -57,7 +62,7 @@ impl RateLimits {
     /// error once either is over the limit.
     pub async fn login(&self, db: &DatabaseConnection, email: &str) -> Result<(), AppError> {
         let keys = [
-            format!("login:address:{}", client_address().await),
+            format!("login:address:{}", self.client_address().await),
             format!("login:account:{}", email.trim().to_lowercase()),
         ];
         self.check(db, &keys, self.login, |wait| {
@@ -73,7 +78,7 @@ impl RateLimits {
         db: &DatabaseConnection,
         user: Option<i64>,
     ) -> Result<(), AppError> {
-        let mut keys = vec![format!("compose:address:{}", client_address().await)];
+        let mut keys = vec![format!("compose:address:{}", self.client_address().await)];
         keys.extend(user.map(|id| format!("compose:account:{id}")));
         self.check(db, &keys, self.compose, |wait| {
             format!("You have asked for many pieces in a short time. Please wait {wait} before composing more.")
@@ -161,22 +166,59 @@ pub async fn forget_older_than(db: &DatabaseConnection, older_than: i64) -> Resu
     Ok(result.rows_affected)
 }
 
-/// The requesting client's address; IPv6 addresses by their /64 network,
-/// which one customer usually holds whole.
-async fn client_address() -> String {
-    match leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>().await {
-        Ok(axum::extract::ConnectInfo(addr)) => match addr.ip() {
+impl RateLimits {
+    /// The requesting client's address as a counter's key; IPv6 addresses by
+    /// their /64 network, which one customer usually holds whole.
+    async fn client_address(&self) -> String {
+        use axum::extract::ConnectInfo;
+
+        let Ok(ConnectInfo(peer)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
+            return "unknown".into();
+        };
+        let headers = leptos_axum::extract::<http::HeaderMap>()
+            .await
+            .unwrap_or_default();
+        let forwarded_for: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        match client_ip(peer.ip(), &forwarded_for, &self.trusted_proxies) {
             IpAddr::V4(ip) => ip.to_string(),
-            IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
-                Some(v4) => v4.to_string(),
-                None => {
-                    let s = ip.segments();
-                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-                }
-            },
-        },
-        Err(_) => "unknown".into(),
+            IpAddr::V6(ip) => {
+                let s = ip.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        }
     }
+}
+
+/// The client behind a request from `peer`: while the hop at hand is a trusted
+/// proxy, the address it says it forwarded for (`X-Forwarded-For` read from
+/// the right, where the nearest proxy appends). Whatever an untrusted hop
+/// wrote there is ignored, so a client cannot pick its own address.
+fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpNet]) -> IpAddr {
+    let mut client = peer.to_canonical();
+    let hops = forwarded_for
+        .iter()
+        .flat_map(|value| value.split(','))
+        .rev()
+        .map(str::trim);
+    for hop in hops {
+        if !trusted.iter().any(|net| net.contains(&client)) {
+            break;
+        }
+        // Some proxies write a port after the address.
+        let named = hop
+            .parse::<IpAddr>()
+            .or_else(|_| hop.parse::<SocketAddr>().map(|addr| addr.ip()));
+        match named {
+            Ok(ip) => client = ip.to_canonical(),
+            // Garbage: the last trusted hop is the best we know.
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// `seconds` for a person: "40 seconds", "about 3 minutes".
@@ -190,7 +232,59 @@ pub fn in_words(seconds: u32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::in_words;
+    use super::{client_ip, in_words};
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
+        let proxies = [
+            "10.0.0.0/8".parse().unwrap(),
+            "192.0.2.1/32".parse().unwrap(),
+        ];
+        // No proxies trusted: a forwarded address is ignored.
+        assert_eq!(
+            client_ip(ip("203.0.113.7"), &["198.51.100.1"], &[]),
+            ip("203.0.113.7")
+        );
+        // An untrusted peer cannot name another client.
+        assert_eq!(
+            client_ip(ip("203.0.113.7"), &["198.51.100.1"], &proxies),
+            ip("203.0.113.7")
+        );
+        // Behind one trusted proxy.
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &["198.51.100.1"], &proxies),
+            ip("198.51.100.1")
+        );
+        // Behind two: the address the outer proxy saw, not what the client wrote.
+        assert_eq!(
+            client_ip(
+                ip("10.1.2.3"),
+                &["6.6.6.6, 198.51.100.1", "192.0.2.1"],
+                &proxies
+            ),
+            ip("198.51.100.1")
+        );
+        // A port after the address, an IPv4 address mapped into IPv6.
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &["198.51.100.1:5123"], &proxies),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_ip(ip("::ffff:10.1.2.3"), &["[2001:db8::1]:443"], &proxies),
+            ip("2001:db8::1")
+        );
+        // Garbage, or no header: the last trusted hop.
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &["unknown"], &proxies),
+            ip("10.1.2.3")
+        );
+        assert_eq!(client_ip(ip("10.1.2.3"), &[], &proxies), ip("10.1.2.3"));
+    }
 
     #[test]
     fn waits_are_written_for_people() {

@@ -242,3 +242,49 @@ async fn pieces_are_limited_per_address_with_retry_after() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    async fn log_in_from(server: &Running, client_address: &str, email: &str) -> StatusCode {
+        client()
+            .post(server.url("/api/log_in"))
+            .header("x-forwarded-for", client_address)
+            .form(&[("email", email), ("password", "not the password")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
+    let behind_proxy = Running::start_with(Models::Listed(&[]), |config| {
+        config.login_limit = 2;
+        config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    for email in ["a@shop.example", "b@shop.example"] {
+        let status = log_in_from(&behind_proxy, "198.51.100.1", email).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = log_in_from(&behind_proxy, "198.51.100.1", "c@shop.example").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let status = log_in_from(&behind_proxy, "198.51.100.2", "c@shop.example").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "another client behind the proxy"
+    );
+    behind_proxy.stop().await;
+
+    // Without trusted proxies the header is the client's word, and ignored.
+    let direct = Running::start_with(Models::Listed(&[]), |config| config.login_limit = 2).await;
+    for (address, email) in [
+        ("198.51.100.1", "a@shop.example"),
+        ("198.51.100.2", "b@shop.example"),
+    ] {
+        let status = log_in_from(&direct, address, email).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = log_in_from(&direct, "198.51.100.3", "c@shop.example").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    direct.stop().await;
+}
