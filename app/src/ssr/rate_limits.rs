@@ -245,45 +245,61 @@ mod tests {
             "10.0.0.0/8".parse().unwrap(),
             "192.0.2.1/32".parse().unwrap(),
         ];
-        // No proxies trusted: a forwarded address is ignored.
-        assert_eq!(
-            client_ip(ip("203.0.113.7"), &["198.51.100.1"], &[]),
-            ip("203.0.113.7")
-        );
-        // An untrusted peer cannot name another client.
-        assert_eq!(
-            client_ip(ip("203.0.113.7"), &["198.51.100.1"], &proxies),
-            ip("203.0.113.7")
-        );
-        // Behind one trusted proxy.
-        assert_eq!(
-            client_ip(ip("10.1.2.3"), &["198.51.100.1"], &proxies),
-            ip("198.51.100.1")
-        );
-        // Behind two: the address the outer proxy saw, not what the client wrote.
-        assert_eq!(
-            client_ip(
-                ip("10.1.2.3"),
-                &["6.6.6.6, 198.51.100.1", "192.0.2.1"],
-                &proxies
+        // (why, peer, X-Forwarded-For headers, proxies trusted, the client)
+        let cases: [(&str, &str, &[&str], &[_], &str); 8] = [
+            (
+                "no proxies trusted",
+                "203.0.113.7",
+                &["198.51.100.1"],
+                &[],
+                "203.0.113.7",
             ),
-            ip("198.51.100.1")
-        );
-        // A port after the address, an IPv4 address mapped into IPv6.
-        assert_eq!(
-            client_ip(ip("10.1.2.3"), &["198.51.100.1:5123"], &proxies),
-            ip("198.51.100.1")
-        );
-        assert_eq!(
-            client_ip(ip("::ffff:10.1.2.3"), &["[2001:db8::1]:443"], &proxies),
-            ip("2001:db8::1")
-        );
-        // Garbage, or no header: the last trusted hop.
-        assert_eq!(
-            client_ip(ip("10.1.2.3"), &["unknown"], &proxies),
-            ip("10.1.2.3")
-        );
-        assert_eq!(client_ip(ip("10.1.2.3"), &[], &proxies), ip("10.1.2.3"));
+            (
+                "untrusted peer",
+                "203.0.113.7",
+                &["198.51.100.1"],
+                &proxies,
+                "203.0.113.7",
+            ),
+            (
+                "one proxy",
+                "10.1.2.3",
+                &["198.51.100.1"],
+                &proxies,
+                "198.51.100.1",
+            ),
+            // The address the outer proxy saw, not what the client wrote.
+            (
+                "two proxies",
+                "10.1.2.3",
+                &["6.6.6.6, 198.51.100.1", "192.0.2.1"],
+                &proxies,
+                "198.51.100.1",
+            ),
+            (
+                "a port",
+                "10.1.2.3",
+                &["198.51.100.1:5123"],
+                &proxies,
+                "198.51.100.1",
+            ),
+            (
+                "mapped IPv4",
+                "::ffff:10.1.2.3",
+                &["[2001:db8::1]:443"],
+                &proxies,
+                "2001:db8::1",
+            ),
+            ("garbage", "10.1.2.3", &["unknown"], &proxies, "10.1.2.3"),
+            ("no header", "10.1.2.3", &[], &proxies, "10.1.2.3"),
+        ];
+        for (why, peer, forwarded_for, trusted, client) in cases {
+            assert_eq!(
+                client_ip(ip(peer), forwarded_for, trusted),
+                ip(client),
+                "{why}"
+            );
+        }
     }
 
     #[test]
