@@ -114,7 +114,7 @@ impl RateLimits {
 
 /// Counts one attempt under `key` at time `now`: `Err(seconds until the window
 /// ends)` once the window holds more than the limit.
-pub async fn hit(
+async fn hit(
     db: &DatabaseConnection,
     key: &str,
     limit: Limit,
