@@ -262,46 +262,55 @@ pub(crate) mod ssr {
             .clone()
     }
 
-    /// Starts a fresh session (a new id, so that one fixed before sign-in is
-    /// worthless) holding `user`, and gives the visitor's pieces to the account.
-    async fn sign_in(session: &Session, user: i64) -> Result<(), AppError> {
+    /// Gives visitor `key`'s pieces, and those still being composed, to account
+    /// `user`. The generations go first: a piece stored between the two
+    /// statements then follows its generation (`generations::store`).
+    pub async fn give_visitor_pieces(
+        db: &sea_orm::DatabaseConnection,
+        key: &str,
+        user: i64,
+    ) -> Result<(), sea_orm::DbErr> {
         use crate::ssr::{generation_table, piece_table};
         use sea_orm::sea_query::Expr;
 
+        generation_table::Entity::update_many()
+            .col_expr(generation_table::Column::OwnerId, Expr::value(user))
+            .col_expr(
+                generation_table::Column::Visitor,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(generation_table::Column::OwnerId.is_null())
+            .filter(generation_table::Column::Visitor.eq(key))
+            .exec(db)
+            .await?;
+        piece_table::Entity::update_many()
+            .col_expr(piece_table::Column::OwnerId, Expr::value(user))
+            .col_expr(
+                piece_table::Column::Visitor,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(Owner::Visitor(key.to_owned()).pieces())
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a fresh session (a new id, so that one fixed before sign-in is
+    /// worthless) holding `user`, and gives the visitor's pieces to the account.
+    async fn sign_in(session: &Session, user: i64) -> Result<(), AppError> {
         if let Some(key) = session
             .remove::<String>(VISITOR_KEY)
             .await
             .map_err(session_failed)?
         {
-            let moving = |err| {
-                internal(
-                    "Your pieces could not be moved to your account. Please log in again.",
-                    &err,
-                )
-            };
-            let db = &server_context().db;
-            // Pieces still being composed go to the account when they are stored.
-            generation_table::Entity::update_many()
-                .col_expr(generation_table::Column::OwnerId, Expr::value(user))
-                .col_expr(
-                    generation_table::Column::Visitor,
-                    Expr::value(Option::<String>::None),
-                )
-                .filter(generation_table::Column::OwnerId.is_null())
-                .filter(generation_table::Column::Visitor.eq(key.as_str()))
-                .exec(db)
+            give_visitor_pieces(&server_context().db, &key, user)
                 .await
-                .map_err(moving)?;
-            piece_table::Entity::update_many()
-                .col_expr(piece_table::Column::OwnerId, Expr::value(user))
-                .col_expr(
-                    piece_table::Column::Visitor,
-                    Expr::value(Option::<String>::None),
-                )
-                .filter(Owner::Visitor(key).pieces())
-                .exec(db)
-                .await
-                .map_err(moving)?;
+                .map_err(|err| {
+                    internal(
+                        "Your pieces could not be moved to your account. Please log in again.",
+                        &err,
+                    )
+                })?;
         }
         session.cycle_id().await.map_err(session_failed)?;
         session.insert(USER_KEY, user).await.map_err(session_failed)

@@ -69,6 +69,18 @@ impl Generations {
         request: Request,
         ticket: Ticket,
     ) -> Result<i64, DbErr> {
+        let id = self.record(&context.db, &request).await?;
+        self.in_flight().insert(id);
+        let (generations, context) = (self.clone(), context.clone());
+        tokio::spawn(async move {
+            generations.run(&context, id, request, ticket).await;
+            generations.in_flight().remove(&id);
+        });
+        Ok(id)
+    }
+
+    /// Records `request` as queued on this instance; the generation's id.
+    async fn record(&self, db: &DatabaseConnection, request: &Request) -> Result<i64, DbErr> {
         let (owner_id, visitor) = match &request.owner {
             Owner::User(id) => (Some(*id), None),
             Owner::Visitor(key) => (None, Some(key.clone())),
@@ -85,14 +97,8 @@ impl Generations {
             updated_at: Set(now()),
             ..Default::default()
         }
-        .insert(&context.db)
+        .insert(db)
         .await?;
-        self.in_flight().insert(row.id);
-        let (generations, context) = (self.clone(), context.clone());
-        tokio::spawn(async move {
-            generations.run(&context, row.id, request, ticket).await;
-            generations.in_flight().remove(&row.id);
-        });
         Ok(row.id)
     }
 
@@ -196,23 +202,46 @@ async fn set_status(
         .map(|_| ())
 }
 
-/// Stores a composed piece for the generation's owner (read again: a visitor
-/// may have signed in meanwhile, taking their pieces to the account); its id.
+/// Stores a composed piece for the generation's owner; its id.
 async fn store(
     db: &DatabaseConnection,
     id: i64,
     request: &Request,
     composed: Composed,
 ) -> Result<i64, DbErr> {
-    let generation = table::Entity::find_by_id(id)
+    let generation = find(db, id).await?;
+    let piece = insert_piece(db, &generation, request, composed).await?;
+    follow_generation(db, piece, &generation).await?;
+    Ok(piece)
+}
+
+async fn find(db: &DatabaseConnection, id: i64) -> Result<table::Model, DbErr> {
+    table::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("generation {id}")))?;
+        .ok_or_else(|| DbErr::RecordNotFound(format!("generation {id}")))
+}
+
+/// The owner columns of a piece for `generation`: an account, else its visitor.
+fn owner_of(generation: &table::Model) -> (Option<i64>, Option<String>) {
+    match generation.owner_id {
+        Some(user) => (Some(user), None),
+        None => (None, generation.visitor.clone()),
+    }
+}
+
+async fn insert_piece(
+    db: &DatabaseConnection,
+    generation: &table::Model,
+    request: &Request,
+    composed: Composed,
+) -> Result<i64, DbErr> {
     let settings = &request.settings;
     let length_seconds = match settings.length {
         models::generate::Length::Seconds(seconds) => seconds.round() as i32,
         models::generate::Length::Events(_) => composed.seconds.round() as i32,
     };
+    let (owner_id, visitor) = owner_of(generation);
     let row = piece_table::ActiveModel {
         instrument: Set(request.instrument.id().to_owned()),
         length_seconds: Set(length_seconds),
@@ -227,15 +256,87 @@ async fn store(
         midi: Set(composed.midi),
         fingerprint: Set(composed.fingerprint),
         created_at: Set(now()),
-        owner_id: Set(generation.owner_id),
-        visitor: Set(generation
-            .owner_id
-            .is_none()
-            .then_some(generation.visitor)
-            .flatten()),
+        owner_id: Set(owner_id),
+        visitor: Set(visitor),
         ..Default::default()
     }
     .insert(db)
     .await?;
     Ok(row.id)
+}
+
+/// Gives `piece`, inserted for the owner `stored_for` names, to its
+/// generation's owner as it is now. A visitor who signs in gives away their
+/// generations, then their pieces (`account::ssr::give_visitor_pieces`): a
+/// piece inserted between the two would miss both moves without this.
+async fn follow_generation(
+    db: &DatabaseConnection,
+    piece: i64,
+    stored_for: &table::Model,
+) -> Result<(), DbErr> {
+    let owner = owner_of(&find(db, stored_for.id).await?);
+    if owner == owner_of(stored_for) {
+        return Ok(());
+    }
+    let (owner_id, visitor) = owner;
+    piece_table::Entity::update_many()
+        .col_expr(piece_table::Column::OwnerId, Expr::value(owner_id))
+        .col_expr(piece_table::Column::Visitor, Expr::value(visitor))
+        .filter(piece_table::Column::Id.eq(piece))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::ssr::give_visitor_pieces;
+
+    async fn pieces_of(db: &DatabaseConnection, owner: Owner) -> u64 {
+        piece_table::Entity::find()
+            .filter(owner.pieces())
+            .count(db)
+            .await
+            .unwrap()
+    }
+
+    /// The visitor signs in after their generation was read for storing the
+    /// piece and before the piece is inserted.
+    #[tokio::test]
+    async fn a_piece_stored_while_its_visitor_signs_in_goes_to_the_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = migrations::testing::migrated_database(dir.path()).await;
+        let visitor = || Owner::Visitor("visitor key".into());
+        let request = Request {
+            instrument: Instrument::Piano,
+            settings: Settings::default(),
+            form_query: String::new(),
+            owner: visitor(),
+        };
+        let id = Generations::new().record(&db, &request).await.unwrap();
+        let composed = Composed {
+            midi: Vec::new(),
+            fingerprint: "music".into(),
+            model_version: "piano-test".into(),
+            seconds: 10.0,
+            key: None,
+        };
+
+        let read_before_sign_in = find(&db, id).await.unwrap();
+        give_visitor_pieces(&db, "visitor key", 7).await.unwrap();
+        let piece = insert_piece(&db, &read_before_sign_in, &request, composed)
+            .await
+            .unwrap();
+        assert_eq!(
+            pieces_of(&db, visitor()).await,
+            1,
+            "the piece missed the move"
+        );
+        follow_generation(&db, piece, &read_before_sign_in)
+            .await
+            .unwrap();
+        assert_eq!(pieces_of(&db, visitor()).await, 0);
+        assert_eq!(pieces_of(&db, Owner::User(7)).await, 1);
+    }
 }
