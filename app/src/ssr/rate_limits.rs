@@ -3,10 +3,9 @@
 //! same attempts.
 
 use std::net::{IpAddr, SocketAddr};
-
-use ipnet::IpNet;
 use std::time::Duration;
 
+use ipnet::IpNet;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
