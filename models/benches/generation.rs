@@ -10,7 +10,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use models::Instrument;
 use models::generate::{Batch, Generator, Length, Settings, paper_loop_events};
-use models::network::Preset;
+use models::network::{Conditions, Preset};
 use models::saved::{FORMAT_VERSION, ModelConfig, save};
 
 /// The best of `runs` timings of `f`, after one warm-up run.
@@ -60,7 +60,8 @@ fn training_throughput(preset: Preset, device: &Device) -> f64 {
             .clone()
             .narrow(1, 1, window)
             .reshape([batch * window, 1]);
-        let (logits, _) = network.forward(inputs, instrument, network.zero_state(batch, &device));
+        let conditions = Conditions::instrument(instrument);
+        let (logits, _) = network.forward(inputs, &conditions, network.zero_state(batch, &device));
         let loss = log_softmax(logits.reshape([batch * window, 280]), 1)
             .gather(1, targets)
             .mean()

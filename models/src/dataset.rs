@@ -8,19 +8,92 @@ use burn::data::dataset::{Dataset, DatasetError};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::corpus::midi_files;
-use crate::events::{Event, GridNote, encode, quantise};
+use crate::events::{Event, GridNote, STEPS_PER_BEAT, encode, quantise};
+use crate::key::{Key, estimate_key};
 use crate::midi;
+use crate::network::BAR_POSITIONS;
+use crate::piece::TimeSignature;
 use crate::rng::Rng;
 
 /// One MIDI file as the model sees it.
+///
+/// The model is told each song's key (estimated over the whole file), so that
+/// it learns music in a key rather than guessing the key from the notes, and
+/// the key control composes in that key; it is told each event's place in the
+/// bar, so that it can learn where downbeats, cadences and repeats fall.
 #[derive(Debug, Clone)]
 pub struct Song {
     /// Where it was read from.
     pub path: PathBuf,
     /// Its notes on the grid.
     pub notes: Vec<GridNote>,
+    /// Its key (Krumhansl-Schmuckler over the whole file).
+    pub key: Key,
+    /// Grid steps per bar of its first time signature.
+    pub bar_steps: u32,
     /// Its event tokens.
     pub tokens: Vec<u16>,
+    /// The position in the bar after each token, in grid steps.
+    pub positions: Vec<u8>,
+}
+
+impl Song {
+    /// Reads a song from its notes; `None` without notes.
+    pub fn new(path: PathBuf, notes: Vec<GridNote>, time_signature: TimeSignature) -> Option<Song> {
+        let key = estimate_key(&notes)?;
+        let tokens = tokens_of(&notes);
+        let bar_steps = bar_steps(time_signature);
+        let positions = bar_positions(&tokens, bar_steps, 0);
+        Some(Song {
+            path,
+            notes,
+            key,
+            bar_steps,
+            tokens,
+            positions,
+        })
+    }
+
+    /// The key's row in the network's table.
+    pub fn key_index(&self) -> u8 {
+        self.key.index()
+    }
+}
+
+/// Grid steps per bar of a time signature; 4/4's for a bar the network cannot
+/// tell apart (over eight beats, or none).
+pub fn bar_steps(signature: TimeSignature) -> u32 {
+    let steps = u32::from(signature.numerator) * 4 * STEPS_PER_BEAT
+        / u32::from(signature.denominator.max(1));
+    if (1..=BAR_POSITIONS as u32).contains(&steps) {
+        steps
+    } else {
+        4 * STEPS_PER_BEAT
+    }
+}
+
+/// The position in a bar of `bar_steps` after each of `tokens`, starting `start` steps into a bar.
+pub fn bar_positions(tokens: &[u16], bar_steps: u32, start: u32) -> Vec<u8> {
+    let mut time = start;
+    tokens
+        .iter()
+        .map(|&token| {
+            if let Some(Event::Shift(n)) = Event::from_token(usize::from(token)) {
+                time = (time + u32::from(n)) % bar_steps;
+            }
+            // Below BAR_POSITIONS (96), so it fits.
+            time as u8
+        })
+        .collect()
+}
+
+/// How many files of each key the songs hold: `[mode index][tonic]`.
+pub fn key_counts<'a>(songs: impl IntoIterator<Item = &'a Song>) -> [[u32; 12]; 2] {
+    let mut counts = [[0; 12]; 2];
+    for song in songs {
+        counts[usize::from(song.key.mode.index())][usize::from(song.key.tonic)] += 1;
+    }
+    counts
 }
 
 /// Every usable file of some folders.
@@ -83,12 +156,9 @@ impl Corpus {
                                 .push((path, "fewer than two notes".to_owned()));
                             continue;
                         }
-                        let tokens = tokens_of(&notes);
-                        corpus.songs.push(Song {
-                            path,
-                            notes,
-                            tokens,
-                        });
+                        corpus
+                            .songs
+                            .extend(Song::new(path, notes, piece.time_signature));
                     }
                     Err(error) => corpus.skipped.push((path, error.to_string())),
                 }
@@ -169,11 +239,15 @@ fn name_hash(path: &Path) -> u64 {
 pub struct Window {
     /// Event tokens.
     pub tokens: Vec<u16>,
+    /// The position in the bar after each token.
+    pub positions: Vec<u8>,
+    /// The song's key (see [`Key::index`]).
+    pub key: Key,
 }
 
 /// Every window of a corpus, cut end to end through each song.
 pub struct WindowDataset {
-    songs: Vec<Vec<u16>>,
+    songs: Vec<Song>,
     /// (song, start) of every window.
     index: Vec<(usize, usize)>,
     window: usize,
@@ -182,12 +256,12 @@ pub struct WindowDataset {
 impl WindowDataset {
     /// Cuts the songs of `corpus` into windows of `window` predictions.
     pub fn new(corpus: &Corpus, window: usize) -> WindowDataset {
-        let songs: Vec<Vec<u16>> = corpus.songs.iter().map(|s| s.tokens.clone()).collect();
+        let songs = corpus.songs.clone();
         let mut index = Vec::new();
-        for (song, tokens) in songs.iter().enumerate() {
+        for (i, song) in songs.iter().enumerate() {
             let mut start = 0;
-            while start + 1 < tokens.len() {
-                index.push((song, start));
+            while start + 1 < song.tokens.len() {
+                index.push((i, start));
                 start += window;
             }
         }
@@ -204,10 +278,12 @@ impl Dataset<Window> for WindowDataset {
         let &(song, start) = self.index.get(index).ok_or_else(|| {
             DatasetError::new(std::io::Error::other(format!("no window {index}")))
         })?;
-        let tokens = &self.songs[song];
-        let end = (start + self.window + 1).min(tokens.len());
+        let song = &self.songs[song];
+        let end = (start + self.window + 1).min(song.tokens.len());
         Ok(Window {
-            tokens: tokens[start..end].to_vec(),
+            tokens: song.tokens[start..end].to_vec(),
+            positions: song.positions[start..end].to_vec(),
+            key: song.key,
         })
     }
 
@@ -216,7 +292,7 @@ impl Dataset<Window> for WindowDataset {
     }
 }
 
-/// Moves every note of a window by `semitones` if all stay within `range`.
+/// Moves every note of a window, and its key, by `semitones` if all notes stay within `range`.
 pub fn transpose_window(
     window: &Window,
     semitones: i32,
@@ -235,7 +311,11 @@ pub fn transpose_window(
             _ => Some(token),
         })
         .collect::<Option<Vec<u16>>>()?;
-    Some(Window { tokens })
+    Some(Window {
+        tokens,
+        positions: window.positions.clone(),
+        key: window.key.transposed(semitones),
+    })
 }
 
 /// Transposes a window by a random amount in `-max..=max` that keeps it in range
@@ -263,6 +343,10 @@ pub fn augment(
 pub struct TokenBatch {
     /// Input tokens `[B, T]`.
     pub inputs: Tensor<2, Int>,
+    /// The position in the bar after each input token `[B, T]`.
+    pub positions: Tensor<2, Int>,
+    /// Each window's key `[B]`.
+    pub keys: Tensor<1, Int>,
     /// Target tokens `[B, T]` (0 where padded).
     pub targets: Tensor<2, Int>,
     /// 1 where a target is real, 0 where padded `[B, T]`.
@@ -280,19 +364,24 @@ impl Batcher<Window, TokenBatch> for TokenBatcher {
         let batch = items.len();
         let steps = items.iter().map(|w| w.tokens.len() - 1).max().unwrap_or(0);
         let mut inputs = vec![0i32; batch * steps];
+        let mut positions = vec![0i32; batch * steps];
         let mut targets = vec![0i32; batch * steps];
         let mut mask = vec![0f32; batch * steps];
         let mut count = 0;
         for (b, window) in items.iter().enumerate() {
             for (t, pair) in window.tokens.windows(2).enumerate() {
                 inputs[b * steps + t] = i32::from(pair[0]);
+                positions[b * steps + t] = i32::from(window.positions[t]);
                 targets[b * steps + t] = i32::from(pair[1]);
                 mask[b * steps + t] = 1.0;
                 count += 1;
             }
         }
+        let keys: Vec<i32> = items.iter().map(|w| i32::from(w.key.index())).collect();
         TokenBatch {
             inputs: Tensor::from_data(TensorData::new(inputs, [batch, steps]), device),
+            positions: Tensor::from_data(TensorData::new(positions, [batch, steps]), device),
+            keys: Tensor::from_data(TensorData::new(keys, [batch]), device),
             targets: Tensor::from_data(TensorData::new(targets, [batch, steps]), device),
             mask: Tensor::from_data(TensorData::new(mask, [batch, steps]), device),
             count,
@@ -319,6 +408,41 @@ mod tests {
         assert_eq!(valid.songs[0].path, valid2.songs[0].path);
         assert!(train2.songs.iter().all(|s| s.path != valid.songs[0].path));
         assert_eq!(train.songs.len(), train2.songs.len());
+    }
+
+    #[test]
+    fn songs_know_their_key_and_bar() {
+        let corpus = Corpus::load(&[tiny()]).unwrap();
+        for song in &corpus.songs {
+            assert_eq!(Some(song.key), estimate_key(&song.notes));
+            assert_eq!(song.positions.len(), song.tokens.len());
+            assert!(
+                song.positions
+                    .iter()
+                    .all(|&p| u32::from(p) < song.bar_steps)
+            );
+        }
+        let shift = |n| Event::Shift(n).token() as u16;
+        let note = Event::Note(60).token() as u16;
+        assert_eq!(
+            bar_positions(&[shift(12), note, shift(24), shift(24), note], 48, 0),
+            [12, 12, 36, 12, 12]
+        );
+        let waltz = TimeSignature {
+            numerator: 3,
+            denominator: 4,
+        };
+        assert_eq!(bar_steps(waltz), 36);
+        let six_eight = TimeSignature {
+            numerator: 6,
+            denominator: 8,
+        };
+        assert_eq!(bar_steps(six_eight), 36);
+        let huge = TimeSignature {
+            numerator: 15,
+            denominator: 4,
+        };
+        assert_eq!(bar_steps(huge), 48);
     }
 
     #[test]
@@ -364,9 +488,15 @@ mod tests {
                 Event::Note(60).token() as u16,
                 Event::Duration(12).token() as u16,
             ],
+            positions: vec![0, 0, 0],
+            key: Key {
+                tonic: 11,
+                mode: crate::key::Mode::Minor,
+            },
         };
         let up = transpose_window(&window, 2, &(0..=127)).unwrap();
         assert_eq!(up.tokens[1], Event::Note(62).token() as u16);
+        assert_eq!(up.key.to_string(), "C# minor");
         assert_eq!(up.tokens[2], window.tokens[2]);
         assert!(transpose_window(&window, 2, &(40..=61)).is_none());
     }
@@ -378,8 +508,20 @@ mod tests {
             vec![
                 Window {
                     tokens: vec![1, 2, 3, 4],
+                    positions: vec![0, 1, 2, 3],
+                    key: Key {
+                        tonic: 2,
+                        mode: crate::key::Mode::Major,
+                    },
                 },
-                Window { tokens: vec![5, 6] },
+                Window {
+                    tokens: vec![5, 6],
+                    positions: vec![4, 5],
+                    key: Key {
+                        tonic: 2,
+                        mode: crate::key::Mode::Minor,
+                    },
+                },
             ],
             &device,
         );
@@ -389,5 +531,9 @@ mod tests {
         assert_eq!(targets, vec![2, 3, 4, 6, 0, 0]);
         let mask: Vec<f32> = batch.mask.into_data().try_to_vec().unwrap();
         assert_eq!(mask, vec![1.0, 1.0, 1.0, 1.0, 0.0, 0.0]);
+        let positions: Vec<i32> = batch.positions.into_data().try_to_vec().unwrap();
+        assert_eq!(positions, vec![0, 1, 2, 4, 0, 0]);
+        let keys: Vec<i32> = batch.keys.into_data().try_to_vec().unwrap();
+        assert_eq!(keys, vec![2, 14]);
     }
 }

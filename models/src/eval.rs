@@ -6,10 +6,15 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::dataset::{Corpus, DataError};
-use crate::events::VOCAB_SIZE;
-use crate::generate::{Generator, Settings};
+use crate::dataset::{Corpus, DataError, Song};
+use crate::events::{GridNote, STEPS_PER_BEAT, VOCAB_SIZE};
+use crate::generate::{Composition, Generator, Length, Settings};
 use crate::guards::{RunIndex, SHARED_RUN};
+use crate::key::{Key, Mode, estimate_key};
+use crate::musicality::{
+    self, FeatureRow, PITCH_CLASS_ENTROPY, SCALE_CONSISTENCY, compare, excerpts, feature_table,
+    key_overlap, key_shares, mean,
+};
 use crate::ngram::NGram;
 use crate::saved::{ModelError, SavedModel};
 use crate::scoring::{Score, score_songs};
@@ -52,6 +57,92 @@ pub struct EvalReport {
     pub held_out_share_16: f64,
     /// Mean attempts per generated piece (above 1 when the guards rejected some).
     pub mean_attempts: f64,
+    /// How the generated pieces compare with real music on musical features.
+    pub musicality: Musicality,
+}
+
+/// Real excerpts taken from one held-out file at most (consecutive, from its start).
+const EXCERPTS_PER_FILE: usize = 8;
+/// Real excerpts taken from one training file at most, for the ceiling.
+const TRAINING_EXCERPTS_PER_FILE: usize = 2;
+/// The creativity settings the key figures are measured at.
+pub const CREATIVITIES: [f64; 3] = [0.5, 1.0, 1.5];
+
+/// The musicality report: generated pieces against real excerpts of their
+/// length from the evaluated files, feature by feature, with real held-out
+/// against real training excerpts as the ceiling.
+#[derive(Debug, Clone, Serialize)]
+pub struct Musicality {
+    /// Generated pieces per setting (seeds 1 to N).
+    pub pieces: usize,
+    /// Their asked length in seconds, at the default tempo.
+    pub seconds: f64,
+    /// The length of the real excerpts, in beats.
+    pub excerpt_beats: f64,
+    /// Real excerpts from the evaluated files.
+    pub real_excerpts: usize,
+    /// Real excerpts from the training files.
+    pub training_excerpts: usize,
+    /// Every feature at default settings.
+    pub features: Vec<FeatureRow>,
+    /// Mean overlapping area, generated vs held-out.
+    pub mean_overlap: f64,
+    /// Mean overlapping area, held-out vs training: the ceiling.
+    pub mean_ceiling: f64,
+    /// Key figures at each creativity.
+    pub creativity: Vec<CreativityRow>,
+    /// Share of pieces asked for a key (each of the 24 in turn) whose estimated key is that key.
+    pub asked_key_match: f64,
+    /// How much the estimated keys of "any key" pieces share with the training files' keys (0 to 1).
+    pub any_key_spread: f64,
+    /// Share of minor keys among "any key" pieces, and among the training files.
+    pub minor_share: (f64, f64),
+    /// How the generated pieces end.
+    pub endings: Endings,
+    /// Per-piece feature values, for plots.
+    #[serde(skip)]
+    pub tables: FeatureTables,
+}
+
+/// Per-piece feature values of the three sets a report compares.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureTables {
+    /// Generated pieces.
+    pub generated: Vec<[f64; 15]>,
+    /// Held-out excerpts.
+    pub real: Vec<[f64; 15]>,
+    /// Training excerpts.
+    pub training: Vec<[f64; 15]>,
+}
+
+/// Key figures of pieces at one creativity, beside real music's.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreativityRow {
+    /// The creativity (sampling temperature).
+    pub creativity: f64,
+    /// Mean scale consistency of the pieces.
+    pub scale_consistency: f64,
+    /// Mean duration-weighted pitch-class entropy of the pieces, in bits.
+    pub pitch_class_entropy: f64,
+    /// The same means over the held-out excerpts.
+    pub real_scale_consistency: f64,
+    /// The same means over the held-out excerpts.
+    pub real_pitch_class_entropy: f64,
+}
+
+/// Shares of generated pieces by how they end.
+#[derive(Debug, Clone, Serialize)]
+pub struct Endings {
+    /// The lowest note of the last onset is the tonic of the estimated key.
+    pub on_tonic: f64,
+    /// The last onset is on a downbeat.
+    pub on_downbeat: f64,
+    /// The last onset's notes last a beat or more.
+    pub held: f64,
+    /// The piece is within one bar of the asked length.
+    pub within_a_bar: f64,
+    /// All four at once.
+    pub all: f64,
 }
 
 /// Errors of evaluation.
@@ -66,16 +157,20 @@ pub enum EvalError {
     /// The model's training data is not there to fit the baseline on.
     #[error("cannot fit the n-gram baseline: the model's training data is unavailable ({0})")]
     TrainingData(DataError),
+    /// No data was named and the model's data holds no file out of training.
+    #[error("the model's data ({}) holds no file out of training: name the files to evaluate on with --data", .0.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NoHeldOut(Vec<PathBuf>),
 }
 
-/// The training part of the model's data.
-pub fn training_data(model: &SavedModel) -> Result<Corpus, EvalError> {
+/// The training and the held-out parts of the model's data.
+pub fn model_data(model: &SavedModel) -> Result<(Corpus, Corpus), EvalError> {
     let corpus = Corpus::load(&model.config.data).map_err(EvalError::TrainingData)?;
-    Ok(corpus.split(model.config.validation_share).0)
+    Ok(corpus.split(model.config.validation_share))
 }
 
-/// Evaluates the model in `dir` on every MIDI file of `data`, and generates
-/// `samples` pieces to compare their shared runs with those of real music.
+/// Evaluates the model in `dir` on every MIDI file of `data` (on the files
+/// held out from its training when `data` is empty), and generates `samples`
+/// pieces per setting to compare them with real music.
 pub fn evaluate(
     dir: &Path,
     data: &[PathBuf],
@@ -84,18 +179,26 @@ pub fn evaluate(
 ) -> Result<EvalReport, EvalError> {
     let generator = Generator::open(dir, device)?;
     let model = &generator.model;
-    let corpus = Corpus::load(data)?;
-    let train = training_data(model)?;
+    let (train, held_out) = model_data(model)?;
+    let corpus = if data.is_empty() {
+        if held_out.songs.is_empty() {
+            return Err(EvalError::NoHeldOut(model.config.data.clone()));
+        }
+        held_out
+    } else {
+        Corpus::load(data)?
+    };
     let ngram = NGram::fit(
         NGRAM_ORDER,
         VOCAB_SIZE,
         train.songs.iter().map(|s| s.tokens.as_slice()),
     );
     let ngram_training_files = train.songs.len();
-    let songs: Vec<&[u16]> = corpus.songs.iter().map(|s| s.tokens.as_slice()).collect();
+    let songs: Vec<&Song> = corpus.songs.iter().collect();
     let instrument = model.config.network.instrument_id();
     let score = score_songs(&model.network, instrument, &songs, 256, device);
-    let baseline = songs.iter().fold(Score::default(), |total, tokens| {
+    let baseline = songs.iter().fold(Score::default(), |total, song| {
+        let tokens = &song.tokens;
         let (bits, correct) = ngram.score(tokens);
         Score {
             bits: total.bits + bits,
@@ -144,6 +247,7 @@ pub fn evaluate(
         pieces.iter().map(|p| p.attempts as usize).sum(),
         pieces.len(),
     );
+    let musicality = musicality_report(&generator, &pieces, &corpus, &train, samples);
     Ok(EvalReport {
         model: dir.to_path_buf(),
         files: corpus.songs.len(),
@@ -161,5 +265,136 @@ pub fn evaluate(
         generated_share_16,
         held_out_share_16,
         mean_attempts,
+        musicality,
     })
+}
+
+/// Grid steps per bar of the pieces MixTape writes (4/4).
+const PIECE_BAR_STEPS: u32 = 4 * STEPS_PER_BEAT;
+
+/// Real excerpts of `steps` from every song, each with its bar length.
+fn song_excerpts(songs: &[Song], steps: u32, per_file: usize) -> Vec<(Vec<GridNote>, u32)> {
+    songs
+        .iter()
+        .flat_map(|song| {
+            excerpts(&song.notes, song.bar_steps, steps, per_file)
+                .into_iter()
+                .map(move |e| (e, song.bar_steps))
+        })
+        .collect()
+}
+
+/// The musicality report of `pieces` (composed at default settings, seeds 1
+/// to N) against the songs of `corpus`, with `train`'s as the ceiling.
+fn musicality_report(
+    generator: &Generator,
+    pieces: &[Composition],
+    corpus: &Corpus,
+    train: &Corpus,
+    samples: usize,
+) -> Musicality {
+    let defaults = Settings::default();
+    let Length::Seconds(seconds) = defaults.length else {
+        unreachable!("the default length is in seconds")
+    };
+    let steps = (seconds * defaults.bpm / 60.0 * f64::from(STEPS_PER_BEAT)).round() as u32;
+    let real = song_excerpts(&corpus.songs, steps, EXCERPTS_PER_FILE);
+    let training = song_excerpts(&train.songs, steps, TRAINING_EXCERPTS_PER_FILE);
+    let tables = FeatureTables {
+        generated: feature_table(pieces.iter().map(|p| (p.notes.as_slice(), PIECE_BAR_STEPS))),
+        real: feature_table(real.iter().map(|(n, b)| (n.as_slice(), *b))),
+        training: feature_table(training.iter().map(|(n, b)| (n.as_slice(), *b))),
+    };
+    let features = compare(&tables.generated, &tables.real, &tables.training);
+    let compose = |settings: Settings| generator.generate(&settings).ok();
+    let real_column = |i| mean(musicality::column(&tables.real, i));
+    let creativity = CREATIVITIES
+        .iter()
+        .map(|&creativity| {
+            let table = if creativity == defaults.temperature {
+                tables.generated.clone()
+            } else {
+                let pieces: Vec<Composition> = (1..=samples as u64)
+                    .filter_map(|seed| {
+                        compose(Settings {
+                            seed,
+                            temperature: creativity,
+                            ..Settings::default()
+                        })
+                    })
+                    .collect();
+                feature_table(pieces.iter().map(|p| (p.notes.as_slice(), PIECE_BAR_STEPS)))
+            };
+            CreativityRow {
+                creativity,
+                scale_consistency: mean(musicality::column(&table, SCALE_CONSISTENCY)),
+                pitch_class_entropy: mean(musicality::column(&table, PITCH_CLASS_ENTROPY)),
+                real_scale_consistency: real_column(SCALE_CONSISTENCY),
+                real_pitch_class_entropy: real_column(PITCH_CLASS_ENTROPY),
+            }
+        })
+        .collect();
+    let asked: Vec<bool> = (0..samples)
+        .filter_map(|i| {
+            let key = Key {
+                tonic: (i % 12) as u8,
+                mode: Mode::ALL[(i / 12) % 2],
+            };
+            let piece = compose(Settings {
+                seed: 1 + i as u64,
+                tonic: Some(key.tonic),
+                mode: Some(key.mode),
+                ..Settings::default()
+            })?;
+            Some(estimate_key(&piece.notes) == Some(key))
+        })
+        .collect();
+    let generated_keys = key_shares(pieces.iter().filter_map(|p| estimate_key(&p.notes)));
+    let training_keys = key_shares(train.songs.iter().map(|s| s.key));
+    let minor = |shares: &[[f64; 12]; 2]| shares[1].iter().sum::<f64>();
+    let ending = |piece: &Composition| {
+        let last = piece.notes.iter().map(|n| n.onset).max().unwrap_or(0);
+        let end = piece
+            .notes
+            .iter()
+            .map(|n| n.onset + n.duration)
+            .max()
+            .unwrap_or(0);
+        let held = piece
+            .notes
+            .iter()
+            .filter(|n| n.onset == last)
+            .all(|n| n.duration >= STEPS_PER_BEAT);
+        [
+            musicality::ends_on_tonic(&piece.notes, None),
+            last % PIECE_BAR_STEPS == 0,
+            held,
+            end.abs_diff(steps) <= PIECE_BAR_STEPS,
+        ]
+    };
+    let endings: Vec<[bool; 4]> = pieces.iter().map(ending).collect();
+    let rate =
+        |f: &dyn Fn(&[bool; 4]) -> bool| mean(endings.iter().map(|e| f64::from(u8::from(f(e)))));
+    Musicality {
+        pieces: pieces.len(),
+        seconds,
+        excerpt_beats: f64::from(steps) / f64::from(STEPS_PER_BEAT),
+        real_excerpts: real.len(),
+        training_excerpts: training.len(),
+        mean_overlap: mean(features.iter().map(|f| f.overlap)),
+        mean_ceiling: mean(features.iter().map(|f| f.ceiling)),
+        features,
+        creativity,
+        asked_key_match: mean(asked.iter().map(|&m| f64::from(u8::from(m)))),
+        any_key_spread: key_overlap(&generated_keys, &training_keys),
+        minor_share: (minor(&generated_keys), minor(&training_keys)),
+        endings: Endings {
+            on_tonic: rate(&|e| e[0]),
+            on_downbeat: rate(&|e| e[1]),
+            held: rate(&|e| e[2]),
+            within_a_bar: rate(&|e| e[3]),
+            all: rate(&|e| e.iter().all(|&x| x)),
+        },
+        tables,
+    }
 }

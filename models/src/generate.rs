@@ -7,7 +7,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::dataset::tokens_of;
+use crate::dataset::{bar_positions, tokens_of};
 use crate::device::is_cpu;
 use crate::events::{
     Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, VELOCITY_BANDS, decode, fingerprint,
@@ -17,6 +17,7 @@ use crate::inference::{CpuComposer, CpuState};
 use crate::key::{Key, Mode, estimate_key, to_mode, transpose_to};
 use crate::lstm::LstmState;
 use crate::midi;
+use crate::network::{Conditions, Step};
 use crate::piece::TimeSignature;
 use crate::rng::Rng;
 use crate::saved::{ModelError, SavedModel};
@@ -45,9 +46,11 @@ pub struct Settings {
     pub length: Length,
     /// Tempo in beats per minute.
     pub bpm: f64,
-    /// Pitch class (0 = C) to transpose the piece's key to; `None` keeps the model's.
+    /// Pitch class (0 = C) of the piece's tonic; `None` draws one as the
+    /// training music's keys are spread (or keeps the primer's).
     pub tonic: Option<u8>,
-    /// Mode to move the piece to (its parallel key); `None` keeps the model's.
+    /// The piece's mode; `None` draws one as the training music's modes are
+    /// spread (or keeps the primer's).
     pub mode: Option<Mode>,
     /// Sampling temperature ("creativity"): below 1 safer, above 1 bolder.
     pub temperature: f64,
@@ -199,49 +202,172 @@ impl Grammar {
     }
 }
 
-/// Draws from `logits` at `temperature`, among the allowed events, within the top-p nucleus.
+/// Grid steps per bar of the pieces MixTape writes (4/4, the time signature of
+/// their MIDI files).
+const BAR_STEPS: u32 = 4 * STEPS_PER_BEAT;
+/// The share of the network's out-of-key note probability the sampler keeps
+/// (see [`Prior`]), set from measured pieces against real ones.
+const CHROMATIC_KEPT: f64 = 0.8;
+/// How much likelier the tonic triad's pitch classes are for the lowest note
+/// on a downbeat, so that the bass keeps coming home and the key is heard.
+const TONIC_WEIGHT: f64 = 3.0;
+/// The chance that a bar (from the third on) echoes an earlier one is drawn
+/// per piece, evenly up to this: some real pieces restate their bars, others
+/// hardly ever, and a fixed chance made every piece alike.
+const MOST_ECHO_CHANCE: f64 = 1.0;
+/// How much likelier an echoing bar makes the events of the bar it echoes.
+const ECHO_WEIGHT: f64 = 6.0;
+/// How far above the bottom of the instrument's range the final chord's bass
+/// may be: a close whose lowest note is high in the range sounds thin.
+const FINAL_BASS_SPAN: u8 = 24;
+/// Notes of the final chord at least, its bass included.
+const MIN_FINAL_NOTES: usize = 2;
+/// Notes of the final chord at most, its bass included.
+const MAX_FINAL_NOTES: usize = 4;
+
+/// What the sampler knows of music beyond the network's logits.
+///
+/// Temperature flattens the network's distribution, and with it moves
+/// probability from the notes of the key to the others: a bold piece would
+/// also be an atonal one, and a cautious one would circle the tonic. So the
+/// share of a step's note probability that goes to each pitch class is taken
+/// from the network at temperature 1 (the classes outside the scale scaled by
+/// [`CHROMATIC_KEPT`]), and temperature reshapes the rest: the choice of
+/// octave within a class, between notes and time, of rhythm and dynamics.
+/// Creativity changes surprise, not the key.
+#[derive(Debug, Clone)]
+struct Prior {
+    /// Pitch classes (0 = C) of the key's scale.
+    scale: [bool; 12],
+    /// Pitch classes made [`TONIC_WEIGHT`] times likelier, if any.
+    favoured: Option<[bool; 12]>,
+    /// The events an echoing bar would play next (see [`Attempt::echoed`]),
+    /// made [`ECHO_WEIGHT`] times likelier.
+    echo: Vec<usize>,
+}
+
+/// Draws from `logits` at `temperature`, among the allowed events, with the
+/// `prior`'s key balance, within the top-p nucleus.
 fn sample(
     logits: &[f32],
     allowed: impl Fn(usize) -> bool,
     temperature: f64,
     top_p: f64,
+    prior: Option<&Prior>,
     rng: &mut Rng,
 ) -> usize {
-    let mut candidates: Vec<(usize, f64)> = logits
+    let candidates: Vec<(usize, f64)> = logits
         .iter()
         .enumerate()
         .filter(|&(token, _)| allowed(token))
-        .map(|(token, &logit)| (token, f64::from(logit) / temperature))
+        .map(|(token, &logit)| (token, f64::from(logit)))
         .collect();
     let top = candidates
         .iter()
         .map(|c| c.1)
         .fold(f64::NEG_INFINITY, f64::max);
-    let mut total = 0.0;
-    for candidate in &mut candidates {
-        candidate.1 = (candidate.1 - top).exp();
-        total += candidate.1;
+    let pitch_class = |token: usize| match Event::from_token(token) {
+        Some(Event::Note(p)) => Some(usize::from(p % 12)),
+        _ => None,
+    };
+    // Note mass per pitch class, at temperature 1 and at `temperature`.
+    let (mut at_one, mut at_t) = ([0.0f64; 12], [0.0f64; 12]);
+    let mut weighted: Vec<(usize, f64)> = candidates
+        .iter()
+        .map(|&(token, logit)| {
+            let weight = ((logit - top) / temperature).exp();
+            if let (Some(_), Some(pc)) = (prior, pitch_class(token)) {
+                at_one[pc] += (logit - top).exp();
+                at_t[pc] += weight;
+            }
+            (token, weight)
+        })
+        .collect();
+    if let Some(prior) = prior {
+        let mut wanted = [0.0f64; 12];
+        for pc in 0..12 {
+            let kept = if prior.scale[pc] { 1.0 } else { CHROMATIC_KEPT };
+            let favoured = if prior.favoured.is_some_and(|f| f[pc]) {
+                TONIC_WEIGHT
+            } else {
+                1.0
+            };
+            wanted[pc] = at_one[pc] * kept * favoured;
+        }
+        let (notes, wanted_total) = (at_t.iter().sum::<f64>(), wanted.iter().sum::<f64>());
+        if wanted_total > 0.0 {
+            for (token, weight) in &mut weighted {
+                if let Some(pc) = pitch_class(*token) {
+                    *weight *= notes * wanted[pc] / wanted_total / at_t[pc];
+                }
+            }
+        }
+        for (token, weight) in &mut weighted {
+            if prior.echo.contains(token) {
+                *weight *= ECHO_WEIGHT;
+            }
+        }
     }
-    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let total: f64 = weighted.iter().map(|c| c.1).sum();
+    weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut kept = 0.0;
-    let mut cut = candidates.len();
-    for (i, candidate) in candidates.iter().enumerate() {
+    let mut cut = weighted.len();
+    for (i, candidate) in weighted.iter().enumerate() {
         kept += candidate.1 / total;
         if kept >= top_p {
             cut = i + 1;
             break;
         }
     }
-    candidates.truncate(cut.max(1));
-    let mass: f64 = candidates.iter().map(|c| c.1).sum();
+    weighted.truncate(cut.max(1));
+    let mass: f64 = weighted.iter().map(|c| c.1).sum();
     let mut draw = rng.next_f64() * mass;
-    for &(token, weight) in &candidates {
+    for &(token, weight) in &weighted {
         draw -= weight;
         if draw <= 0.0 {
             return token;
         }
     }
-    candidates.last().map_or(0, |c| c.0)
+    weighted.last().map_or(0, |c| c.0)
+}
+
+/// The stream of a piece's seed that draws its key, apart from the attempts' streams.
+const KEY_STREAM: u64 = 1 << 32;
+/// The stream of an attempt's seed that draws its chance of echoing bars.
+const ECHO_STREAM: u64 = (1 << 32) + 1;
+
+/// The key a piece is composed in: the settings' tonic and mode where given,
+/// else the primer's, else drawn (from the piece's seed) as the keys of the
+/// model's training music are spread.
+fn choose_key(settings: &Settings, primer: Option<Key>, counts: &[[u32; 12]; 2]) -> Key {
+    let mut rng = Rng::new(Rng::derive(settings.seed, KEY_STREAM));
+    let mut pick = |weights: &[u32]| -> Option<usize> {
+        let total: u32 = weights.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let mut draw = rng.below(total as usize) as u32;
+        weights.iter().position(|&w| {
+            if draw < w {
+                return true;
+            }
+            draw -= w;
+            false
+        })
+    };
+    let mode = settings.mode.or(primer.map(|k| k.mode)).unwrap_or_else(|| {
+        let per_mode: Vec<u32> = counts.iter().map(|row| row.iter().sum()).collect();
+        pick(&per_mode).map_or(Mode::Major, |i| Mode::ALL[i])
+    });
+    let tonic = settings
+        .tonic
+        .or(primer.map(|k| k.tonic))
+        .unwrap_or_else(|| {
+            let row = counts[usize::from(mode.index())];
+            let all: Vec<u32> = (0..12).map(|t| counts[0][t] + counts[1][t]).collect();
+            pick(&row).or_else(|| pick(&all)).unwrap_or(0) as u8
+        });
+    Key { tonic, mode }
 }
 
 impl Generator {
@@ -277,28 +403,39 @@ impl Generator {
         }
     }
 
-    /// Reads `tokens` (at least one) in order into one piece's state; the
+    /// Reads `steps` (at least one) in order into one piece's state; the
     /// logits of the event after the last.
-    fn read(&self, state: &mut PieceState, tokens: &[usize]) -> Vec<f32> {
+    fn read(&self, state: &mut PieceState, steps: &[Step]) -> Vec<f32> {
         match (state, &self.cpu) {
-            (PieceState::Cpu(state), Some(composer)) => tokens
+            (PieceState::Cpu(state), Some(composer)) => steps
                 .iter()
-                .map(|&token| composer.step(token, state))
+                .map(|&step| composer.step(step, state))
                 .last()
-                .expect("at least one token"),
+                .expect("at least one step"),
             (PieceState::Burn(state), _) => {
                 let network = &self.model.network;
-                let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+                let ids: Vec<i32> = steps.iter().map(|s| s.token as i32).collect();
+                let positions: Vec<i32> = steps.iter().map(|s| i32::from(s.position)).collect();
                 let inputs = Tensor::<2, Int>::from_data(
-                    TensorData::new(ids, [1, tokens.len()]),
+                    TensorData::new(ids, [1, steps.len()]),
                     &self.device,
                 );
-                let instrument = self.model.config.network.instrument_id();
-                let (logits, next) = network.forward(inputs, instrument, state.clone());
+                let conditions = Conditions {
+                    instrument: self.model.config.network.instrument_id(),
+                    keys: Some(Tensor::from_data(
+                        TensorData::new(vec![i32::from(steps[0].key)], [1]),
+                        &self.device,
+                    )),
+                    positions: Some(Tensor::from_data(
+                        TensorData::new(positions, [1, steps.len()]),
+                        &self.device,
+                    )),
+                };
+                let (logits, next) = network.forward(inputs, &conditions, state.clone());
                 *state = next;
                 let vocab = logits.dims()[2];
                 logits
-                    .narrow(1, tokens.len() - 1, 1)
+                    .narrow(1, steps.len() - 1, 1)
                     .reshape([vocab])
                     .into_data()
                     .try_to_vec()
@@ -308,9 +445,9 @@ impl Generator {
         }
     }
 
-    /// Reads one token into each piece's state in one network step; each
+    /// Reads one step into each piece's state in one network step; each
     /// piece's logits of its next event.
-    fn read_batch(&self, states: &mut [&mut PieceState], tokens: &[usize]) -> Vec<Vec<f32>> {
+    fn read_batch(&self, states: &mut [&mut PieceState], steps: &[Step]) -> Vec<Vec<f32>> {
         if let Some(composer) = &self.cpu {
             let mut cpu: Vec<&mut CpuState> = states
                 .iter_mut()
@@ -319,7 +456,7 @@ impl Generator {
                     PieceState::Burn(_) => unreachable!("a CPU model has CPU states"),
                 })
                 .collect();
-            return composer.step_batch(tokens, &mut cpu);
+            return composer.step_batch(steps, &mut cpu);
         }
         // On other devices the pieces' states are stacked into one `[B, H]`
         // per layer, stepped together, and split again.
@@ -339,11 +476,12 @@ impl Generator {
             hidden: stack(|s| &s.hidden),
             cell: stack(|s| &s.cell),
         };
-        let batch = tokens.len();
-        let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+        let batch = steps.len();
+        let ids: Vec<i32> = steps.iter().map(|s| s.token as i32).collect();
         let inputs = Tensor::<2, Int>::from_data(TensorData::new(ids, [batch, 1]), &self.device);
         let instrument = self.model.config.network.instrument_id();
-        let (logits, next) = self.model.network.forward(inputs, instrument, stacked);
+        let conditions = Conditions::of_steps(instrument, steps, &self.device);
+        let (logits, next) = self.model.network.forward(inputs, &conditions, stacked);
         for (b, state) in states.iter_mut().enumerate() {
             let row = |tensors: &Vec<Tensor<2>>| -> Vec<Tensor<2>> {
                 tensors.iter().map(|t| t.clone().narrow(0, b, 1)).collect()
@@ -368,8 +506,8 @@ impl Generator {
     pub fn sample_events(&self, settings: &Settings, seed: u64) -> Vec<Event> {
         let mut state = self.zero_state();
         let mut attempt = Attempt::start(self, settings, seed, &mut state);
-        while let Some(token) = attempt.next_token(settings) {
-            attempt.logits = self.read(&mut state, &[token]);
+        while let Some(step) = attempt.next_step(settings) {
+            attempt.logits = self.read(&mut state, &[step]);
         }
         attempt.into_events()
     }
@@ -385,20 +523,15 @@ impl Generator {
         }
     }
 
-    /// Turns an attempt's events into a composition with the user's key and
-    /// mode, or says which guard it fails.
-    fn judge(&self, events: &[Event], settings: &Settings) -> Result<Composition, String> {
-        let range = self.model.instrument.range();
-        let mut notes = decode(events);
-        let mut key = estimate_key(&notes);
-        if let (Some(tonic), Some(found)) = (settings.tonic, key) {
-            notes = transpose_to(&notes, found.tonic, tonic, &range);
-            key = Some(Key { tonic, ..found });
-        }
-        if let (Some(mode), Some(found)) = (settings.mode, key) {
-            notes = to_mode(&notes, found, mode, &range);
-            key = Some(Key { mode, ..found });
-        }
+    /// Turns an attempt's events, composed in `key`, into a composition, or
+    /// says which guard it fails.
+    fn judge(
+        &self,
+        events: &[Event],
+        key: Key,
+        settings: &Settings,
+    ) -> Result<Composition, String> {
+        let notes = decode(events);
         let problem = degenerate(&notes).or_else(|| {
             let copies = self.copies.as_ref()?;
             copies
@@ -418,11 +551,43 @@ impl Generator {
             attempt_seed: 0,
             attempts: 0,
             rejected: Vec::new(),
-            key,
+            key: Some(key),
             bpm: settings.bpm,
             seconds: f64::from(end) / f64::from(STEPS_PER_BEAT) * 60.0 / settings.bpm,
             notes,
         })
+    }
+}
+
+/// Where a piece ends: a tonic chord on a downbeat, held.
+#[derive(Debug, Clone, Copy)]
+struct Ending {
+    /// The final chord's onset, in steps from the piece's start.
+    onset: u32,
+    /// How long it is held, in steps.
+    hold: u32,
+}
+
+impl Ending {
+    /// The ending of a piece of about `target` steps that starts `offset`
+    /// steps into a bar: the final chord on the downbeat that makes the piece,
+    /// chord included, nearest to `target` long.
+    fn for_length(target: u32, offset: u32) -> Ending {
+        // A bar's chord for a piece of four bars or more; half a bar's before.
+        let hold = if target >= 4 * BAR_STEPS {
+            BAR_STEPS
+        } else {
+            BAR_STEPS / 2
+        };
+        let wanted = f64::from(offset + target.saturating_sub(hold)) / f64::from(BAR_STEPS);
+        let mut downbeat = wanted.round() as u32 * BAR_STEPS;
+        while downbeat <= offset {
+            downbeat += BAR_STEPS;
+        }
+        Ending {
+            onset: downbeat - offset,
+            hold,
+        }
     }
 }
 
@@ -437,6 +602,22 @@ struct Attempt {
     target_steps: u32,
     target_events: usize,
     cap: usize,
+    /// The key the piece is composed in.
+    key: Key,
+    /// Steps into a bar where the new music starts (after a primer).
+    offset: u32,
+    /// The cadence, for pieces measured in seconds.
+    ending: Option<Ending>,
+    /// Set when the final chord is complete.
+    finished: bool,
+    /// Whether the piece, with no primer, has yet to play its first note.
+    opening: bool,
+    /// The notes written so far, in order.
+    notes: Vec<GridNote>,
+    /// How many steps back the current bar echoes, if it does.
+    echo_lag: Option<u32>,
+    /// This piece's chance that a bar echoes an earlier one.
+    echo_chance: f64,
 }
 
 impl Attempt {
@@ -448,21 +629,42 @@ impl Attempt {
         state: &mut PieceState,
     ) -> Attempt {
         let mut grammar = Grammar::default();
-        let mut primer: Vec<usize> = tokens_of(&settings.primer)
-            .into_iter()
-            .map(usize::from)
+        let primer_key = estimate_key(&settings.primer);
+        let key = choose_key(settings, primer_key, &generator.model.config.key_counts);
+        // The primer moved to the piece's key.
+        let range = generator.model.instrument.range();
+        let primer = match primer_key {
+            Some(found) => {
+                let moved = to_mode(&settings.primer, found, key.mode, &range);
+                transpose_to(&moved, found.tonic, key.tonic, &range)
+            }
+            None => Vec::new(),
+        };
+        let mut tokens = tokens_of(&primer);
+        let mut positions = bar_positions(&tokens, BAR_STEPS, 0);
+        let offset = positions.last().map_or(0, |&p| u32::from(p));
+        if tokens.len() > MAX_PRIMER_EVENTS {
+            tokens.drain(..tokens.len() - MAX_PRIMER_EVENTS);
+            positions.drain(..positions.len() - MAX_PRIMER_EVENTS);
+        }
+        if tokens.is_empty() {
+            tokens.push(Event::Velocity(VELOCITY_BANDS / 2).token() as u16);
+            positions.push(0);
+        }
+        let steps: Vec<Step> = tokens
+            .iter()
+            .zip(&positions)
+            .map(|(&token, &position)| Step {
+                token: usize::from(token),
+                key: key.index(),
+                position,
+            })
             .collect();
-        if primer.len() > MAX_PRIMER_EVENTS {
-            primer.drain(..primer.len() - MAX_PRIMER_EVENTS);
-        }
-        if primer.is_empty() {
-            primer.push(Event::Velocity(VELOCITY_BANDS / 2).token());
-        }
         // The primer's last logits predict the first new event.
-        let logits = generator.read(state, &primer);
+        let logits = generator.read(state, &steps);
         // The last velocity of the primer still holds for what follows.
-        for token in &primer {
-            if let Some(Event::Velocity(b)) = Event::from_token(*token) {
+        for token in &tokens {
+            if let Some(Event::Velocity(b)) = Event::from_token(usize::from(*token)) {
                 grammar.band = Some(b);
             }
         }
@@ -473,6 +675,10 @@ impl Attempt {
             ),
             Length::Events(n) => (u32::MAX, n),
         };
+        let ending = match settings.length {
+            Length::Seconds(_) => Some(Ending::for_length(target_steps, offset)),
+            Length::Events(_) => None,
+        };
         // A model that never moves time on would sample forever.
         let cap = match settings.length {
             Length::Seconds(_) => 64 * (target_steps / STEPS_PER_BEAT) as usize + 256,
@@ -481,38 +687,197 @@ impl Attempt {
         Attempt {
             rng: Rng::new(seed),
             grammar,
-            range: generator.model.instrument.range(),
+            range,
             events: Vec::new(),
             logits,
             target_steps,
             target_events,
             cap,
+            key,
+            offset,
+            ending,
+            finished: false,
+            opening: settings.primer.is_empty(),
+            notes: Vec::new(),
+            echo_lag: None,
+            echo_chance: MOST_ECHO_CHANCE * Rng::new(Rng::derive(seed, ECHO_STREAM)).next_f64(),
         }
     }
 
-    /// Samples the next event from the current logits; its token, or `None`
-    /// once the piece is long enough.
-    fn next_token(&mut self, settings: &Settings) -> Option<usize> {
-        if self.events.len() >= self.cap {
+    /// Whether the grammar, the ending and the instrument allow `event` now.
+    fn allows(&self, event: Event) -> bool {
+        let grammar = &self.grammar;
+        if !grammar.allows(event, &self.range) {
+            return false;
+        }
+        let degree = |p: u8| (p + 12 - self.key.tonic % 12) % 12;
+        let Some(ending) = self.ending else {
+            return true;
+        };
+        let now = grammar.time;
+        if now < ending.onset {
+            if self.opening && matches!(event, Event::Note(_)) {
+                // A piece of its own opens on the tonic, as the ending closes on it.
+                return matches!(event, Event::Note(p) if degree(p) == 0);
+            }
+            // Time lands on the final downbeat, and every note ends by it.
+            return match event {
+                Event::Shift(n) => now + u32::from(n) <= ending.onset,
+                Event::Duration(d) => now + u32::from(d) <= ending.onset,
+                _ => true,
+            };
+        }
+        // The final chord: the tonic low in the bass, the tonic triad above it, held.
+        match event {
+            Event::Note(p) => match grammar.at_onset.iter().max() {
+                None => degree(p) == 0 && p < self.range.start().saturating_add(FINAL_BASS_SPAN),
+                Some(&top) => p > top && self.key.triad().contains(&degree(p)),
+            },
+            Event::Duration(d) => u32::from(d) == ending.hold,
+            // A shift once the chord has its notes ends the piece.
+            Event::Shift(_) => grammar.at_onset.len() >= MIN_FINAL_NOTES,
+            Event::Velocity(_) => false,
+        }
+    }
+
+    /// Samples the next event from the current logits; the step the network
+    /// reads next, or `None` once the piece is complete.
+    fn next_step(&mut self, settings: &Settings) -> Option<Step> {
+        if self.finished || self.events.len() >= self.cap {
             return None;
         }
-        let done =
-            self.events.len() >= self.target_events || self.grammar.time >= self.target_steps;
-        if done && !self.grammar.awaiting_duration {
-            return None;
+        let now = self.grammar.time;
+        let awaiting = self.grammar.awaiting_duration;
+        match self.ending {
+            None => {
+                let done = self.events.len() >= self.target_events || now >= self.target_steps;
+                if done && !awaiting {
+                    return None;
+                }
+            }
+            Some(ending) => {
+                if now >= ending.onset
+                    && !awaiting
+                    && self.grammar.at_onset.len() >= MAX_FINAL_NOTES
+                {
+                    return None;
+                }
+            }
         }
-        let (grammar, range) = (&self.grammar, &self.range);
+        let scale = self.key.scale();
+        let bass_on_downbeat =
+            (self.offset + now) % BAR_STEPS == 0 && self.grammar.at_onset.is_empty() && !awaiting;
+        let favoured = bass_on_downbeat.then(|| {
+            let mut favoured = [false; 12];
+            for degree in self.key.triad() {
+                favoured[usize::from((degree + self.key.tonic) % 12)] = true;
+            }
+            favoured
+        });
+        let prior = Prior {
+            scale,
+            favoured,
+            echo: self.echoed(),
+        };
+        // The generator is moved out while the filter borrows the attempt.
+        let mut rng = std::mem::replace(&mut self.rng, Rng::new(0));
         let token = sample(
             &self.logits,
-            |t| Event::from_token(t).is_some_and(|e| grammar.allows(e, range)),
+            |t| Event::from_token(t).is_some_and(|e| self.allows(e)),
             settings.temperature,
             settings.top_p,
-            &mut self.rng,
+            Some(&prior),
+            &mut rng,
         );
+        self.rng = rng;
         let event = Event::from_token(token).expect("sampled from the vocabulary");
+        if self.ending.is_some_and(|e| now >= e.onset) && matches!(event, Event::Shift(_)) {
+            self.finished = true;
+            return None;
+        }
+        match event {
+            Event::Note(pitch) => {
+                self.opening = false;
+                self.notes.push(GridNote {
+                    onset: now,
+                    pitch,
+                    duration: 0,
+                    velocity_band: 0,
+                });
+            }
+            Event::Duration(d) => {
+                if let Some(note) = self.notes.last_mut() {
+                    note.duration = u32::from(d);
+                }
+            }
+            Event::Shift(n) => {
+                let bar = |time: u32| (self.offset + time) / BAR_STEPS;
+                if bar(now + u32::from(n)) != bar(now) {
+                    self.echo_lag = self.choose_echo(bar(now + u32::from(n)));
+                }
+            }
+            Event::Velocity(_) => {}
+        }
         self.grammar.push(event);
         self.events.push(event);
-        Some(token)
+        Some(Step {
+            token,
+            key: self.key.index(),
+            position: ((self.offset + self.grammar.time) % BAR_STEPS) as u8,
+        })
+    }
+
+    /// Whether bar `bar` (counted from the piece's first) echoes an earlier
+    /// one, and how many steps back: two bars back, or four, as phrases come
+    /// back in real music.
+    fn choose_echo(&mut self, bar: u32) -> Option<u32> {
+        let first = self.offset / BAR_STEPS;
+        let bar = bar - first;
+        if bar < 2 || self.rng.next_f64() >= self.echo_chance {
+            return None;
+        }
+        let bars = if bar >= 4 && self.rng.next_f64() < 0.5 {
+            4
+        } else {
+            2
+        };
+        Some(bars * BAR_STEPS)
+    }
+
+    /// In a bar that echoes an earlier one, the events that would play that
+    /// bar again from here: the next note of its chord at this moment, that
+    /// note's duration, or the shift to its next onset.
+    fn echoed(&self) -> Vec<usize> {
+        let Some(lag) = self.echo_lag else {
+            return Vec::new();
+        };
+        let now = self.grammar.time;
+        let Some(then) = now.checked_sub(lag) else {
+            return Vec::new();
+        };
+        let from = self.notes.partition_point(|n| n.onset < then);
+        let at_then = self.notes[from..].iter().take_while(|n| n.onset == then);
+        if self.grammar.awaiting_duration {
+            let pitch = self.grammar.at_onset.last().copied();
+            return at_then
+                .filter(|n| Some(n.pitch) == pitch && n.duration > 0)
+                .map(|n| Event::Duration(n.duration as u8).token())
+                .collect();
+        }
+        let top = self.grammar.at_onset.iter().max().copied();
+        if let Some(next) = at_then.clone().find(|n| top.is_none_or(|t| n.pitch > t)) {
+            return vec![Event::Note(next.pitch).token()];
+        }
+        let next_onset = self.notes[from..]
+            .iter()
+            .map(|n| n.onset)
+            .find(|&o| o > then);
+        match next_onset {
+            Some(onset) if onset - then <= MAX_SHIFT => {
+                vec![Event::Shift((onset - then) as u8).token()]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The events sampled.
@@ -595,18 +960,18 @@ impl<'g, T> Batch<'g, T> {
     pub fn step(&mut self) -> Vec<(T, Result<Composition, GenerateError>)> {
         let generator = self.generator;
         let mut finished = Vec::new();
-        let mut tokens = Vec::with_capacity(self.pieces.len());
+        let mut steps = Vec::with_capacity(self.pieces.len());
         let mut i = 0;
         while i < self.pieces.len() {
             let piece = &mut self.pieces[i];
-            if let Some(token) = piece.attempt.next_token(&piece.settings) {
-                tokens.push(token);
+            if let Some(step) = piece.attempt.next_step(&piece.settings) {
+                steps.push(step);
                 i += 1;
                 continue;
             }
             // The attempt is complete: keep it, or start the next one.
             let events = without_trailing_time(std::mem::take(&mut piece.attempt.events));
-            match generator.judge(&events, &piece.settings) {
+            match generator.judge(&events, piece.attempt.key, &piece.settings) {
                 Ok(composition) => {
                     let piece = self.pieces.swap_remove(i);
                     finished.push((
@@ -639,13 +1004,13 @@ impl<'g, T> Batch<'g, T> {
                 }
             }
         }
-        if !tokens.is_empty() {
+        if !steps.is_empty() {
             let mut states: Vec<&mut PieceState> = self
                 .pieces
                 .iter_mut()
                 .map(|piece| &mut piece.state)
                 .collect();
-            let logits = generator.read_batch(&mut states, &tokens);
+            let logits = generator.read_batch(&mut states, &steps);
             for (piece, logits) in self.pieces.iter_mut().zip(logits) {
                 piece.attempt.logits = logits;
             }
@@ -685,7 +1050,8 @@ pub fn paper_loop_events(
     for _ in 0..count {
         let ids: Vec<i32> = pattern.iter().map(|&t| t as i32).collect();
         let inputs = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, window]), device);
-        let (logits, _) = network.forward(inputs, instrument, network.zero_state(1, device));
+        let conditions = Conditions::instrument(instrument);
+        let (logits, _) = network.forward(inputs, &conditions, network.zero_state(1, device));
         let vocab = logits.dims()[2];
         let last = softmax(logits.narrow(1, window - 1, 1).reshape([1, vocab]), 1);
         let token: i32 = last.argmax(1).into_scalar();
@@ -705,20 +1071,115 @@ mod tests {
         let logits = [0.0f32, 5.0, 4.0, -3.0];
         let mut rng = Rng::new(1);
         for _ in 0..200 {
-            assert_ne!(sample(&logits, |t| t != 1, 1.0, 1.0, &mut rng), 1);
+            assert_ne!(sample(&logits, |t| t != 1, 1.0, 1.0, None, &mut rng), 1);
         }
         // A tight nucleus keeps only the likeliest.
         for _ in 0..200 {
-            assert_eq!(sample(&logits, |_| true, 1.0, 0.5, &mut rng), 1);
+            assert_eq!(sample(&logits, |_| true, 1.0, 0.5, None, &mut rng), 1);
         }
         // A low temperature is almost greedy; a high one spreads out.
         let cold = (0..500)
-            .filter(|_| sample(&logits, |_| true, 0.1, 1.0, &mut rng) == 1)
+            .filter(|_| sample(&logits, |_| true, 0.1, 1.0, None, &mut rng) == 1)
             .count();
         let hot = (0..500)
-            .filter(|_| sample(&logits, |_| true, 2.0, 1.0, &mut rng) == 1)
+            .filter(|_| sample(&logits, |_| true, 2.0, 1.0, None, &mut rng) == 1)
             .count();
         assert!(cold > 495 && hot < 400, "{cold} {hot}");
+    }
+
+    #[test]
+    fn the_prior_keeps_the_key_whatever_the_temperature() {
+        // Notes 60 (C, in C major) and 61 (C#, out), and a shift.
+        let mut logits = vec![-30.0f32; crate::events::VOCAB_SIZE];
+        logits[Event::Note(60).token()] = 2.0;
+        logits[Event::Note(61).token()] = 1.0;
+        logits[Event::Shift(12).token()] = 1.5;
+        let prior = Prior {
+            scale: Key {
+                tonic: 0,
+                mode: Mode::Major,
+            }
+            .scale(),
+            favoured: None,
+            echo: Vec::new(),
+        };
+        let mut rng = Rng::new(3);
+        let out_share = |temperature: f64, rng: &mut Rng| {
+            let draws: Vec<usize> = (0..4000)
+                .map(|_| sample(&logits, |_| true, temperature, 1.0, Some(&prior), rng))
+                .collect();
+            let notes = draws
+                .iter()
+                .filter(|&&t| matches!(Event::from_token(t), Some(Event::Note(_))))
+                .count();
+            let out = draws
+                .iter()
+                .filter(|&&t| t == Event::Note(61).token())
+                .count();
+            out as f64 / notes as f64
+        };
+        // At temperature 1 the network gives C# e^1/(e^2+e^1) = 27% of the
+        // note mass; the prior keeps that share, scaled, at any temperature.
+        let out = CHROMATIC_KEPT / (1.0 + std::f64::consts::E);
+        let expected = out / (out + std::f64::consts::E / (1.0 + std::f64::consts::E));
+        for temperature in [0.5, 1.0, 1.5, 2.0] {
+            let share = out_share(temperature, &mut rng);
+            assert!((share - expected).abs() < 0.03, "{temperature}: {share}");
+        }
+    }
+
+    #[test]
+    fn keys_are_asked_for_or_drawn_as_the_training_music_is_spread() {
+        let mut counts = [[0; 12]; 2];
+        counts[1][2] = 3; // D minor
+        counts[0][7] = 1; // G major
+        let drawn: Vec<Key> = (0..400)
+            .map(|seed| {
+                let settings = Settings {
+                    seed,
+                    ..Settings::default()
+                };
+                choose_key(&settings, None, &counts)
+            })
+            .collect();
+        let d_minor = drawn.iter().filter(|k| k.to_string() == "D minor").count();
+        let g_major = drawn.iter().filter(|k| k.to_string() == "G major").count();
+        assert_eq!(d_minor + g_major, 400);
+        assert!((270..330).contains(&d_minor), "{d_minor}");
+        // Asked for, or given by the primer.
+        let asked = Settings {
+            tonic: Some(4),
+            mode: Some(Mode::Major),
+            ..Settings::default()
+        };
+        assert_eq!(choose_key(&asked, None, &counts).to_string(), "E major");
+        let primer = Key {
+            tonic: 9,
+            mode: Mode::Minor,
+        };
+        assert_eq!(
+            choose_key(&Settings::default(), Some(primer), &counts),
+            primer
+        );
+        // A model that recorded no keys composes in C major.
+        assert_eq!(
+            choose_key(&Settings::default(), None, &[[0; 12]; 2]).to_string(),
+            "C major"
+        );
+    }
+
+    #[test]
+    fn the_final_chord_falls_on_the_downbeat_nearest_the_length() {
+        // 30 s at 100 BPM: 600 steps; a bar's chord on the downbeat at 576 ends at 624.
+        let ending = Ending::for_length(600, 0);
+        assert_eq!((ending.onset, ending.hold), (576, 48));
+        // After a primer that ended a beat into a bar, the downbeats move.
+        let ending = Ending::for_length(600, 12);
+        assert_eq!((ending.onset + 12) % BAR_STEPS, 0);
+        assert!(ending.onset.abs_diff(552) <= 24);
+        // Short pieces hold half a bar, and still end on a downbeat.
+        let ending = Ending::for_length(60, 0);
+        assert_eq!((ending.onset, ending.hold), (48, 24));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use burn::tensor::Tensor;
 
 use crate::kernels::{HalfMatrix, step_half};
+use crate::network::Step;
 
 /// A dense layer `y = x · W + b` with W in f16.
 #[derive(Debug, Clone)]
@@ -63,12 +64,22 @@ pub(crate) enum HalfInput {
     },
 }
 
+/// Row `i` of a row-major table of rows `width` wide, if there is a table.
+fn table_row(table: Option<&[f32]>, i: u8, width: usize) -> Option<&[f32]> {
+    let i = usize::from(i);
+    table.map(|t| &t[i * width..(i + 1) * width])
+}
+
 /// The network with f16 weights, for batch-1 generation on the CPU.
 #[derive(Debug, Clone)]
 pub struct CpuComposer {
     input: HalfInput,
     /// The instrument's vector, added to every input.
     condition: Option<Vec<f32>>,
+    /// The keys' vectors `[keys, d]`, one added to every input.
+    keys: Option<Vec<f32>>,
+    /// The bar positions' vectors `[positions, d]`, one added to every input.
+    positions: Option<Vec<f32>>,
     /// Per LSTM layer: `[d_in + H, 4H]` weights and `[4H]` bias.
     layers: Vec<(HalfMatrix, Vec<f32>)>,
     dense: Option<HalfLinear>,
@@ -87,6 +98,8 @@ impl CpuComposer {
     pub(crate) fn new(
         input: HalfInput,
         condition: Option<Vec<f32>>,
+        keys: Option<Vec<f32>>,
+        positions: Option<Vec<f32>>,
         layers: Vec<(Tensor<2>, Tensor<1>)>,
         dense: Option<HalfLinear>,
         output: HalfLinear,
@@ -101,6 +114,8 @@ impl CpuComposer {
         CpuComposer {
             input,
             condition,
+            keys,
+            positions,
             layers,
             dense,
             output,
@@ -121,31 +136,35 @@ impl CpuComposer {
         }
     }
 
-    /// Reads `token`, advances `state`, and returns the logits of the next event.
-    pub fn step(&self, token: usize, state: &mut CpuState) -> Vec<f32> {
-        self.step_batch(&[token], &mut [state])
+    /// Reads `step`, advances `state`, and returns the logits of the next event.
+    pub fn step(&self, step: Step, state: &mut CpuState) -> Vec<f32> {
+        self.step_batch(&[step], &mut [state])
             .pop()
             .expect("one piece in, one out")
     }
 
     /// Reads one token per piece, advancing each piece's state, in one pass
     /// over the weights; the logits of each piece's next event.
-    pub fn step_batch(&self, tokens: &[usize], states: &mut [&mut CpuState]) -> Vec<Vec<f32>> {
-        assert_eq!(tokens.len(), states.len());
+    pub fn step_batch(&self, steps: &[Step], states: &mut [&mut CpuState]) -> Vec<Vec<f32>> {
+        assert_eq!(steps.len(), states.len());
         let mut x = Vec::new();
-        for &token in tokens {
+        for step in steps {
             let start = x.len();
+            let token = step.token;
             match &self.input {
                 HalfInput::Embedding { table, dim } => {
                     x.extend_from_slice(&table[token * dim..(token + 1) * dim]);
                 }
                 HalfInput::Scalar { vocab } => x.push(token as f32 / *vocab as f32),
             }
-            if let Some(condition) = &self.condition {
-                x[start..]
-                    .iter_mut()
-                    .zip(condition)
-                    .for_each(|(v, c)| *v += c);
+            let width = x.len() - start;
+            let added = [
+                self.condition.as_deref(),
+                table_row(self.keys.as_deref(), step.key, width),
+                table_row(self.positions.as_deref(), step.position, width),
+            ];
+            for vector in added.into_iter().flatten() {
+                x[start..].iter_mut().zip(vector).for_each(|(v, c)| *v += c);
             }
         }
         let mut gates = Vec::new();
@@ -171,7 +190,7 @@ impl CpuComposer {
         }
         let logits = self.output.forward(&x);
         logits
-            .chunks_exact(logits.len() / tokens.len())
+            .chunks_exact(logits.len() / steps.len())
             .map(<[f32]>::to_vec)
             .collect()
     }

@@ -24,7 +24,63 @@ pub struct Key {
     pub mode: Mode,
 }
 
+impl Key {
+    /// The key's row in a network's key table: the tonic, plus 12 for minor.
+    pub fn index(self) -> u8 {
+        self.mode.index() * 12 + self.tonic % 12
+    }
+
+    /// The key `semitones` higher (lower when negative).
+    pub fn transposed(self, semitones: i32) -> Key {
+        Key {
+            tonic: (i32::from(self.tonic) + semitones).rem_euclid(12) as u8,
+            mode: self.mode,
+        }
+    }
+
+    /// The tonic triad's degrees, in semitones above the tonic.
+    pub fn triad(self) -> [u8; 3] {
+        match self.mode {
+            Mode::Major => [0, 4, 7],
+            Mode::Minor => [0, 3, 7],
+        }
+    }
+
+    /// Which pitch classes (0 = C) belong to the key's scale (see [`Mode::scale`]).
+    pub fn scale(self) -> [bool; 12] {
+        let mut scale = self.mode.scale();
+        scale.rotate_right(usize::from(self.tonic % 12));
+        scale
+    }
+}
+
 impl Mode {
+    /// Both modes, in the order of their [`Mode::index`].
+    pub const ALL: [Mode; 2] = [Mode::Major, Mode::Minor];
+
+    /// The mode's number: 0 major, 1 minor.
+    pub fn index(self) -> u8 {
+        match self {
+            Mode::Major => 0,
+            Mode::Minor => 1,
+        }
+    }
+
+    /// Which pitch classes above the tonic belong to the mode's scale: the
+    /// major scale, or the minor with both the natural and the raised (leading)
+    /// seventh, since minor-key music leans on its leading note.
+    pub fn scale(self) -> [bool; 12] {
+        let degrees: &[usize] = match self {
+            Mode::Major => &[0, 2, 4, 5, 7, 9, 11],
+            Mode::Minor => &[0, 2, 3, 5, 7, 8, 10, 11],
+        };
+        let mut scale = [false; 12];
+        for &d in degrees {
+            scale[d] = true;
+        }
+        scale
+    }
+
     /// The mode's name in lower case, as forms and the command line spell it.
     pub fn name(self) -> &'static str {
         match self {
@@ -263,6 +319,29 @@ mod tests {
         let g_major = transpose_within(&c_major, 7, &(0..=127)).unwrap();
         assert_eq!(estimate_key(&g_major).unwrap().to_string(), "G major");
         assert_eq!(estimate_key(&[]), None);
+    }
+
+    #[test]
+    fn keys_have_a_table_row_and_a_scale() {
+        let d_major = Key {
+            tonic: 2,
+            mode: Mode::Major,
+        };
+        assert_eq!(d_major.index(), 2);
+        let scale = d_major.scale();
+        let members: Vec<usize> = (0..12).filter(|&pc| scale[pc]).collect();
+        assert_eq!(members, [1, 2, 4, 6, 7, 9, 11]);
+        let a_minor = Key {
+            tonic: 9,
+            mode: Mode::Minor,
+        };
+        assert_eq!(a_minor.index(), 21);
+        // The natural and the leading seventh (G and G#).
+        let scale = a_minor.scale();
+        let members: Vec<usize> = (0..12).filter(|&pc| scale[pc]).collect();
+        assert_eq!(members, [0, 2, 4, 5, 7, 8, 9, 11]);
+        assert_eq!(a_minor.transposed(5).to_string(), "D minor");
+        assert_eq!(a_minor.transposed(-10).to_string(), "B minor");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod kernels;
 pub mod key;
 pub mod lstm;
 pub mod midi;
+pub mod musicality;
 pub mod network;
 pub mod ngram;
 pub mod piece;

@@ -39,9 +39,72 @@ pub struct ComposerConfig {
     /// Instruments the network is conditioned on (a learned vector added to every input); 0 for none.
     #[config(default = 0)]
     pub instruments: usize,
+    /// Keys the network is conditioned on (a learned vector per key, see
+    /// [`crate::key::Key::index`], added to every input); 0 for none.
+    #[config(default = 0)]
+    pub keys: usize,
+    /// Positions in the bar the network is told (a learned vector per grid step of the
+    /// bar, added to every input); 0 for none.
+    #[config(default = 0)]
+    pub positions: usize,
     /// Size of the event vocabulary.
     #[config(default = "VOCAB_SIZE")]
     pub vocab_size: usize,
+}
+
+/// Keys a conditioned network knows: twelve major, then twelve minor.
+pub const KEYS: usize = 24;
+/// Positions in a bar a conditioned network knows, in grid steps: bars of up
+/// to eight beats; a longer bar's positions wrap.
+pub const BAR_POSITIONS: usize = 96;
+
+/// One event as the network reads it, with the music's key and where in the bar it leaves time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Step {
+    /// The event's token.
+    pub token: usize,
+    /// The key of the music (see [`crate::key::Key::index`]).
+    pub key: u8,
+    /// The position in the bar, in grid steps, after the event (below [`BAR_POSITIONS`]).
+    pub position: u8,
+}
+
+/// What the network reads beside the events: the instrument, each sequence's
+/// key and each step's position in the bar. A network without a table for a
+/// condition ignores it, and a condition left out adds nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Conditions {
+    /// The instrument's id.
+    pub instrument: Option<usize>,
+    /// Key per sequence `[B]`.
+    pub keys: Option<Tensor<1, Int>>,
+    /// Position in the bar after each input event `[B, T]`.
+    pub positions: Option<Tensor<2, Int>>,
+}
+
+impl Conditions {
+    /// Only the instrument.
+    pub fn instrument(instrument: Option<usize>) -> Conditions {
+        Conditions {
+            instrument,
+            ..Conditions::default()
+        }
+    }
+
+    /// The conditions of `steps`, one sequence each step (`[B, 1]`).
+    pub fn of_steps(instrument: Option<usize>, steps: &[Step], device: &Device) -> Conditions {
+        let batch = steps.len();
+        let keys: Vec<i32> = steps.iter().map(|s| i32::from(s.key)).collect();
+        let positions: Vec<i32> = steps.iter().map(|s| i32::from(s.position)).collect();
+        Conditions {
+            instrument,
+            keys: Some(Tensor::from_data(TensorData::new(keys, [batch]), device)),
+            positions: Some(Tensor::from_data(
+                TensorData::new(positions, [batch, 1]),
+                device,
+            )),
+        }
+    }
 }
 
 /// The named network shapes.
@@ -86,6 +149,8 @@ impl Preset {
             Preset::Default => {
                 ComposerConfig::new(InputEncoding::Embedding { dim: 96 }, 2, 320, 0.2)
                     .with_instruments(1)
+                    .with_keys(KEYS)
+                    .with_positions(BAR_POSITIONS)
             }
         }
     }
@@ -104,6 +169,8 @@ impl Preset {
 pub struct Composer {
     embedding: Option<Embedding>,
     instrument: Option<Embedding>,
+    key: Option<Embedding>,
+    position: Option<Embedding>,
     lstm: LstmStack,
     dense: Option<Linear>,
     dropout: Dropout,
@@ -137,6 +204,10 @@ impl ComposerConfig {
         };
         let instrument = (self.instruments > 0)
             .then(|| EmbeddingConfig::new(self.instruments, d_input).init(device));
+        let table =
+            |rows: usize| (rows > 0).then(|| EmbeddingConfig::new(rows, d_input).init(device));
+        let key = table(self.keys);
+        let position = table(self.positions);
         let dense = self
             .dense
             .map(|width| LinearConfig::new(self.hidden, width).init(device));
@@ -145,6 +216,8 @@ impl ComposerConfig {
         Composer {
             embedding,
             instrument,
+            key,
+            position,
             lstm: LstmStackConfig::new(d_input, self.hidden, self.layers)
                 .with_dropout(self.dropout)
                 .init(device),
@@ -158,26 +231,31 @@ impl ComposerConfig {
 
 impl Composer {
     /// Input vectors `[T, B, d_in]` of tokens `[B, T]`.
-    fn encode(&self, tokens: Tensor<2, Int>, instrument: Option<usize>) -> Tensor<3> {
+    fn encode(&self, tokens: Tensor<2, Int>, conditions: &Conditions) -> Tensor<3> {
         let [batch, _] = tokens.dims();
         let device = tokens.device();
         // [B, T, d_in]
-        let x = match &self.embedding {
+        let mut x = match &self.embedding {
             Some(embedding) => embedding.forward(tokens),
             None => (tokens.float() / self.vocab_size as f32).unsqueeze_dim(2),
         };
-        let x = x.swap_dims(0, 1);
-        match (&self.instrument, instrument) {
-            (Some(table), Some(id)) => {
-                let ids = Tensor::<2, Int>::from_data(
-                    TensorData::new(vec![id as i32; batch], [1, batch]),
-                    &device,
-                );
-                // [1, B, d_in], added to every step.
-                x + table.forward(ids)
-            }
-            _ => x,
+        if let (Some(table), Some(id)) = (&self.instrument, conditions.instrument) {
+            let ids = Tensor::<2, Int>::from_data(
+                TensorData::new(vec![id as i32; batch], [batch, 1]),
+                &device,
+            );
+            // [B, 1, d_in], added to every step.
+            x = x + table.forward(ids);
         }
+        if let (Some(table), Some(keys)) = (&self.key, &conditions.keys) {
+            // [B, 1, d_in], added to every step.
+            x = x + table.forward(keys.clone().unsqueeze_dim(1));
+        }
+        if let (Some(table), Some(positions)) = (&self.position, &conditions.positions) {
+            // [B, T, d_in]
+            x = x + table.forward(positions.clone());
+        }
+        x.swap_dims(0, 1)
     }
 
     /// Logits from LSTM outputs `[.., H]`.
@@ -199,10 +277,10 @@ impl Composer {
     pub fn forward(
         &self,
         tokens: Tensor<2, Int>,
-        instrument: Option<usize>,
+        conditions: &Conditions,
         state: LstmState,
     ) -> (Tensor<3>, LstmState) {
-        let (outputs, state) = self.lstm.forward(self.encode(tokens, instrument), state);
+        let (outputs, state) = self.lstm.forward(self.encode(tokens, conditions), state);
         // [B, T, H]
         let x = outputs.swap_dims(0, 1);
         (self.head(x), state)
@@ -224,30 +302,35 @@ impl Composer {
             (Some(table), Some(id)) => Some(floats(table.weight.val().narrow(0, id, 1))),
             _ => None,
         };
+        let keys = self.key.as_ref().map(|t| floats(t.weight.val()));
+        let positions = self.position.as_ref().map(|t| floats(t.weight.val()));
         let linear = |layer: &Linear| {
             HalfLinear::new(layer.weight.val(), layer.bias.as_ref().map(|b| b.val()))
         };
         CpuComposer::new(
             input,
             condition,
+            keys,
+            positions,
             self.lstm.layer_weights(),
             self.dense.as_ref().map(linear),
             linear(&self.output),
         )
     }
 
-    /// Logits `[B, V]` of the next event after one token per sequence, carrying the state.
+    /// Logits `[B, V]` of the next event after one step per sequence, carrying the state.
     pub fn step(
         &self,
-        tokens: &[usize],
+        steps: &[Step],
         instrument: Option<usize>,
         state: LstmState,
         device: &Device,
     ) -> (Tensor<2>, LstmState) {
-        let batch = tokens.len();
-        let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+        let batch = steps.len();
+        let ids: Vec<i32> = steps.iter().map(|s| s.token as i32).collect();
         let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [batch, 1]), device);
-        let (x, state) = self.lstm.forward(self.encode(tokens, instrument), state);
+        let conditions = Conditions::of_steps(instrument, steps, device);
+        let (x, state) = self.lstm.forward(self.encode(tokens, &conditions), state);
         (self.head(x.squeeze_dim::<2>(0)), state)
     }
 }

@@ -1,4 +1,5 @@
-//! The training report's picture: loss and accuracy per epoch, as SVG.
+//! Pictures as SVG: the training report's loss and accuracy per epoch, and
+//! the musicality report's feature distributions.
 
 use std::fmt::Write;
 
@@ -84,5 +85,69 @@ pub fn training_curves(report: &TrainingReport) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>{loss}{accuracy}</svg>"#,
         w = 2.0 * WIDTH,
         h = HEIGHT,
+    )
+}
+
+/// Each musical feature's density over generated pieces (red) and held-out
+/// excerpts (blue), one small panel per feature.
+pub fn feature_distributions(tables: &crate::eval::FeatureTables) -> String {
+    use crate::musicality::{FEATURES, column, densities};
+    const COLUMNS: usize = 5;
+    const W: f64 = 230.0;
+    const H: f64 = 150.0;
+    let rows = FEATURES.len().div_ceil(COLUMNS);
+    let mut svg = String::new();
+    for (i, name) in FEATURES.iter().enumerate() {
+        let (x0, y0) = ((i % COLUMNS) as f64 * W, 24.0 + (i / COLUMNS) as f64 * H);
+        let (generated, real) = (column(&tables.generated, i), column(&tables.real, i));
+        let (grid, curves) = densities(&[&generated, &real]);
+        let top = curves
+            .iter()
+            .flatten()
+            .copied()
+            .fold(0.0, f64::max)
+            .max(f64::MIN_POSITIVE);
+        let _ = write!(
+            svg,
+            r##"<text x="{tx}" y="{ty}" font-size="11">{name}</text><line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#555"/>"##,
+            tx = x0 + 10.0,
+            ty = y0 + 14.0,
+            l = x0 + 10.0,
+            r = x0 + W - 10.0,
+            b = y0 + H - 24.0,
+        );
+        if let (Some(first), Some(last)) = (grid.first(), grid.last()) {
+            let _ = write!(
+                svg,
+                r#"<text x="{l}" y="{ly}" font-size="9">{first:.2}</text><text x="{r}" y="{ly}" font-size="9" text-anchor="end">{last:.2}</text>"#,
+                l = x0 + 10.0,
+                r = x0 + W - 10.0,
+                ly = y0 + H - 12.0,
+            );
+            for (curve, colour) in curves.iter().zip(["#c0392b", "#2471a3"]) {
+                let points: Vec<String> = grid
+                    .iter()
+                    .zip(curve)
+                    .step_by(4)
+                    .map(|(x, d)| {
+                        format!(
+                            "{:.1},{:.1}",
+                            x0 + 10.0 + (W - 20.0) * (x - first) / (last - first),
+                            y0 + H - 24.0 - (H - 48.0) * d / top
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    svg,
+                    r#"<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{}"/>"#,
+                    points.join(" ")
+                );
+            }
+        }
+    }
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="10" y="16" font-size="13" font-weight="bold"><tspan fill="#c0392b">generated</tspan> and <tspan fill="#2471a3">held-out</tspan> pieces: density of each feature</text>{svg}</svg>"##,
+        w = COLUMNS as f64 * W,
+        h = 24.0 + rows as f64 * H,
     )
 }

@@ -12,7 +12,7 @@ use crate::network::{Composer, ComposerConfig, Preset};
 
 /// The on-disk format this build reads and writes; bumped when the vocabulary
 /// or the network's layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The weights' file name inside a model folder.
 pub const WEIGHTS_FILE: &str = "model.bpk";
 /// The config's file name inside a model folder.
@@ -35,6 +35,9 @@ pub struct ModelConfig {
     pub data: Vec<PathBuf>,
     /// Share of the files held out for validation (chosen by file name).
     pub validation_share: f64,
+    /// Training files per key, `[mode index][tonic]`: the keys a piece in "any key" is drawn from.
+    #[config(default = "[[0; 12]; 2]")]
+    pub key_counts: [[u32; 12]; 2],
 }
 
 /// Errors opening a model folder.

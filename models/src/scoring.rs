@@ -3,7 +3,8 @@
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::network::Composer;
+use crate::dataset::Song;
+use crate::network::{Composer, Conditions};
 
 /// Totals over some songs.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -36,33 +37,42 @@ impl Score {
 /// Songs scored together: enough to keep a batch busy, few enough to pad little.
 const SONGS_PER_BATCH: usize = 16;
 
-/// Scores whole songs, each from a zero state, in chunks of `chunk` steps that
-/// carry the state, so that memory stays bounded for long songs.
+/// Scores whole songs, each from a zero state and with its key and bar
+/// positions, in chunks of `chunk` steps that carry the state, so that memory
+/// stays bounded for long songs.
 pub fn score_songs(
     network: &Composer,
     instrument: Option<usize>,
-    songs: &[&[u16]],
+    songs: &[&Song],
     chunk: usize,
     device: &Device,
 ) -> Score {
-    let mut order: Vec<&[u16]> = songs.iter().copied().filter(|s| s.len() > 1).collect();
-    order.sort_by_key(|s| s.len());
+    let mut order: Vec<&Song> = songs
+        .iter()
+        .copied()
+        .filter(|s| s.tokens.len() > 1)
+        .collect();
+    order.sort_by_key(|s| s.tokens.len());
     let mut score = Score::default();
     for group in order.chunks(SONGS_PER_BATCH) {
         let batch = group.len();
-        let longest = group.iter().map(|s| s.len() - 1).max().unwrap_or(0);
+        let longest = group.iter().map(|s| s.tokens.len() - 1).max().unwrap_or(0);
+        let keys: Vec<i32> = group.iter().map(|s| i32::from(s.key_index())).collect();
+        let keys = Tensor::<1, Int>::from_data(TensorData::new(keys, [batch]), device);
         let mut state = network.zero_state(batch, device);
         for start in (0..longest).step_by(chunk) {
             let steps = chunk.min(longest - start);
             let mut inputs = vec![0i32; batch * steps];
+            let mut positions = vec![0i32; batch * steps];
             let mut targets = vec![0i32; batch * steps];
             let mut mask = vec![0f32; batch * steps];
             for (b, song) in group.iter().enumerate() {
                 for t in 0..steps {
                     if let (Some(&input), Some(&target)) =
-                        (song.get(start + t), song.get(start + t + 1))
+                        (song.tokens.get(start + t), song.tokens.get(start + t + 1))
                     {
                         inputs[b * steps + t] = i32::from(input);
+                        positions[b * steps + t] = i32::from(song.positions[start + t]);
                         targets[b * steps + t] = i32::from(target);
                         mask[b * steps + t] = 1.0;
                         score.events += 1;
@@ -74,7 +84,15 @@ pub fn score_songs(
             let targets =
                 Tensor::<2, Int>::from_data(TensorData::new(targets, [batch * steps, 1]), device);
             let mask = Tensor::<2>::from_data(TensorData::new(mask, [batch * steps, 1]), device);
-            let (logits, next) = network.forward(inputs, instrument, state);
+            let conditions = Conditions {
+                instrument,
+                keys: Some(keys.clone()),
+                positions: Some(Tensor::from_data(
+                    TensorData::new(positions, [batch, steps]),
+                    device,
+                )),
+            };
+            let (logits, next) = network.forward(inputs, &conditions, state);
             state = next;
             let vocab = logits.dims()[2];
             let logits = logits.reshape([batch * steps, vocab]);

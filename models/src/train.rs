@@ -15,11 +15,13 @@ use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::{Corpus, DataError, TokenBatch, TokenBatcher, WindowDataset, augment};
+use crate::dataset::{
+    Corpus, DataError, Song, TokenBatch, TokenBatcher, WindowDataset, augment, key_counts,
+};
 use crate::generate::RUNS_FILE;
 use crate::guards::{COPY_RUN, RunIndex};
 use crate::instrument::Instrument;
-use crate::network::{Composer, Preset};
+use crate::network::{Composer, Conditions, Preset};
 use crate::rng::Rng;
 use crate::saved::{self, FORMAT_VERSION, ModelConfig};
 use crate::scoring::{Score, score_songs};
@@ -44,8 +46,8 @@ pub struct TrainingConfig {
     /// Share of files held out for validation.
     #[config(default = 0.1)]
     pub validation_share: f64,
-    /// Largest random transposition, in semitones either way.
-    #[config(default = 5)]
+    /// Largest random transposition, in semitones either way (the window's key moves with it).
+    #[config(default = 6)]
     pub max_transpose: i32,
     /// Seed of weights, shuffling and augmentation.
     #[config(default = 42)]
@@ -169,7 +171,12 @@ fn batch_loss(
 ) -> Tensor<1> {
     let [b, t] = batch.inputs.dims();
     let state = network.zero_state(b, device);
-    let (logits, _) = network.forward(batch.inputs, instrument, state);
+    let conditions = Conditions {
+        instrument,
+        keys: Some(batch.keys),
+        positions: Some(batch.positions),
+    };
+    let (logits, _) = network.forward(batch.inputs, &conditions, state);
     let vocab = logits.dims()[2];
     let log_p =
         log_softmax(logits.reshape([b * t, vocab]), 1).gather(1, batch.targets.reshape([b * t, 1]));
@@ -223,7 +230,8 @@ pub fn train(
         window,
         job.data.clone(),
         config.validation_share,
-    );
+    )
+    .with_key_counts(key_counts(&train_set.songs));
 
     let checkpoints = job.out.join(CHECKPOINT_DIR);
     let adam =
@@ -245,11 +253,7 @@ pub fn train(
     let parameters = network.num_params();
     std::fs::create_dir_all(&checkpoints).map_err(|e| write_error(&checkpoints, e))?;
     let range = job.instrument.range();
-    let valid_tokens: Vec<&[u16]> = valid_set
-        .songs
-        .iter()
-        .map(|s| s.tokens.as_slice())
-        .collect();
+    let valid_songs: Vec<&Song> = valid_set.songs.iter().collect();
     let valid_notes = valid_set.notes();
     let batches_per_epoch = windows
         .len()
@@ -291,13 +295,13 @@ pub fn train(
         }
         bar.finish_and_clear();
         let train_seconds = epoch_started.elapsed().as_secs_f64();
-        let score = if valid_tokens.is_empty() {
+        let score = if valid_songs.is_empty() {
             Score::default()
         } else {
             score_songs(
                 &network.valid(),
                 instrument_id,
-                &valid_tokens,
+                &valid_songs,
                 256,
                 inference_device,
             )

@@ -7,7 +7,7 @@ use burn::module::Module;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use models::DeviceChoice;
-use models::network::{Composer, ComposerConfig, InputEncoding};
+use models::network::{Composer, ComposerConfig, Conditions, InputEncoding};
 
 fn wgpu() -> Device {
     DeviceChoice::Wgpu
@@ -25,9 +25,21 @@ fn run(network: &Composer, device: &Device) -> (Vec<f32>, Vec<f32>) {
     let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [batch, steps + 1]), device);
     // `fork`, not `to_device`: the copy must own its parameters to receive gradients.
     let network = network.clone().fork(device);
+    let positions: Vec<i32> = (0..batch * steps).map(|i| (i * 5 % 96) as i32).collect();
+    let conditions = Conditions {
+        instrument: Some(0),
+        keys: Some(Tensor::from_data(
+            TensorData::new(vec![3, 17], [batch]),
+            device,
+        )),
+        positions: Some(Tensor::from_data(
+            TensorData::new(positions, [batch, steps]),
+            device,
+        )),
+    };
     let (logits, _) = network.forward(
         tokens.clone().narrow(1, 0, steps),
-        Some(0),
+        &conditions,
         network.zero_state(batch, device),
     );
     let vocab = logits.dims()[2];
@@ -85,6 +97,8 @@ fn a_tiny_model_gives_the_same_results_on_cpu_and_wgpu() {
     cpu.seed(11);
     let network = ComposerConfig::new(InputEncoding::Embedding { dim: 8 }, 2, 16, 0.0)
         .with_instruments(1)
+        .with_keys(24)
+        .with_positions(96)
         .init(&cpu);
     let (cpu_logits, cpu_grads) = run(&network, &cpu);
     let (gpu_logits, gpu_grads) = run(&network, &wgpu().autodiff());

@@ -135,12 +135,15 @@ pub struct EvalArgs {
     /// The model folder.
     #[arg(long)]
     model: PathBuf,
-    /// Folders of MIDI files to evaluate on.
-    #[arg(long, required = true, num_args = 1..)]
+    /// Folders of MIDI files to evaluate on; the files held out from the model's training when absent.
+    #[arg(long, num_args = 1..)]
     data: Vec<PathBuf>,
-    /// Pieces to generate (30 s each) for the originality figures.
-    #[arg(long, default_value_t = 20)]
+    /// Pieces to generate (30 s each) per setting, for the originality and musicality figures.
+    #[arg(long, default_value_t = 100)]
     samples: usize,
+    /// Also write the feature distributions (generated and real) as an SVG image to this file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
@@ -156,7 +159,15 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
         Ok(selected) => selected,
         Err(code) => return code,
     };
-    match models::eval::evaluate(&args.model, &args.data, args.samples, &selected.device) {
+    let report = models::eval::evaluate(&args.model, &args.data, args.samples, &selected.device);
+    if let (Ok(report), Some(path)) = (&report, &args.plot) {
+        let svg = models::plot::feature_distributions(&report.musicality.tables);
+        if let Err(err) = std::fs::write(path, svg) {
+            eprintln!("mixtape: cannot write {}: {err}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    match report {
         Ok(report) if args.json => {
             println!(
                 "{}",
@@ -190,6 +201,7 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
                 models::guards::SHARED_RUN,
                 100.0 * r.held_out_share_16
             );
+            print_musicality(&r.musicality);
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -197,6 +209,57 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The musicality part of `mixtape eval`'s table.
+fn print_musicality(m: &models::eval::Musicality) {
+    println!();
+    println!(
+        "Musicality: {} pieces of {:.0} s against {} held-out excerpts of {:.0} beats; ceiling: held-out against {} training excerpts",
+        m.pieces, m.seconds, m.real_excerpts, m.excerpt_beats, m.training_excerpts
+    );
+    println!("| feature | generated | held-out | overlap | training | ceiling overlap |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for f in &m.features {
+        println!(
+            "| {} | {:.3} | {:.3} | {:.2} | {:.3} | {:.2} |",
+            f.feature, f.generated, f.real, f.overlap, f.training, f.ceiling
+        );
+    }
+    println!(
+        "| mean overlap | | | {:.2} | | {:.2} |",
+        m.mean_overlap, m.mean_ceiling
+    );
+    println!();
+    println!("| creativity | scale consistency | held-out | pitch-class entropy | held-out |");
+    println!("|---:|---:|---:|---:|---:|");
+    for c in &m.creativity {
+        println!(
+            "| {:.1} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            c.creativity,
+            c.scale_consistency,
+            c.real_scale_consistency,
+            c.pitch_class_entropy,
+            c.real_pitch_class_entropy
+        );
+    }
+    let e = &m.endings;
+    println!();
+    println!(
+        "Asked key is the estimated key: {:.0}%; any key: key spread shared with the training files {:.0}%, minor {:.0}% (training files {:.0}%)",
+        100.0 * m.asked_key_match,
+        100.0 * m.any_key_spread,
+        100.0 * m.minor_share.0,
+        100.0 * m.minor_share.1
+    );
+    println!(
+        "Endings: on the tonic {:.0}%, on a downbeat {:.0}%, held {:.0}%, within a bar of the length {:.0}%, all four {:.0}%",
+        100.0 * e.on_tonic,
+        100.0 * e.on_downbeat,
+        100.0 * e.held,
+        100.0 * e.within_a_bar,
+        100.0 * e.all
+    );
 }
 
 fn parse_tonic(name: &str) -> Result<u8, String> {

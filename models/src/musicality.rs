@@ -1,0 +1,491 @@
+//! Musical features of pieces, and how close generated pieces come to real
+//! music on them: the musicality report of `mixtape eval`.
+//!
+//! Each feature is a number per piece; a set of pieces gives a distribution
+//! per feature, and two sets are compared by the overlapping area of their
+//! Gaussian kernel density estimates (1 when the distributions coincide, 0
+//! when they are apart). Bits per note say how well a network predicts real
+//! music; these say whether what it composes sounds like it.
+
+use serde::Serialize;
+
+use crate::events::{GridNote, STEPS_PER_BEAT};
+use crate::key::{Key, Mode, estimate_key};
+
+/// The features, in the order of [`features`]' values.
+pub const FEATURES: [&str; 15] = [
+    "pitch count",
+    "pitch range",
+    "pitch-class entropy (bits)",
+    "top-line interval (semitones)",
+    "inter-onset interval (beats)",
+    "duration (beats)",
+    "distinct durations",
+    "notes per beat",
+    "polyphony (notes per onset)",
+    "scale consistency",
+    "notes of 1/8 beat or more",
+    "repeated top-line pitches",
+    "longest repeated top-line pitch",
+    "bar repetition",
+    "tonic ending",
+];
+
+/// Index of scale consistency in [`FEATURES`].
+pub const SCALE_CONSISTENCY: usize = 9;
+/// Index of pitch-class entropy in [`FEATURES`].
+pub const PITCH_CLASS_ENTROPY: usize = 2;
+/// Index of the tonic ending in [`FEATURES`].
+pub const TONIC_ENDING: usize = 14;
+
+/// The highest pitch at each onset, in time order.
+fn top_line(notes: &[GridNote]) -> Vec<u8> {
+    let mut sorted: Vec<&GridNote> = notes.iter().collect();
+    sorted.sort_by_key(|n| (n.onset, n.pitch));
+    let mut line: Vec<(u32, u8)> = Vec::new();
+    for note in sorted {
+        match line.last_mut() {
+            Some((onset, pitch)) if *onset == note.onset => *pitch = (*pitch).max(note.pitch),
+            _ => line.push((note.onset, note.pitch)),
+        }
+    }
+    line.into_iter().map(|(_, pitch)| pitch).collect()
+}
+
+/// Share of notes inside the best-fitting major or natural-minor scale.
+pub fn scale_consistency(notes: &[GridNote]) -> f64 {
+    const MAJOR: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
+    if notes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0usize; 12];
+    for note in notes {
+        counts[usize::from(note.pitch % 12)] += 1;
+    }
+    // Every natural minor is the major scale of its relative major, so the
+    // twelve major scales cover both modes.
+    let best = (0..12)
+        .map(|tonic| {
+            MAJOR
+                .iter()
+                .map(|d| counts[(tonic + usize::from(*d)) % 12])
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0);
+    best as f64 / notes.len() as f64
+}
+
+/// Entropy in bits of the duration-weighted pitch-class histogram.
+pub fn pitch_class_entropy(notes: &[GridNote]) -> f64 {
+    let mut weights = [0.0f64; 12];
+    for note in notes {
+        weights[usize::from(note.pitch % 12)] += f64::from(note.duration);
+    }
+    let total: f64 = weights.iter().sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    weights
+        .iter()
+        .filter(|&&w| w > 0.0)
+        .map(|&w| -(w / total) * (w / total).log2())
+        .sum()
+}
+
+/// Whether the lowest note of the last onset is the tonic of the piece's key.
+pub fn ends_on_tonic(notes: &[GridNote], key: Option<Key>) -> bool {
+    let Some(key) = key.or_else(|| estimate_key(notes)) else {
+        return false;
+    };
+    let last = notes.iter().map(|n| n.onset).max();
+    notes
+        .iter()
+        .filter(|n| Some(n.onset) == last)
+        .map(|n| n.pitch)
+        .min()
+        .is_some_and(|bass| bass % 12 == key.tonic)
+}
+
+/// The mean, over bars from the third on, of the Jaccard similarity of the
+/// bar's set of (position in the bar, pitch class) with the most similar bar
+/// at least two bars earlier: how much material comes back.
+pub fn bar_repetition(notes: &[GridNote], bar_steps: u32) -> f64 {
+    let bar_steps = bar_steps.max(1);
+    let bars = notes
+        .iter()
+        .map(|n| n.onset / bar_steps)
+        .max()
+        .map_or(0, |b| b + 1) as usize;
+    let mut sets: Vec<Vec<(u32, u8)>> = vec![Vec::new(); bars];
+    for note in notes {
+        sets[(note.onset / bar_steps) as usize].push((note.onset % bar_steps, note.pitch % 12));
+    }
+    for set in &mut sets {
+        set.sort_unstable();
+        set.dedup();
+    }
+    let jaccard = |a: &[(u32, u8)], b: &[(u32, u8)]| {
+        let common = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+        let union = a.len() + b.len() - common;
+        if union == 0 {
+            0.0
+        } else {
+            common as f64 / union as f64
+        }
+    };
+    let scores: Vec<f64> = (2..bars)
+        .filter(|&b| !sets[b].is_empty())
+        .map(|b| {
+            (0..=b - 2)
+                .map(|earlier| jaccard(&sets[b], &sets[earlier]))
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    if scores.is_empty() {
+        0.0
+    } else {
+        scores.iter().sum::<f64>() / scores.len() as f64
+    }
+}
+
+/// The features of one piece (see [`FEATURES`]); its bars are `bar_steps` long.
+pub fn features(notes: &[GridNote], bar_steps: u32) -> [f64; 15] {
+    let mut values = [0.0; 15];
+    if notes.is_empty() {
+        return values;
+    }
+    let beats = |steps: f64| steps / f64::from(STEPS_PER_BEAT);
+    let count = notes.len() as f64;
+    let mut pitches: Vec<u8> = notes.iter().map(|n| n.pitch).collect();
+    pitches.sort_unstable();
+    pitches.dedup();
+    let mut onsets: Vec<u32> = notes.iter().map(|n| n.onset).collect();
+    onsets.sort_unstable();
+    onsets.dedup();
+    let mut durations: Vec<u32> = notes.iter().map(|n| n.duration).collect();
+    durations.sort_unstable();
+    durations.dedup();
+    let start = onsets[0];
+    let end = notes
+        .iter()
+        .map(|n| n.onset + n.duration)
+        .max()
+        .unwrap_or(start);
+    let line = top_line(notes);
+    let steps: Vec<i32> = line
+        .windows(2)
+        .map(|w| i32::from(w[1]) - i32::from(w[0]))
+        .collect();
+    let mut longest = 1;
+    let mut run = 1;
+    for step in &steps {
+        run = if *step == 0 { run + 1 } else { 1 };
+        longest = longest.max(run);
+    }
+    values[0] = pitches.len() as f64;
+    values[1] = f64::from(pitches[pitches.len() - 1] - pitches[0]);
+    values[2] = pitch_class_entropy(notes);
+    values[3] = mean(steps.iter().map(|s| f64::from(s.abs())));
+    values[4] = mean(onsets.windows(2).map(|w| beats(f64::from(w[1] - w[0]))));
+    values[5] = mean(notes.iter().map(|n| beats(f64::from(n.duration))));
+    values[6] = durations.len() as f64;
+    values[7] = count / beats(f64::from((end - start).max(1)));
+    values[8] = count / onsets.len() as f64;
+    values[9] = scale_consistency(notes);
+    // 1/8 beat is 1.5 grid steps: notes of two steps or more.
+    values[10] = notes.iter().filter(|n| n.duration >= 2).count() as f64 / count;
+    values[11] = if steps.is_empty() {
+        0.0
+    } else {
+        steps.iter().filter(|&&s| s == 0).count() as f64 / steps.len() as f64
+    };
+    values[12] = f64::from(longest);
+    values[13] = bar_repetition(notes, bar_steps);
+    values[14] = if ends_on_tonic(notes, None) { 1.0 } else { 0.0 };
+    values
+}
+
+/// Cuts a song into up to `most` consecutive excerpts of `steps` steps, each
+/// starting on a bar line and moved to start at 0; a note is cut where its
+/// excerpt ends. Excerpts with fewer than two notes are left out.
+pub fn excerpts(notes: &[GridNote], bar_steps: u32, steps: u32, most: usize) -> Vec<Vec<GridNote>> {
+    let bar_steps = bar_steps.max(1);
+    let length = steps.div_ceil(bar_steps) * bar_steps;
+    let end = notes.iter().map(|n| n.onset).max().unwrap_or(0);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start <= end && out.len() < most {
+        let excerpt: Vec<GridNote> = notes
+            .iter()
+            .filter(|n| n.onset >= start && n.onset < start + steps)
+            .map(|n| GridNote {
+                onset: n.onset - start,
+                duration: n.duration.min(start + steps - n.onset),
+                ..*n
+            })
+            .collect();
+        if excerpt.len() >= 2 {
+            out.push(excerpt);
+        }
+        start += length;
+    }
+    out
+}
+
+/// Silverman's rule-of-thumb bandwidth; `None` for a sample without spread.
+fn bandwidth(sample: &[f64]) -> Option<f64> {
+    let n = sample.len() as f64;
+    if sample.len() < 2 {
+        return None;
+    }
+    let mean = sample.iter().sum::<f64>() / n;
+    let sd = (sample.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let mut sorted = sample.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let quantile = |q: f64| sorted[((n - 1.0) * q).round() as usize];
+    let iqr = (quantile(0.75) - quantile(0.25)) / 1.34;
+    let spread = if iqr > 0.0 { sd.min(iqr) } else { sd };
+    (spread > 0.0).then(|| 0.9 * spread * n.powf(-0.2))
+}
+
+/// Points at which densities are evaluated.
+const POINTS: usize = 1024;
+
+/// The Gaussian kernel density estimates of samples on one common grid:
+/// the grid's points, then each sample's densities.
+pub fn densities(samples: &[&[f64]]) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let all = samples.iter().flat_map(|s| s.iter().copied());
+    let (low, high) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    if !low.is_finite() {
+        return (Vec::new(), vec![Vec::new(); samples.len()]);
+    }
+    // A sample without spread is a narrow bump: a hundredth of the joint
+    // range (or of the value) wide, so that equal constants overlap fully.
+    let floor = ((high - low) / 100.0).max(1e-3 * high.abs().max(1.0));
+    let widths: Vec<f64> = samples
+        .iter()
+        .map(|s| bandwidth(s).unwrap_or(floor).max(floor))
+        .collect();
+    let margin = 4.0 * widths.iter().copied().fold(0.0, f64::max);
+    let (from, to) = (low - margin, high + margin);
+    let dx = (to - from) / (POINTS - 1) as f64;
+    let grid: Vec<f64> = (0..POINTS).map(|i| from + i as f64 * dx).collect();
+    let curves = samples
+        .iter()
+        .zip(&widths)
+        .map(|(sample, &h)| {
+            let norm = 1.0 / (sample.len().max(1) as f64 * h * (2.0 * std::f64::consts::PI).sqrt());
+            grid.iter()
+                .map(|x| {
+                    norm * sample
+                        .iter()
+                        .map(|s| (-0.5 * ((x - s) / h).powi(2)).exp())
+                        .sum::<f64>()
+                })
+                .collect()
+        })
+        .collect();
+    (grid, curves)
+}
+
+/// The overlapping area of the Gaussian kernel density estimates of two
+/// samples, from 0 (apart) to 1 (the same distribution).
+pub fn overlap(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (grid, curves) = densities(&[a, b]);
+    let dx = grid[1] - grid[0];
+    curves[0]
+        .iter()
+        .zip(&curves[1])
+        .map(|(x, y)| x.min(*y) * dx)
+        .sum::<f64>()
+        .min(1.0)
+}
+
+/// Features of several pieces, one row of [`FEATURES`] per piece.
+pub fn feature_table<'a>(
+    pieces: impl IntoIterator<Item = (&'a [GridNote], u32)>,
+) -> Vec<[f64; 15]> {
+    pieces
+        .into_iter()
+        .map(|(notes, bar_steps)| features(notes, bar_steps))
+        .collect()
+}
+
+/// One column of a feature table.
+pub fn column(table: &[[f64; 15]], feature: usize) -> Vec<f64> {
+    table.iter().map(|row| row[feature]).collect()
+}
+
+/// The mean of some values; 0 for none.
+pub(crate) fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
+    let (sum, count) = values
+        .into_iter()
+        .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+    sum / count.max(1) as f64
+}
+
+/// One feature: generated against real held-out music, and, as the ceiling,
+/// real held-out against real training music.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureRow {
+    /// The feature's name.
+    pub feature: &'static str,
+    /// Its mean over the generated pieces.
+    pub generated: f64,
+    /// Its mean over the held-out excerpts.
+    pub real: f64,
+    /// Its mean over the training excerpts.
+    pub training: f64,
+    /// Overlapping area, generated vs held-out.
+    pub overlap: f64,
+    /// Overlapping area, held-out vs training.
+    pub ceiling: f64,
+}
+
+/// Compares three feature tables feature by feature.
+pub fn compare(
+    generated: &[[f64; 15]],
+    real: &[[f64; 15]],
+    training: &[[f64; 15]],
+) -> Vec<FeatureRow> {
+    FEATURES
+        .iter()
+        .enumerate()
+        .map(|(i, &feature)| {
+            let (g, r, t) = (column(generated, i), column(real, i), column(training, i));
+            FeatureRow {
+                feature,
+                generated: mean(g.iter().copied()),
+                real: mean(r.iter().copied()),
+                training: mean(t.iter().copied()),
+                overlap: overlap(&g, &r),
+                ceiling: overlap(&r, &t),
+            }
+        })
+        .collect()
+}
+
+/// Share of each of the 24 keys (`[mode index][tonic]`) among pieces.
+pub fn key_shares(keys: impl IntoIterator<Item = Key>) -> [[f64; 12]; 2] {
+    let mut counts = [[0.0; 12]; 2];
+    let mut total = 0.0;
+    for key in keys {
+        counts[usize::from(key.mode.index())][usize::from(key.tonic % 12)] += 1.0;
+        total += 1.0;
+    }
+    if total > 0.0 {
+        for row in &mut counts {
+            row.iter_mut().for_each(|c| *c /= total);
+        }
+    }
+    counts
+}
+
+/// How much two key distributions share: the sum over keys of the smaller share.
+pub fn key_overlap(a: &[[f64; 12]; 2], b: &[[f64; 12]; 2]) -> f64 {
+    Mode::ALL
+        .iter()
+        .map(|m| usize::from(m.index()))
+        .flat_map(|m| (0..12).map(move |t| (m, t)))
+        .map(|(m, t)| a[m][t].min(b[m][t]))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(onset: u32, pitch: u8, duration: u32) -> GridNote {
+        GridNote {
+            onset,
+            pitch,
+            duration,
+            velocity_band: 4,
+        }
+    }
+
+    #[test]
+    fn a_c_major_scale_and_its_features() {
+        // C D E F G A B C, a beat each, then a held C major chord.
+        let mut notes: Vec<GridNote> = [60, 62, 64, 65, 67, 69, 71, 72]
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| note(i as u32 * 12, p, 12))
+            .collect();
+        notes.extend([48, 64, 67].map(|p| note(96, p, 48)));
+        let f = features(&notes, 48);
+        assert_eq!(f[0], 9.0); // 60 to 72 and 48; 64 and 67 come again
+        assert_eq!(f[1], 24.0);
+        assert_eq!(f[SCALE_CONSISTENCY], 1.0);
+        assert!((f[4] - 1.0).abs() < 1e-9, "one beat between onsets");
+        assert_eq!(f[8], 11.0 / 9.0);
+        assert_eq!(f[11], 0.0);
+        assert_eq!(f[12], 1.0);
+        assert_eq!(f[TONIC_ENDING], 1.0);
+        // A chromatic run is not in any one scale; all twelve classes evenly: log2(12).
+        let chromatic: Vec<GridNote> = (0..12).map(|i| note(i * 12, 60 + i as u8, 12)).collect();
+        assert!((scale_consistency(&chromatic) - 7.0 / 12.0).abs() < 1e-9);
+        assert!((pitch_class_entropy(&chromatic) - 12f64.log2()).abs() < 1e-9);
+        // Ending on the dominant is not ending on the tonic.
+        let half_cadence = &notes[..7];
+        assert!(!ends_on_tonic(
+            half_cadence,
+            Some(Key {
+                tonic: 0,
+                mode: Mode::Major
+            })
+        ));
+    }
+
+    #[test]
+    fn bar_repetition_finds_material_that_comes_back() {
+        let bar = |start: u32, pitches: [u8; 4]| -> Vec<GridNote> {
+            pitches
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| note(start + i as u32 * 12, p, 12))
+                .collect()
+        };
+        let mut repeated = bar(0, [60, 62, 64, 65]);
+        repeated.extend(bar(48, [67, 69, 71, 72]));
+        repeated.extend(bar(96, [60, 62, 64, 65]));
+        repeated.extend(bar(144, [67, 69, 71, 72]));
+        assert_eq!(bar_repetition(&repeated, 48), 1.0);
+        let mut wandering = bar(0, [60, 62, 64, 65]);
+        wandering.extend(bar(48, [67, 69, 71, 72]));
+        wandering.extend(bar(96, [61, 63, 66, 68]));
+        wandering.extend(bar(144, [70, 61, 63, 66]));
+        assert_eq!(bar_repetition(&wandering, 48), 0.0);
+    }
+
+    #[test]
+    fn overlap_is_one_for_the_same_sample_and_small_for_distant_ones() {
+        let a: Vec<f64> = (0..50).map(|i| f64::from(i) / 10.0).collect();
+        assert!((overlap(&a, &a) - 1.0).abs() < 0.01);
+        let far: Vec<f64> = a.iter().map(|x| x + 100.0).collect();
+        assert!(overlap(&a, &far) < 0.01);
+        let shifted: Vec<f64> = a.iter().map(|x| x + 2.5).collect();
+        let half = overlap(&a, &shifted);
+        assert!((0.3..0.7).contains(&half), "{half}");
+        // Constants: equal ones overlap, different ones do not.
+        assert!(overlap(&[1.0; 5], &[1.0; 8]) > 0.99);
+        assert!(overlap(&[1.0; 5], &[0.0; 8]) < 0.01);
+    }
+
+    #[test]
+    fn excerpts_start_on_bar_lines_and_cut_notes_at_their_end() {
+        let notes: Vec<GridNote> = (0..40).map(|i| note(i * 12, 60, 30)).collect();
+        let cut = excerpts(&notes, 48, 100, 10);
+        // 100 steps round up to three bars (144) between starts.
+        assert_eq!(cut.len(), 4);
+        assert_eq!(cut[1][0].onset, 0);
+        assert!(cut.iter().flatten().all(|n| n.onset + n.duration <= 100));
+        assert_eq!(excerpts(&notes, 48, 100, 2).len(), 2);
+    }
+}
