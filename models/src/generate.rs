@@ -765,8 +765,9 @@ impl Attempt {
             }
         }
         let scale = self.key.scale();
-        let bass_on_downbeat =
-            (self.offset + now) % BAR_STEPS == 0 && self.grammar.at_onset.is_empty() && !awaiting;
+        let bass_on_downbeat = (self.offset + now).is_multiple_of(BAR_STEPS)
+            && self.grammar.at_onset.is_empty()
+            && !awaiting;
         let favoured = bass_on_downbeat.then(|| {
             let mut favoured = [false; 12];
             for degree in self.key.triad() {
