@@ -8,12 +8,12 @@ use serde::Serialize;
 
 use crate::dataset::{Corpus, DataError, Song};
 use crate::events::{GridNote, STEPS_PER_BEAT, VOCAB_SIZE};
-use crate::generate::{Composition, Generator, Length, Settings};
+use crate::generate::{BAR_STEPS, Composition, Generator, Length, Settings};
 use crate::guards::{RunIndex, SHARED_RUN};
 use crate::key::{Key, Mode, estimate_key};
 use crate::musicality::{
-    self, FeatureRow, PITCH_CLASS_ENTROPY, SCALE_CONSISTENCY, compare, excerpts, feature_table,
-    key_overlap, key_shares, mean,
+    self, FeatureRow, PITCH_CLASS_ENTROPY, SCALE_CONSISTENCY, TONIC_ENDING, compare, excerpts,
+    feature_table, key_overlap, key_shares, mean,
 };
 use crate::ngram::NGram;
 use crate::saved::{ModelError, SavedModel};
@@ -269,8 +269,10 @@ pub fn evaluate(
     })
 }
 
-/// Grid steps per bar of the pieces MixTape writes (4/4).
-const PIECE_BAR_STEPS: u32 = 4 * STEPS_PER_BEAT;
+/// The features of composed pieces, in MixTape's 4/4 bars.
+fn piece_table(pieces: &[Composition]) -> Vec<[f64; 15]> {
+    feature_table(pieces.iter().map(|p| (p.notes.as_slice(), BAR_STEPS)))
+}
 
 /// Real excerpts of `steps` from every song, each with its bar length.
 fn song_excerpts(songs: &[Song], steps: u32, per_file: usize) -> Vec<(Vec<GridNote>, u32)> {
@@ -301,7 +303,7 @@ fn musicality_report(
     let real = song_excerpts(&corpus.songs, steps, EXCERPTS_PER_FILE);
     let training = song_excerpts(&train.songs, steps, TRAINING_EXCERPTS_PER_FILE);
     let tables = FeatureTables {
-        generated: feature_table(pieces.iter().map(|p| (p.notes.as_slice(), PIECE_BAR_STEPS))),
+        generated: piece_table(pieces),
         real: feature_table(real.iter().map(|(n, b)| (n.as_slice(), *b))),
         training: feature_table(training.iter().map(|(n, b)| (n.as_slice(), *b))),
     };
@@ -323,7 +325,7 @@ fn musicality_report(
                         })
                     })
                     .collect();
-                feature_table(pieces.iter().map(|p| (p.notes.as_slice(), PIECE_BAR_STEPS)))
+                piece_table(&pieces)
             };
             CreativityRow {
                 creativity,
@@ -352,7 +354,7 @@ fn musicality_report(
     let generated_keys = key_shares(pieces.iter().filter_map(|p| estimate_key(&p.notes)));
     let training_keys = key_shares(train.songs.iter().map(|s| s.key));
     let minor = |shares: &[[f64; 12]; 2]| shares[1].iter().sum::<f64>();
-    let ending = |piece: &Composition| {
+    let ending = |(piece, features): (&Composition, &[f64; 15])| {
         let last = piece.notes.iter().map(|n| n.onset).max().unwrap_or(0);
         let end = piece
             .notes
@@ -366,13 +368,13 @@ fn musicality_report(
             .filter(|n| n.onset == last)
             .all(|n| n.duration >= STEPS_PER_BEAT);
         [
-            musicality::ends_on_tonic(&piece.notes, None),
-            last % PIECE_BAR_STEPS == 0,
+            features[TONIC_ENDING] == 1.0,
+            last.is_multiple_of(BAR_STEPS),
             held,
-            end.abs_diff(steps) <= PIECE_BAR_STEPS,
+            end.abs_diff(steps) <= BAR_STEPS,
         ]
     };
-    let endings: Vec<[bool; 4]> = pieces.iter().map(ending).collect();
+    let endings: Vec<[bool; 4]> = pieces.iter().zip(&tables.generated).map(ending).collect();
     let rate =
         |f: &dyn Fn(&[bool; 4]) -> bool| mean(endings.iter().map(|e| f64::from(u8::from(f(e)))));
     Musicality {

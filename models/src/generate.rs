@@ -204,17 +204,13 @@ impl Grammar {
 
 /// Grid steps per bar of the pieces MixTape writes (4/4, the time signature of
 /// their MIDI files).
-const BAR_STEPS: u32 = 4 * STEPS_PER_BEAT;
+pub const BAR_STEPS: u32 = 4 * STEPS_PER_BEAT;
 /// The share of the network's out-of-key note probability the sampler keeps
 /// (see [`Prior`]), set from measured pieces against real ones.
 const CHROMATIC_KEPT: f64 = 0.8;
 /// How much likelier the tonic triad's pitch classes are for the lowest note
 /// on a downbeat, so that the bass keeps coming home and the key is heard.
 const TONIC_WEIGHT: f64 = 3.0;
-/// The chance that a bar (from the third on) echoes an earlier one is drawn
-/// per piece, evenly up to this: some real pieces restate their bars, others
-/// hardly ever, and a fixed chance made every piece alike.
-const MOST_ECHO_CHANCE: f64 = 1.0;
 /// How much likelier an echoing bar makes the events of the bar it echoes.
 const ECHO_WEIGHT: f64 = 6.0;
 /// How far above the bottom of the instrument's range the final chord's bass
@@ -616,7 +612,9 @@ struct Attempt {
     notes: Vec<GridNote>,
     /// How many steps back the current bar echoes, if it does.
     echo_lag: Option<u32>,
-    /// This piece's chance that a bar echoes an earlier one.
+    /// This piece's chance that a bar (from the third on) echoes an earlier
+    /// one, drawn evenly from 0 to 1: some real pieces restate their bars,
+    /// others hardly ever, and a fixed chance made every piece alike.
     echo_chance: f64,
 }
 
@@ -700,7 +698,7 @@ impl Attempt {
             opening: settings.primer.is_empty(),
             notes: Vec::new(),
             echo_lag: None,
-            echo_chance: MOST_ECHO_CHANCE * Rng::new(Rng::derive(seed, ECHO_STREAM)).next_f64(),
+            echo_chance: Rng::new(Rng::derive(seed, ECHO_STREAM)).next_f64(),
         }
     }
 
