@@ -11,6 +11,7 @@ use crate::corpus::midi_files;
 use crate::events::{Event, GridNote, STEPS_PER_BEAT, encode, quantise};
 use crate::key::{Key, estimate_key};
 use crate::midi;
+use crate::musicality::{Style, excerpts};
 use crate::network::BAR_POSITIONS;
 use crate::piece::TimeSignature;
 use crate::rng::Rng;
@@ -94,6 +95,28 @@ pub fn key_counts<'a>(songs: impl IntoIterator<Item = &'a Song>) -> [[u32; 12]; 
         counts[usize::from(song.key.mode.index())][usize::from(song.key.tonic)] += 1;
     }
     counts
+}
+
+/// Bars of the excerpts whose style a model keeps: about the length of a
+/// default piece, so that profiles vary from piece to piece as real music
+/// does over that length (a whole file, modulating, is flatter).
+pub const PROFILE_BARS: u32 = 12;
+/// Excerpts per file whose style a model keeps.
+const PROFILES_PER_FILE: usize = 2;
+
+/// The style of the songs' first excerpts of [`PROFILE_BARS`] bars (key
+/// profiles each in the excerpt's own estimated key).
+pub fn style<'a>(songs: impl IntoIterator<Item = &'a Song>) -> Style {
+    let cut: Vec<(Vec<GridNote>, u32)> = songs
+        .into_iter()
+        .flat_map(|song| {
+            let steps = PROFILE_BARS * song.bar_steps;
+            excerpts(&song.notes, song.bar_steps, steps, PROFILES_PER_FILE)
+                .into_iter()
+                .map(move |excerpt| (excerpt, song.bar_steps))
+        })
+        .collect();
+    Style::measure(cut.iter().map(|(notes, bar)| (notes.as_slice(), *bar)))
 }
 
 /// Every usable file of some folders.

@@ -3,20 +3,21 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::config::Config;
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::dataset::{Corpus, DataError, Song};
+use crate::dataset::{Corpus, DataError, Song, style};
 use crate::events::{GridNote, STEPS_PER_BEAT, VOCAB_SIZE};
-use crate::generate::{BAR_STEPS, Composition, Generator, Length, Settings};
+use crate::generate::{BAR_STEPS, Composition, Generator, Length, Settings, closing_length};
 use crate::guards::{RunIndex, SHARED_RUN};
 use crate::key::{Key, Mode, estimate_key};
 use crate::musicality::{
-    self, FeatureRow, PITCH_CLASS_ENTROPY, SCALE_CONSISTENCY, TONIC_ENDING, compare, excerpts,
-    feature_table, key_overlap, key_shares, mean,
+    self, FeatureRow, PITCH_CLASS_ENTROPY, SCALE_CONSISTENCY, Style, TONIC_ENDING, compare,
+    excerpts, feature_table, key_overlap, key_shares, mean,
 };
 use crate::ngram::NGram;
-use crate::saved::{ModelError, SavedModel};
+use crate::saved::{CONFIG_FILE, ModelConfig, ModelError};
 use crate::scoring::{Score, score_songs};
 
 /// Order of the n-gram baseline: four events of context, about one note and a half.
@@ -154,18 +155,35 @@ pub enum EvalError {
     /// The data to evaluate on could not be used.
     #[error(transparent)]
     Data(#[from] DataError),
-    /// The model's training data is not there to fit the baseline on.
-    #[error("cannot fit the n-gram baseline: the model's training data is unavailable ({0})")]
+    /// The model's training data (for the baseline, the ceiling or key
+    /// profiles) is not there.
+    #[error("the model's training data is unavailable: {0}")]
     TrainingData(DataError),
+    /// A model's config could not be written.
+    #[error("cannot write {path}: {detail}", path = .0.display(), detail = .1)]
+    Write(PathBuf, std::io::Error),
     /// No data was named and the model's data holds no file out of training.
     #[error("the model's data ({}) holds no file out of training: name the files to evaluate on with --data", .0.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))]
     NoHeldOut(Vec<PathBuf>),
 }
 
-/// The training and the held-out parts of the model's data.
-pub fn model_data(model: &SavedModel) -> Result<(Corpus, Corpus), EvalError> {
-    let corpus = Corpus::load(&model.config.data).map_err(EvalError::TrainingData)?;
-    Ok(corpus.split(model.config.validation_share))
+/// The training and the held-out parts of a model's data.
+pub fn model_data(config: &ModelConfig) -> Result<(Corpus, Corpus), EvalError> {
+    let corpus = Corpus::load(&config.data).map_err(EvalError::TrainingData)?;
+    Ok(corpus.split(config.validation_share))
+}
+
+/// Measures the style of the training music of the model in `dir` and stores
+/// it in its config, as `train` does: for a model trained before the style was
+/// kept. The weights are not touched.
+pub fn calibrate(dir: &Path) -> Result<Style, EvalError> {
+    let (mut config, _) = ModelConfig::read(dir)?;
+    let (train, _) = model_data(&config)?;
+    config.style = Some(style(&train.songs));
+    config
+        .save(dir.join(CONFIG_FILE))
+        .map_err(|e| EvalError::Write(dir.join(CONFIG_FILE), e))?;
+    Ok(config.style.expect("just measured"))
 }
 
 /// Evaluates the model in `dir` on every MIDI file of `data` (on the files
@@ -179,7 +197,7 @@ pub fn evaluate(
 ) -> Result<EvalReport, EvalError> {
     let generator = Generator::open(dir, device)?;
     let model = &generator.model;
-    let (train, held_out) = model_data(model)?;
+    let (train, held_out) = model_data(&model.config)?;
     let corpus = if data.is_empty() {
         if held_out.songs.is_empty() {
             return Err(EvalError::NoHeldOut(model.config.data.clone()));
@@ -300,8 +318,11 @@ fn musicality_report(
         unreachable!("the default length is in seconds")
     };
     let steps = (seconds * defaults.bpm / 60.0 * f64::from(STEPS_PER_BEAT)).round() as u32;
-    let real = song_excerpts(&corpus.songs, steps, EXCERPTS_PER_FILE);
-    let training = song_excerpts(&train.songs, steps, TRAINING_EXCERPTS_PER_FILE);
+    // Real excerpts as long as the pieces are, to the step: whole bars, as a
+    // piece closes a bar after its final downbeat.
+    let length = closing_length(steps);
+    let real = song_excerpts(&corpus.songs, length, EXCERPTS_PER_FILE);
+    let training = song_excerpts(&train.songs, length, TRAINING_EXCERPTS_PER_FILE);
     let tables = FeatureTables {
         generated: piece_table(pieces),
         real: feature_table(real.iter().map(|(n, b)| (n.as_slice(), *b))),
@@ -380,7 +401,7 @@ fn musicality_report(
     Musicality {
         pieces: pieces.len(),
         seconds,
-        excerpt_beats: f64::from(steps) / f64::from(STEPS_PER_BEAT),
+        excerpt_beats: f64::from(length) / f64::from(STEPS_PER_BEAT),
         real_excerpts: real.len(),
         training_excerpts: training.len(),
         mean_overlap: mean(features.iter().map(|f| f.overlap)),

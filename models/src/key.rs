@@ -141,6 +141,15 @@ fn correlation(a: &[f64; 12], b: &[f64; 12]) -> f64 {
     }
 }
 
+/// The duration-weighted pitch-class histogram (index 0 = C), in grid steps.
+pub fn pitch_class_weights(notes: &[GridNote]) -> [f64; 12] {
+    let mut histogram = [0.0; 12];
+    for note in notes {
+        histogram[usize::from(note.pitch % 12)] += f64::from(note.duration);
+    }
+    histogram
+}
+
 /// Estimates the key with the Krumhansl-Schmuckler algorithm: the key whose
 /// profile best correlates with the duration-weighted pitch-class histogram.
 /// `None` for a piece without notes.
@@ -148,10 +157,7 @@ pub fn estimate_key(notes: &[GridNote]) -> Option<Key> {
     if notes.is_empty() {
         return None;
     }
-    let mut histogram = [0.0; 12];
-    for note in notes {
-        histogram[usize::from(note.pitch % 12)] += f64::from(note.duration);
-    }
+    let histogram = pitch_class_weights(notes);
     let mut best: Option<(f64, Key)> = None;
     for tonic in 0..12u8 {
         for (mode, profile) in [(Mode::Major, &MAJOR_PROFILE), (Mode::Minor, &MINOR_PROFILE)] {
@@ -166,6 +172,50 @@ pub fn estimate_key(notes: &[GridNote]) -> Option<Key> {
         }
     }
     best.map(|(_, key)| key)
+}
+
+/// How a stretch of music shares its sounding time among the pitch classes of
+/// its key: the duration-weighted shares from the tonic up, with its mode.
+/// Real music has a balance of its own, tonic and fifth weighty, chromatic
+/// notes rare but present; a composed piece steered towards one is heard in
+/// its key as real music is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KeyProfile {
+    /// The mode of the music it was measured on.
+    pub mode: Mode,
+    /// Shares of the sounding time (adding up to 1), index 0 the tonic.
+    pub shares: [f32; 12],
+}
+
+impl KeyProfile {
+    /// The profile of `notes` in their estimated key, shares rounded to
+    /// thousandths (they are stored in a model's config); `None` without notes.
+    pub fn of(notes: &[GridNote]) -> Option<KeyProfile> {
+        let key = estimate_key(notes)?;
+        let weights = pitch_class_weights(notes);
+        let total: f64 = weights.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let mut shares = [0.0f32; 12];
+        for (degree, share) in shares.iter_mut().enumerate() {
+            let weight = weights[(degree + usize::from(key.tonic)) % 12];
+            *share = ((weight / total * 1000.0).round() / 1000.0) as f32;
+        }
+        Some(KeyProfile {
+            mode: key.mode,
+            shares,
+        })
+    }
+
+    /// The shares by pitch class (index 0 = C) of music with this profile in `tonic`.
+    pub fn in_key(&self, tonic: u8) -> [f64; 12] {
+        let mut shares = [0.0; 12];
+        for (degree, &share) in self.shares.iter().enumerate() {
+            shares[(degree + usize::from(tonic)) % 12] = f64::from(share);
+        }
+        shares
+    }
 }
 
 /// Scale degrees (semitones above the tonic) that differ between the major
@@ -272,6 +322,23 @@ mod tests {
                 velocity_band: 4,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_profile_is_measured_from_the_tonic_and_moves_to_any_key() {
+        // D major: D twice as long as the rest, one chromatic G#.
+        let mut music = notes(&[62, 64, 66, 67, 69, 71, 73, 68]);
+        music[0].duration = 24;
+        let profile = KeyProfile::of(&music).unwrap();
+        assert_eq!(profile.mode, Mode::Major);
+        assert!((profile.shares.iter().sum::<f32>() - 1.0).abs() < 0.01);
+        // Index 0 is D, the tonic; G# is six semitones above it.
+        assert!(profile.shares[0] > profile.shares[2]);
+        assert!(profile.shares[6] > 0.0 && profile.shares[1] == 0.0);
+        let in_f = profile.in_key(5);
+        assert_eq!(in_f[5], f64::from(profile.shares[0]));
+        assert_eq!(in_f[11], f64::from(profile.shares[6]));
+        assert_eq!(KeyProfile::of(&[]), None);
     }
 
     #[test]

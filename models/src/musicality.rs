@@ -7,10 +7,10 @@
 //! when they are apart). Bits per note say how well a network predicts real
 //! music; these say whether what it composes sounds like it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::events::{GridNote, STEPS_PER_BEAT};
-use crate::key::{Key, Mode, estimate_key};
+use crate::key::{Key, KeyProfile, Mode, estimate_key, pitch_class_weights};
 
 /// The features, in the order of [`features`]' values.
 pub const FEATURES: [&str; 15] = [
@@ -35,8 +35,50 @@ pub const FEATURES: [&str; 15] = [
 pub const SCALE_CONSISTENCY: usize = 9;
 /// Index of pitch-class entropy in [`FEATURES`].
 pub const PITCH_CLASS_ENTROPY: usize = 2;
+/// Index of the share of repeated top-line pitches in [`FEATURES`].
+pub const REPEATED_TOP_LINE: usize = 11;
 /// Index of the tonic ending in [`FEATURES`].
 pub const TONIC_ENDING: usize = 14;
+
+/// What the sampler keeps of a model's training music beyond what the network
+/// learnt (see [`crate::generate`]): measured on training excerpts, stored in
+/// the model's config by `train` and `calibrate`.
+///
+/// A piece follows one excerpt's figures, drawn by its seed, rather than the
+/// corpus's means: real pieces differ from one another, and pieces held to a
+/// mean would all sound alike.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Style {
+    /// The training excerpts' figures.
+    pub excerpts: Vec<ExcerptStyle>,
+}
+
+/// One training excerpt's figures that a composed piece may follow.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ExcerptStyle {
+    /// Its key profile: the pitch balance.
+    pub profile: KeyProfile,
+    /// Its share of top-line notes that repeat the pitch before
+    /// ([`FEATURES`]' "repeated top-line pitches"), to thousandths.
+    pub top_line_repeats: f32,
+}
+
+impl Style {
+    /// The style of `excerpts`, each with its bar length in steps.
+    pub fn measure<'a>(excerpts: impl IntoIterator<Item = (&'a [GridNote], u32)>) -> Style {
+        let excerpts = excerpts
+            .into_iter()
+            .filter_map(|(notes, bar_steps)| {
+                let repeats = features(notes, bar_steps)[REPEATED_TOP_LINE];
+                Some(ExcerptStyle {
+                    profile: KeyProfile::of(notes)?,
+                    top_line_repeats: ((repeats * 1000.0).round() / 1000.0) as f32,
+                })
+            })
+            .collect();
+        Style { excerpts }
+    }
+}
 
 /// The highest pitch at each onset, in time order.
 fn top_line(notes: &[GridNote]) -> Vec<u8> {
@@ -78,10 +120,7 @@ pub fn scale_consistency(notes: &[GridNote]) -> f64 {
 
 /// Entropy in bits of the duration-weighted pitch-class histogram.
 pub fn pitch_class_entropy(notes: &[GridNote]) -> f64 {
-    let mut weights = [0.0f64; 12];
-    for note in notes {
-        weights[usize::from(note.pitch % 12)] += f64::from(note.duration);
-    }
+    let weights = pitch_class_weights(notes);
     let total: f64 = weights.iter().sum();
     if total == 0.0 {
         return 0.0;
@@ -195,7 +234,7 @@ pub fn features(notes: &[GridNote], bar_steps: u32) -> [f64; 15] {
     values[9] = scale_consistency(notes);
     // 1/8 beat is 1.5 grid steps: notes of two steps or more.
     values[10] = notes.iter().filter(|n| n.duration >= 2).count() as f64 / count;
-    values[11] = if steps.is_empty() {
+    values[REPEATED_TOP_LINE] = if steps.is_empty() {
         0.0
     } else {
         steps.iter().filter(|&&s| s == 0).count() as f64 / steps.len() as f64

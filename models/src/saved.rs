@@ -8,6 +8,7 @@ use burn::tensor::Device;
 use sha2::{Digest, Sha256};
 
 use crate::instrument::Instrument;
+use crate::musicality::Style;
 use crate::network::{Composer, ComposerConfig, Preset};
 
 /// The on-disk format this build reads and writes; bumped when the vocabulary
@@ -38,6 +39,9 @@ pub struct ModelConfig {
     /// Training files per key, `[mode index][tonic]`: the keys a piece in "any key" is drawn from.
     #[config(default = "[[0; 12]; 2]")]
     pub key_counts: [[u32; 12]; 2],
+    /// What the sampler keeps of the training music; `None` in a model made
+    /// before it was kept (then `calibrate` adds it).
+    pub style: Option<Style>,
 }
 
 /// Errors opening a model folder.

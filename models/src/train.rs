@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{
-    Corpus, DataError, Song, TokenBatch, TokenBatcher, WindowDataset, augment, key_counts,
+    Corpus, DataError, Song, TokenBatch, TokenBatcher, WindowDataset, augment, key_counts, style,
 };
 use crate::generate::RUNS_FILE;
 use crate::guards::{COPY_RUN, RunIndex};
@@ -231,7 +231,8 @@ pub fn train(
         job.data.clone(),
         config.validation_share,
     )
-    .with_key_counts(key_counts(&train_set.songs));
+    .with_key_counts(key_counts(&train_set.songs))
+    .with_style(Some(style(&train_set.songs)));
 
     let checkpoints = job.out.join(CHECKPOINT_DIR);
     let adam =

@@ -291,7 +291,18 @@ fn pieces_end_on_the_tonic_chord_on_a_downbeat_held_at_the_length_asked() {
         );
         assert!(chord.iter().all(|n| n.duration >= bar / 2), "held");
         assert!((2..=4).contains(&chord.len()), "seed {seed}: {chord:?}");
-        assert!(bass < Instrument::Piano.range().start() + 24, "a low bass");
+        // The close stays in the piece's register: the lowest note so far, or up to an octave above.
+        let lowest = piece
+            .notes
+            .iter()
+            .filter(|n| n.onset < last)
+            .map(|n| n.pitch)
+            .min()
+            .unwrap();
+        assert!(
+            (lowest..lowest + 12).contains(&bass),
+            "seed {seed}: bass {bass}, lowest before {lowest}"
+        );
         // Nothing still sounds from before the final chord.
         assert!(
             piece
@@ -307,7 +318,47 @@ fn pieces_end_on_the_tonic_chord_on_a_downbeat_held_at_the_length_asked() {
             "seed {seed}: {end} steps for {asked} asked"
         );
         assert_eq!(piece.key.unwrap().tonic, tonic);
+        assert_eq!(
+            models::key::estimate_key(&piece.notes),
+            Some(models::key::Key { tonic, mode }),
+            "seed {seed}: heard in the key asked"
+        );
     }
+}
+
+#[test]
+fn calibrate_stores_the_style_of_the_training_music_and_leaves_the_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&model_dir(), dir.path());
+    let trained = SavedModel::load(dir.path(), &Device::flex()).unwrap();
+    let style = trained
+        .config
+        .style
+        .clone()
+        .expect("train measures the style");
+    assert!(!style.excerpts.is_empty());
+    // A model made before the style was kept: the same config without it.
+    let config_path = dir.path().join(CONFIG_FILE);
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config.as_object_mut().unwrap().remove("style");
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let weights = std::fs::read(dir.path().join(WEIGHTS_FILE)).unwrap();
+    let older = SavedModel::load(dir.path(), &Device::flex()).unwrap();
+    assert!(older.config.style.is_none(), "still opens, without a style");
+    // Pieces compose without it, on the key's scale.
+    let generator = Generator::open(dir.path(), &Device::flex()).unwrap();
+    generator.generate(&Settings::default()).unwrap();
+
+    let measured = models::eval::calibrate(dir.path()).unwrap();
+    assert_eq!(measured, style, "the same figures train measured");
+    let reopened = SavedModel::load(dir.path(), &Device::flex()).unwrap();
+    assert_eq!(reopened.config.style, Some(style));
+    assert_eq!(
+        std::fs::read(dir.path().join(WEIGHTS_FILE)).unwrap(),
+        weights
+    );
+    assert_eq!(reopened.version, older.version, "the same weights");
 }
 
 #[test]

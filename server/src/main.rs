@@ -38,6 +38,8 @@ enum Command {
     Train(model_commands::TrainArgs),
     /// Measure a model on folders of MIDI files, beside an n-gram baseline.
     Eval(model_commands::EvalArgs),
+    /// Store the style of a trained model's training music (key profiles, melodic repeats) in its config; train does it too.
+    Calibrate(model_commands::CalibrateArgs),
     /// Compose a piece with a trained model and write it as MIDI.
     Generate(model_commands::GenerateArgs),
     /// Render a MIDI file to a WAV file (and an Ogg Vorbis preview) with a SoundFont.
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         }) => data_stats(&dirs),
         Some(Command::Train(args)) => model_commands::train_command(args),
         Some(Command::Eval(args)) => model_commands::eval_command(args),
+        Some(Command::Calibrate(args)) => model_commands::calibrate_command(args),
         Some(Command::Generate(args)) => model_commands::generate_command(args),
         Some(Command::Render(args)) => render_command::render_command(args),
     }

@@ -1,4 +1,4 @@
-//! The `train`, `eval` and `generate` commands: the models crate on the command line.
+//! The `train`, `eval`, `calibrate` and `generate` commands: the models crate on the command line.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -202,6 +202,32 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
                 100.0 * r.held_out_share_16
             );
             print_musicality(&r.musicality);
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("mixtape: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Arguments of `mixtape calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// The model folder; its config names the training data.
+    #[arg(long)]
+    model: PathBuf,
+}
+
+/// `mixtape calibrate`.
+pub fn calibrate_command(args: CalibrateArgs) -> ExitCode {
+    match models::eval::calibrate(&args.model) {
+        Ok(style) => {
+            println!(
+                "{}: the style of {} excerpts of its training music stored in its config",
+                args.model.display(),
+                style.excerpts.len(),
+            );
             ExitCode::SUCCESS
         }
         Err(err) => {
