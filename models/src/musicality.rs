@@ -37,6 +37,8 @@ pub const SCALE_CONSISTENCY: usize = 9;
 pub const PITCH_CLASS_ENTROPY: usize = 2;
 /// Index of the share of repeated top-line pitches in [`FEATURES`].
 pub const REPEATED_TOP_LINE: usize = 11;
+/// Index of bar repetition in [`FEATURES`].
+pub const BAR_REPETITION: usize = 13;
 /// Index of the tonic ending in [`FEATURES`].
 pub const TONIC_ENDING: usize = 14;
 
@@ -61,6 +63,9 @@ pub struct ExcerptStyle {
     /// Its share of top-line notes that repeat the pitch before
     /// ([`FEATURES`]' "repeated top-line pitches"), to thousandths.
     pub top_line_repeats: f32,
+    /// How much its bars restate earlier ones ([`FEATURES`]' "bar
+    /// repetition"), to thousandths.
+    pub bar_repetition: f32,
 }
 
 impl Style {
@@ -69,10 +74,12 @@ impl Style {
         let excerpts = excerpts
             .into_iter()
             .filter_map(|(notes, bar_steps)| {
-                let repeats = features(notes, bar_steps)[REPEATED_TOP_LINE];
+                let values = features(notes, bar_steps);
+                let thousandths = |x: f64| ((x * 1000.0).round() / 1000.0) as f32;
                 Some(ExcerptStyle {
                     profile: KeyProfile::of(notes)?,
-                    top_line_repeats: ((repeats * 1000.0).round() / 1000.0) as f32,
+                    top_line_repeats: thousandths(values[REPEATED_TOP_LINE]),
+                    bar_repetition: thousandths(values[BAR_REPETITION]),
                 })
             })
             .collect();
@@ -150,6 +157,20 @@ pub fn ends_on_tonic(notes: &[GridNote], key: Option<Key>) -> bool {
 /// bar's set of (position in the bar, pitch class) with the most similar bar
 /// at least two bars earlier: how much material comes back.
 pub fn bar_repetition(notes: &[GridNote], bar_steps: u32) -> f64 {
+    let sets = bar_sets(notes, bar_steps);
+    let scores: Vec<f64> = (2..sets.len())
+        .filter_map(|bar| restatement(&sets, bar))
+        .collect();
+    if scores.is_empty() {
+        0.0
+    } else {
+        scores.iter().sum::<f64>() / scores.len() as f64
+    }
+}
+
+/// Each bar's set of (onset in the bar, pitch class), sorted, for bars of
+/// `bar_steps` from step 0 to the last onset.
+pub(crate) fn bar_sets(notes: &[GridNote], bar_steps: u32) -> Vec<Vec<(u32, u8)>> {
     let bar_steps = bar_steps.max(1);
     let bars = notes
         .iter()
@@ -164,6 +185,13 @@ pub fn bar_repetition(notes: &[GridNote], bar_steps: u32) -> f64 {
         set.sort_unstable();
         set.dedup();
     }
+    sets
+}
+
+/// How much bar `bar` restates earlier material: the Jaccard similarity of
+/// its set with the most similar set at least two bars earlier; `None` for
+/// an empty bar or one of the first two.
+pub(crate) fn restatement(sets: &[Vec<(u32, u8)>], bar: usize) -> Option<f64> {
     let jaccard = |a: &[(u32, u8)], b: &[(u32, u8)]| {
         let common = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
         let union = a.len() + b.len() - common;
@@ -173,19 +201,13 @@ pub fn bar_repetition(notes: &[GridNote], bar_steps: u32) -> f64 {
             common as f64 / union as f64
         }
     };
-    let scores: Vec<f64> = (2..bars)
-        .filter(|&b| !sets[b].is_empty())
-        .map(|b| {
-            (0..=b - 2)
-                .map(|earlier| jaccard(&sets[b], &sets[earlier]))
-                .fold(0.0, f64::max)
-        })
-        .collect();
-    if scores.is_empty() {
-        0.0
-    } else {
-        scores.iter().sum::<f64>() / scores.len() as f64
-    }
+    let set = sets.get(bar).filter(|set| bar >= 2 && !set.is_empty())?;
+    Some(
+        sets[..=bar - 2]
+            .iter()
+            .map(|earlier| jaccard(set, earlier))
+            .fold(0.0, f64::max),
+    )
 }
 
 /// The features of one piece (see [`FEATURES`]); its bars are `bar_steps` long.
@@ -240,7 +262,7 @@ pub fn features(notes: &[GridNote], bar_steps: u32) -> [f64; 15] {
         steps.iter().filter(|&&s| s == 0).count() as f64 / steps.len() as f64
     };
     values[12] = f64::from(longest);
-    values[13] = bar_repetition(notes, bar_steps);
+    values[BAR_REPETITION] = bar_repetition(notes, bar_steps);
     values[14] = if ends_on_tonic(notes, None) { 1.0 } else { 0.0 };
     values
 }
