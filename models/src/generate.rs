@@ -249,6 +249,10 @@ const PHRASE_BARS: u32 = 4;
 const MIN_FINAL_NOTES: usize = 2;
 /// Notes of the final chord at most, its bass included.
 const MAX_FINAL_NOTES: usize = 4;
+/// Semitones above its bass the final chord may span per note beyond the bass:
+/// a violin's double stop within an octave, a guitar's three notes within two
+/// octaves, a pianist's four within three.
+const FINAL_SPAN_PER_NOTE: u8 = 12;
 
 /// What the sampler knows of music beyond the network's logits.
 ///
@@ -818,6 +822,9 @@ struct Attempt {
     repeats: Option<Repeats>,
     /// How much its bars restate earlier ones; `None` for a model without a style.
     restated: Option<Restated>,
+    /// Notes of the final chord at most: twice the excerpt's notes per onset
+    /// (a solo violin closes on a double stop, a piano on a full chord).
+    final_notes: usize,
     /// The lowest note before the final chord, whose bass is the tonic at
     /// most an octave above it: the close stays in the piece's register.
     lowest: Option<u8>,
@@ -918,6 +925,10 @@ impl Attempt {
                 moves: 0,
                 repeated: 0,
             }),
+            final_notes: style.map_or(MAX_FINAL_NOTES, |s| {
+                ((2.0 * f64::from(s.polyphony)).round() as usize)
+                    .clamp(MIN_FINAL_NOTES, MAX_FINAL_NOTES)
+            }),
             restated: style.map(|s| Restated {
                 target: f64::from(s.bar_repetition),
                 sum: 0.0,
@@ -957,7 +968,13 @@ impl Attempt {
                     let low = self.lowest.unwrap_or(*self.range.start());
                     degree(p) == 0 && (low..low.saturating_add(12)).contains(&p)
                 }
-                Some(&top) => p > top && self.key.triad().contains(&degree(p)),
+                Some(&top) => {
+                    let bass = grammar.at_onset.iter().min().copied().unwrap_or(top);
+                    let span = FINAL_SPAN_PER_NOTE.saturating_mul((self.final_notes - 1) as u8);
+                    p > top
+                        && p <= bass.saturating_add(span)
+                        && self.key.triad().contains(&degree(p))
+                }
             },
             Event::Duration(d) => u32::from(d) == ending.hold,
             // A shift once the chord has its notes ends the piece.
@@ -984,7 +1001,7 @@ impl Attempt {
             Some(ending) => {
                 if now >= ending.onset
                     && !awaiting
-                    && self.grammar.at_onset.len() >= MAX_FINAL_NOTES
+                    && self.grammar.at_onset.len() >= self.final_notes
                 {
                     return None;
                 }
@@ -1419,6 +1436,7 @@ mod tests {
             },
             top_line_repeats,
             bar_repetition: 0.3,
+            polyphony: 1.5,
         };
         let styles = [
             style(Mode::Major, 0.1),

@@ -37,6 +37,8 @@ pub const SCALE_CONSISTENCY: usize = 9;
 pub const PITCH_CLASS_ENTROPY: usize = 2;
 /// Index of the share of repeated top-line pitches in [`FEATURES`].
 pub const REPEATED_TOP_LINE: usize = 11;
+/// Index of polyphony in [`FEATURES`].
+pub const POLYPHONY: usize = 8;
 /// Index of bar repetition in [`FEATURES`].
 pub const BAR_REPETITION: usize = 13;
 /// Index of the tonic ending in [`FEATURES`].
@@ -66,6 +68,8 @@ pub struct ExcerptStyle {
     /// How much its bars restate earlier ones ([`FEATURES`]' "bar
     /// repetition"), to thousandths.
     pub bar_repetition: f32,
+    /// Its notes per onset ([`FEATURES`]' "polyphony"), to thousandths.
+    pub polyphony: f32,
 }
 
 impl Style {
@@ -80,6 +84,7 @@ impl Style {
                     profile: KeyProfile::of(notes)?,
                     top_line_repeats: thousandths(values[REPEATED_TOP_LINE]),
                     bar_repetition: thousandths(values[BAR_REPETITION]),
+                    polyphony: thousandths(values[POLYPHONY]),
                 })
             })
             .collect();
@@ -252,7 +257,7 @@ pub fn features(notes: &[GridNote], bar_steps: u32) -> [f64; 15] {
     values[5] = mean(notes.iter().map(|n| beats(f64::from(n.duration))));
     values[6] = durations.len() as f64;
     values[7] = count / beats(f64::from((end - start).max(1)));
-    values[8] = count / onsets.len() as f64;
+    values[POLYPHONY] = count / onsets.len() as f64;
     values[9] = scale_consistency(notes);
     // 1/8 beat is 1.5 grid steps: notes of two steps or more.
     values[10] = notes.iter().filter(|n| n.duration >= 2).count() as f64 / count;

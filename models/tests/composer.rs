@@ -291,6 +291,11 @@ fn pieces_end_on_the_tonic_chord_on_a_downbeat_held_at_the_length_asked() {
         );
         assert!(chord.iter().all(|n| n.duration >= bar / 2), "held");
         assert!((2..=4).contains(&chord.len()), "seed {seed}: {chord:?}");
+        let top = chord.iter().map(|n| n.pitch).max().unwrap();
+        assert!(
+            usize::from(top - bass) <= 12 * (chord.len() - 1),
+            "seed {seed}: an octave per note at most {chord:?}"
+        );
         // The close stays in the piece's register: the lowest note so far, or up to an octave above.
         let lowest = piece
             .notes
