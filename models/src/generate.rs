@@ -474,6 +474,36 @@ impl Restated {
     }
 }
 
+/// The figures of its training excerpt that a piece is steered to while it is
+/// composed (see [`ExcerptStyle`]).
+#[derive(Debug, Clone)]
+struct Steering {
+    balance: Balance,
+    repeats: Repeats,
+    restated: Restated,
+}
+
+impl Steering {
+    /// Steering to `style` for a piece in `key` that closes on a chord held
+    /// `hold` steps.
+    fn new(style: &ExcerptStyle, key: Key, hold: Option<u32>) -> Steering {
+        Steering {
+            balance: Balance::new(&style.profile, key, hold),
+            repeats: Repeats {
+                rate: f64::from(style.top_line_repeats),
+                last: None,
+                moves: 0,
+                repeated: 0,
+            },
+            restated: Restated {
+                target: f64::from(style.bar_repetition),
+                sum: 0.0,
+                scored: 0,
+            },
+        }
+    }
+}
+
 /// The pitch-class weights of a model without a style: the key's scale
 /// as it is, the other classes scaled by [`CHROMATIC_KEPT`].
 fn scale_weights(key: Key) -> [f64; 12] {
@@ -816,12 +846,8 @@ struct Attempt {
     /// 0 to 1: most real pieces restate their bars often, a few hardly ever,
     /// and a fixed chance made every piece alike.
     echo_chance: f64,
-    /// The pitch balance it follows; `None` for a model without a style.
-    balance: Option<Balance>,
-    /// Its top line's repeats; `None` for a model without a style.
-    repeats: Option<Repeats>,
-    /// How much its bars restate earlier ones; `None` for a model without a style.
-    restated: Option<Restated>,
+    /// The excerpt's figures it is steered to; `None` for a model without a style.
+    steering: Option<Steering>,
     /// Notes of the final chord at most: twice the excerpt's notes per onset
     /// (a solo violin closes on a double stop, a piano on a full chord).
     final_notes: usize,
@@ -918,21 +944,10 @@ impl Attempt {
             notes: Vec::new(),
             echo_lag: None,
             echo_chance: Rng::new(Rng::derive(seed, ECHO_STREAM)).next_f64().sqrt(),
-            balance: style.map(|s| Balance::new(&s.profile, key, ending.map(|e| e.hold))),
-            repeats: style.map(|s| Repeats {
-                rate: f64::from(s.top_line_repeats),
-                last: None,
-                moves: 0,
-                repeated: 0,
-            }),
+            steering: style.map(|s| Steering::new(s, key, ending.map(|e| e.hold))),
             final_notes: style.map_or(MAX_FINAL_NOTES, |s| {
                 ((2.0 * f64::from(s.polyphony)).round() as usize)
                     .clamp(MIN_FINAL_NOTES, MAX_FINAL_NOTES)
-            }),
-            restated: style.map(|s| Restated {
-                target: f64::from(s.bar_repetition),
-                sum: 0.0,
-                scored: 0,
             }),
             lowest: None,
         }
@@ -1022,12 +1037,13 @@ impl Attempt {
         });
         let prior = Prior {
             balance: self
-                .balance
+                .steering
                 .as_ref()
-                .map_or_else(|| scale_weights(self.key), |b| b.weights(progress)),
+                .map_or_else(|| scale_weights(self.key), |s| s.balance.weights(progress)),
             favoured,
             echo: self.echoed(),
-            repeat: self.repeats.as_ref().and_then(|repeats| {
+            repeat: self.steering.as_ref().and_then(|steering| {
+                let repeats = &steering.repeats;
                 let last = repeats.last?;
                 let below = self.grammar.at_onset.iter().all(|&p| p < last);
                 (below && !awaiting).then(|| (Event::Note(last).token(), repeats.weight()))
@@ -1049,10 +1065,12 @@ impl Attempt {
             self.finished = true;
             return None;
         }
+        // The final chord's notes are counted apart.
+        let before_close = self.ending.is_none_or(|e| now < e.onset);
         match event {
             Event::Note(pitch) => {
                 self.opening = false;
-                if self.ending.is_none_or(|e| now < e.onset) {
+                if before_close {
                     self.lowest = Some(self.lowest.map_or(pitch, |low| low.min(pitch)));
                 }
                 self.notes.push(GridNote {
@@ -1066,17 +1084,16 @@ impl Attempt {
                 if let Some(note) = self.notes.last_mut() {
                     note.duration = u32::from(d);
                     // The final chord was counted ahead.
-                    let body = self.ending.is_none_or(|e| now < e.onset);
-                    if let (Some(balance), true) = (&mut self.balance, body) {
-                        balance.sounded[usize::from(note.pitch % 12)] += f64::from(d);
+                    if let (Some(steering), true) = (&mut self.steering, before_close) {
+                        steering.balance.sounded[usize::from(note.pitch % 12)] += f64::from(d);
                     }
                 }
             }
             Event::Shift(n) => {
-                if let (Some(repeats), Some(&top)) =
-                    (&mut self.repeats, self.grammar.at_onset.iter().max())
+                if let (Some(steering), Some(&top)) =
+                    (&mut self.steering, self.grammar.at_onset.iter().max())
                 {
-                    repeats.onset(top);
+                    steering.repeats.onset(top);
                 }
                 let (this, next) = (
                     (self.offset + now) / BAR_STEPS,
@@ -1105,9 +1122,9 @@ impl Attempt {
         let first = self.offset / BAR_STEPS;
         let bar = bar - first;
         let chance = self
-            .restated
+            .steering
             .as_ref()
-            .map_or(self.echo_chance, Restated::echo_chance);
+            .map_or(self.echo_chance, |s| s.restated.echo_chance());
         if bar < 2 || self.rng.next_f64() >= chance {
             return None;
         }
@@ -1122,17 +1139,17 @@ impl Attempt {
     /// Scores how much each of `bars` (counted from the primer's first bar),
     /// now complete, restates the piece's earlier bars.
     fn score_bars(&mut self, bars: std::ops::Range<u32>) {
-        let Some(restated) = &mut self.restated else {
+        let Some(steering) = &mut self.steering else {
             return;
         };
+        let restated = &mut steering.restated;
         let first = self.offset / BAR_STEPS;
         // The piece's own notes, on bars counted from its first.
-        let shift = self.offset - first * BAR_STEPS;
         let notes: Vec<GridNote> = self
             .notes
             .iter()
             .map(|n| GridNote {
-                onset: n.onset + shift,
+                onset: n.onset + self.offset % BAR_STEPS,
                 ..*n
             })
             .collect();
