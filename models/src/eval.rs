@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 
 use crate::dataset::{Corpus, DataError, Song, style};
-use crate::events::{GridNote, STEPS_PER_BEAT, VOCAB_SIZE};
+use crate::events::{STEPS_PER_BEAT, VOCAB_SIZE};
 use crate::generate::{BAR_STEPS, Composition, Generator, Length, Settings, closing_length};
 use crate::guards::{RunIndex, SHARED_RUN};
 use crate::key::{Key, Mode, estimate_key};
@@ -292,14 +292,24 @@ fn piece_table(pieces: &[Composition]) -> Vec<[f64; 15]> {
     feature_table(pieces.iter().map(|p| (p.notes.as_slice(), BAR_STEPS)))
 }
 
-/// Real excerpts of `steps` from every song, each with its bar length.
-fn song_excerpts(songs: &[Song], steps: u32, per_file: usize) -> Vec<(Vec<GridNote>, u32)> {
+/// The features of real excerpts of `steps` from every song, each in its
+/// bar length; the tonic ending is the song's own, read off its closing bars,
+/// since an excerpt cut mid-piece does not end.
+fn song_table(songs: &[Song], steps: u32, per_file: usize) -> Vec<[f64; 15]> {
     songs
         .iter()
         .flat_map(|song| {
+            let ending = musicality::ends_on_tonic(
+                &musicality::closing(&song.notes, song.bar_steps, steps),
+                None,
+            );
             excerpts(&song.notes, song.bar_steps, steps, per_file)
                 .into_iter()
-                .map(move |e| (e, song.bar_steps))
+                .map(move |excerpt| {
+                    let mut row = musicality::features(&excerpt, song.bar_steps);
+                    row[TONIC_ENDING] = f64::from(u8::from(ending));
+                    row
+                })
         })
         .collect()
 }
@@ -321,12 +331,10 @@ fn musicality_report(
     // Real excerpts as long as the pieces are, to the step: whole bars, as a
     // piece closes a bar after its final downbeat.
     let length = closing_length(steps);
-    let real = song_excerpts(&corpus.songs, length, EXCERPTS_PER_FILE);
-    let training = song_excerpts(&train.songs, length, TRAINING_EXCERPTS_PER_FILE);
     let tables = FeatureTables {
         generated: piece_table(pieces),
-        real: feature_table(real.iter().map(|(n, b)| (n.as_slice(), *b))),
-        training: feature_table(training.iter().map(|(n, b)| (n.as_slice(), *b))),
+        real: song_table(&corpus.songs, length, EXCERPTS_PER_FILE),
+        training: song_table(&train.songs, length, TRAINING_EXCERPTS_PER_FILE),
     };
     let features = compare(&tables.generated, &tables.real, &tables.training);
     let compose = |settings: Settings| generator.generate(&settings).ok();
@@ -402,8 +410,8 @@ fn musicality_report(
         pieces: pieces.len(),
         seconds,
         excerpt_beats: f64::from(length) / f64::from(STEPS_PER_BEAT),
-        real_excerpts: real.len(),
-        training_excerpts: training.len(),
+        real_excerpts: tables.real.len(),
+        training_excerpts: tables.training.len(),
         mean_overlap: mean(features.iter().map(|f| f.overlap)),
         mean_ceiling: mean(features.iter().map(|f| f.ceiling)),
         features,

@@ -272,6 +272,28 @@ pub fn features(notes: &[GridNote], bar_steps: u32) -> [f64; 15] {
     values
 }
 
+/// The closing bars of a song: its last `steps` (whole bars) up to the bar
+/// after its last onset, moved to start at 0.
+///
+/// A composed piece ends where a real piece ends, so how it ends is compared
+/// with real closings rather than with excerpts cut mid-piece.
+pub fn closing(notes: &[GridNote], bar_steps: u32, steps: u32) -> Vec<GridNote> {
+    let bar_steps = bar_steps.max(1);
+    let Some(last) = notes.iter().map(|n| n.onset).max() else {
+        return Vec::new();
+    };
+    let end = (last / bar_steps + 1) * bar_steps;
+    let start = end.saturating_sub(steps.div_ceil(bar_steps) * bar_steps);
+    notes
+        .iter()
+        .filter(|n| n.onset >= start)
+        .map(|n| GridNote {
+            onset: n.onset - start,
+            ..*n
+        })
+        .collect()
+}
+
 /// Cuts a song into up to `most` consecutive excerpts of `steps` steps, each
 /// starting on a bar line and moved to start at 0; a note is cut where its
 /// excerpt ends. Excerpts with fewer than two notes are left out.
@@ -373,6 +395,21 @@ pub fn overlap(a: &[f64], b: &[f64]) -> f64 {
         .min(1.0)
 }
 
+/// The overlapping area of two samples of feature `feature`: of their
+/// kernel density estimates, but for the tonic ending, a yes or no, whose
+/// distributions are two shares (a kernel's width, fitted to the spread of
+/// zeros and ones, would smear a share over values no piece can have).
+fn feature_overlap(feature: usize, a: &[f64], b: &[f64]) -> f64 {
+    if feature != TONIC_ENDING {
+        return overlap(a, b);
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (p, q) = (mean(a.iter().copied()), mean(b.iter().copied()));
+    p.min(q) + (1.0 - p).min(1.0 - q)
+}
+
 /// Features of several pieces, one row of [`FEATURES`] per piece.
 pub fn feature_table<'a>(
     pieces: impl IntoIterator<Item = (&'a [GridNote], u32)>,
@@ -430,8 +467,8 @@ pub fn compare(
                 generated: mean(g.iter().copied()),
                 real: mean(r.iter().copied()),
                 training: mean(t.iter().copied()),
-                overlap: overlap(&g, &r),
-                ceiling: overlap(&r, &t),
+                overlap: feature_overlap(i, &g, &r),
+                ceiling: feature_overlap(i, &r, &t),
             }
         })
         .collect()
@@ -542,6 +579,32 @@ mod tests {
         // Constants: equal ones overlap, different ones do not.
         assert!(overlap(&[1.0; 5], &[1.0; 8]) > 0.99);
         assert!(overlap(&[1.0; 5], &[0.0; 8]) < 0.01);
+    }
+
+    #[test]
+    fn endings_overlap_as_shares() {
+        // All pieces on the tonic against three real pieces in four: the
+        // shares overlap by three quarters, not by a kernel's sliver.
+        let real = [1.0, 1.0, 1.0, 0.0].repeat(10);
+        let ending = feature_overlap(TONIC_ENDING, &[1.0; 30], &real);
+        assert!((ending - 0.75).abs() < 1e-9, "{ending}");
+        assert!(overlap(&[1.0; 30], &real) < 0.5);
+        assert!((feature_overlap(TONIC_ENDING, &real, &real) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_closing_is_the_last_bars_up_to_the_bar_after_the_last_onset() {
+        // Notes on bars 0 to 4 of 48 steps; the last onset in bar 4.
+        let notes: Vec<GridNote> = (0..10).map(|i| note(i * 24, 60 + i as u8, 24)).collect();
+        let last = closing(&notes, 48, 96);
+        // Bars 3 and 4: onsets 144 to 216, moved to start at 0.
+        assert_eq!(
+            last.iter().map(|n| (n.onset, n.pitch)).collect::<Vec<_>>(),
+            vec![(0, 66), (24, 67), (48, 68), (72, 69)]
+        );
+        // A length beyond the song keeps it all.
+        assert_eq!(closing(&notes, 48, 1000).len(), 10);
+        assert!(closing(&[], 48, 96).is_empty());
     }
 
     #[test]
