@@ -139,8 +139,8 @@ pub async fn more_like_this(id: i64) -> Result<i64, AppError> {
 #[cfg(feature = "ssr")]
 mod ssr {
     use models::Instrument;
-    use models::generate::{Length, Settings};
-    use models::key::Mode;
+    use models::compose::generate::{Length, Settings};
+    use models::music::key::Mode;
 
     use super::{ComposeSettings, InstrumentInfo, KEYS};
     use crate::account::ssr::Owner;

@@ -88,7 +88,7 @@ mod ssr {
             Some(sale) if Some(sale.buyer_id) == viewer => SaleState::Yours(sale.copyright_id),
             Some(sale) => SaleState::Sold(sale.copyright_id),
         };
-        let music = models::midi::read(&row.midi)
+        let music = models::music::midi::read(&row.midi)
             .map_err(|err| internal("This piece's music cannot be read.", &err))?;
         let notes = music
             .notes

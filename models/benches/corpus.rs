@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use models::{corpus, events, midi};
+use models::{music::events, music::midi, training::corpus};
 
 fn corpus_files() -> Vec<Vec<u8>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets");

@@ -9,7 +9,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use models::Instrument;
-use models::generate::{Batch, Generator, Length, Settings, paper_loop_events};
+use models::compose::generate::{Batch, Generator, Length, Settings, paper_loop_events};
 use models::network::{Conditions, Preset};
 use models::saved::{FORMAT_VERSION, ModelConfig, save};
 
@@ -178,7 +178,7 @@ fn generation_table(device: &Device) {
 }
 
 fn training_table(device: &Device) {
-    models::train::keep_freed_memory();
+    models::training::train::keep_freed_memory();
     println!(
         "\nTraining, CPU (flex backend), batch 64, window 100: one step (forward, backward, Adam); best of 4.\n"
     );

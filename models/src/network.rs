@@ -1,14 +1,22 @@
-//! The composer network: events in, a distribution over the next event out.
+//! The composer network: events in, a distribution over the next event out;
+//! its LSTM layers, the fused CPU kernels that run them, and the devices.
+
+pub mod device;
+pub(crate) mod dropout;
+pub(crate) mod fused_lstm;
+pub(crate) mod inference;
+pub(crate) mod kernels;
+pub(crate) mod lstm;
 
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::dropout::dropout;
-use crate::events::VOCAB_SIZE;
-use crate::inference::{CpuComposer, HalfInput, HalfLinear, floats};
-use crate::lstm::{LstmStack, LstmStackConfig, LstmState};
+use crate::music::events::{Step, VOCAB_SIZE};
+use crate::network::dropout::dropout;
+use crate::network::inference::{CpuComposer, HalfInput, HalfLinear, floats};
+use crate::network::lstm::{LstmStack, LstmStackConfig, LstmState};
 
 /// How an event enters the network.
 #[derive(Config, Debug, PartialEq)]
@@ -40,7 +48,7 @@ pub struct ComposerConfig {
     #[config(default = 0)]
     pub instruments: usize,
     /// Keys the network is conditioned on (a learned vector per key, see
-    /// [`crate::key::Key::index`], added to every input); 0 for none.
+    /// [`crate::music::key::Key::index`], added to every input); 0 for none.
     #[config(default = 0)]
     pub keys: usize,
     /// Positions in the bar the network is told (a learned vector per grid step of the
@@ -57,17 +65,6 @@ pub const KEYS: usize = 24;
 /// Positions in a bar a conditioned network knows, in grid steps: bars of up
 /// to eight beats; a longer bar's positions wrap.
 pub const BAR_POSITIONS: usize = 96;
-
-/// One event as the network reads it, with the music's key and where in the bar it leaves time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Step {
-    /// The event's token.
-    pub token: usize,
-    /// The key of the music (see [`crate::key::Key::index`]).
-    pub key: u8,
-    /// The position in the bar, in grid steps, after the event (below [`BAR_POSITIONS`]).
-    pub position: u8,
-}
 
 /// What the network reads beside the events: the instrument, each sequence's
 /// key and each step's position in the bar. A network without a table for a

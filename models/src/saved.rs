@@ -1,4 +1,7 @@
-//! A trained model on disk: `config.json` beside the weights `model.bpk`.
+//! A trained model on disk: `config.json` beside the weights `model.bpk`;
+//! and the catalog of the instruments that have one.
+
+pub mod catalog;
 
 use std::path::{Path, PathBuf};
 
@@ -7,8 +10,8 @@ use burn::module::Module;
 use burn::tensor::Device;
 use sha2::{Digest, Sha256};
 
-use crate::instrument::Instrument;
-use crate::musicality::Style;
+use crate::music::instrument::Instrument;
+use crate::music::musicality::Style;
 use crate::network::{Composer, ComposerConfig, Preset};
 
 /// The on-disk format this build reads and writes; bumped when the vocabulary

@@ -6,19 +6,24 @@ use std::sync::OnceLock;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use models::Instrument;
-use models::eval::evaluate;
-use models::events::STEPS_PER_BEAT;
-use models::generate::{Batch, Generator, Length, Settings};
-use models::network::{ComposerConfig, Conditions, InputEncoding, Preset, Step};
+use models::compose::generate::{Batch, Generator, Length, Settings};
+use models::music::events::STEPS_PER_BEAT;
+use models::music::events::Step;
+use models::network::{ComposerConfig, Conditions, InputEncoding, Preset};
 use models::saved::{CONFIG_FILE, SavedModel, WEIGHTS_FILE};
-use models::train::{TrainingConfig, TrainingJob, train};
+use models::training::eval::evaluate;
+use models::training::train::{TrainingConfig, TrainingJob, train};
 
 fn tiny() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/datasets/tiny")
 }
 
 /// Trains a default-preset piano model on the tiny set for up to `epochs`.
-fn train_tiny(out: PathBuf, resume: bool, epochs: usize) -> models::train::TrainingReport {
+fn train_tiny(
+    out: PathBuf,
+    resume: bool,
+    epochs: usize,
+) -> models::training::report::TrainingReport {
     let job = TrainingJob {
         data: vec![tiny()],
         instrument: Instrument::Piano,
@@ -34,8 +39,9 @@ fn train_tiny(out: PathBuf, resume: bool, epochs: usize) -> models::train::Train
 }
 
 /// A default-preset model trained for three short epochs on the tiny set, shared by the tests.
-fn trained() -> &'static (tempfile::TempDir, models::train::TrainingReport) {
-    static MODEL: OnceLock<(tempfile::TempDir, models::train::TrainingReport)> = OnceLock::new();
+fn trained() -> &'static (tempfile::TempDir, models::training::report::TrainingReport) {
+    static MODEL: OnceLock<(tempfile::TempDir, models::training::report::TrainingReport)> =
+        OnceLock::new();
     MODEL.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let report = train_tiny(dir.path().join("piano"), false, 3);
@@ -141,7 +147,10 @@ fn training_learns_and_writes_a_loadable_model() {
     );
     // Better than a uniform guess over the vocabulary, on music it never saw.
     let best = report.history[report.best_epoch - 1].valid_loss;
-    assert!(best < (models::events::VOCAB_SIZE as f64).ln(), "{best}");
+    assert!(
+        best < (models::music::events::VOCAB_SIZE as f64).ln(),
+        "{best}"
+    );
     assert_eq!(report.validation_files.len(), 1);
     for file in [
         CONFIG_FILE,
@@ -192,7 +201,7 @@ fn generation_is_reproducible_and_follows_the_controls() {
         length: Length::Seconds(12.0),
         bpm: 120.0,
         tonic: Some(2),
-        mode: Some(models::key::Mode::Minor),
+        mode: Some(models::music::key::Mode::Minor),
         temperature: 0.9,
         top_p: 0.95,
         seed: 5,
@@ -211,11 +220,11 @@ fn generation_is_reproducible_and_follows_the_controls() {
     // Within a bar (2 s at 120 BPM) of the 12 s asked.
     assert!((10.0..=14.0).contains(&first.seconds), "{}", first.seconds);
     assert_eq!(first.key.unwrap().tonic, 2);
-    assert_eq!(first.key.unwrap().mode, models::key::Mode::Minor);
+    assert_eq!(first.key.unwrap().mode, models::music::key::Mode::Minor);
     let range = Instrument::Piano.range();
     assert!(first.notes.iter().all(|n| range.contains(&n.pitch)));
     let midi = first.to_midi(Instrument::Piano.program());
-    let piece = models::midi::read(&midi).unwrap();
+    let piece = models::music::midi::read(&midi).unwrap();
     assert_eq!(piece.notes.len(), first.notes.len());
 
     let counted = generator
@@ -227,8 +236,8 @@ fn generation_is_reproducible_and_follows_the_controls() {
     assert!((200..=201).contains(&counted.events), "{}", counted.events);
 
     // A primer changes what follows.
-    let primer = models::events::quantise(
-        &models::midi::read_file(
+    let primer = models::music::events::quantise(
+        &models::music::midi::read_file(
             &tiny().join(
                 std::fs::read_dir(tiny())
                     .unwrap()
@@ -256,10 +265,10 @@ fn pieces_end_on_the_tonic_chord_on_a_downbeat_held_at_the_length_asked() {
     let generator = Generator::open(&model_dir(), &Device::flex()).unwrap();
     let bar = 4 * STEPS_PER_BEAT;
     for (seed, seconds, tonic, mode) in [
-        (1, 30.0, 2, models::key::Mode::Minor),
-        (2, 12.0, 7, models::key::Mode::Major),
-        (3, 45.0, 10, models::key::Mode::Major),
-        (4, 7.0, 0, models::key::Mode::Minor),
+        (1, 30.0, 2, models::music::key::Mode::Minor),
+        (2, 12.0, 7, models::music::key::Mode::Major),
+        (3, 45.0, 10, models::music::key::Mode::Major),
+        (4, 7.0, 0, models::music::key::Mode::Minor),
     ] {
         let settings = Settings {
             length: Length::Seconds(seconds),
@@ -278,7 +287,7 @@ fn pieces_end_on_the_tonic_chord_on_a_downbeat_held_at_the_length_asked() {
         let chord: Vec<_> = piece.notes.iter().filter(|n| n.onset == last).collect();
         let bass = chord.iter().map(|n| n.pitch).min().unwrap();
         assert_eq!(bass % 12, tonic, "seed {seed}: the tonic in the bass");
-        let third = if mode == models::key::Mode::Major {
+        let third = if mode == models::music::key::Mode::Major {
             4
         } else {
             3
@@ -324,8 +333,8 @@ fn pieces_end_on_the_tonic_chord_on_a_downbeat_held_at_the_length_asked() {
         );
         assert_eq!(piece.key.unwrap().tonic, tonic);
         assert_eq!(
-            models::key::estimate_key(&piece.notes),
-            Some(models::key::Key { tonic, mode }),
+            models::music::key::estimate_key(&piece.notes),
+            Some(models::music::key::Key { tonic, mode }),
             "seed {seed}: heard in the key asked"
         );
     }
@@ -355,7 +364,7 @@ fn calibrate_stores_the_style_of_the_training_music_and_leaves_the_weights() {
     let generator = Generator::open(dir.path(), &Device::flex()).unwrap();
     generator.generate(&Settings::default()).unwrap();
 
-    let measured = models::eval::calibrate(dir.path()).unwrap();
+    let measured = models::training::eval::calibrate(dir.path()).unwrap();
     assert_eq!(measured, style, "the same figures train measured");
     let reopened = SavedModel::load(dir.path(), &Device::flex()).unwrap();
     assert_eq!(reopened.config.style, Some(style));
@@ -448,7 +457,7 @@ fn evaluation_compares_with_the_ngram_baseline() {
     );
     let m = &report.musicality;
     assert_eq!(m.pieces, 3);
-    assert_eq!(m.features.len(), models::musicality::FEATURES.len());
+    assert_eq!(m.features.len(), models::music::musicality::FEATURES.len());
     assert!(m.real_excerpts >= 4 && m.training_excerpts >= 3, "{m:?}");
     for f in &m.features {
         assert!((0.0..=1.0).contains(&f.overlap), "{f:?}");
@@ -461,7 +470,7 @@ fn evaluation_compares_with_the_ngram_baseline() {
     assert_eq!(m.endings.held, 1.0, "{m:?}");
     assert_eq!(m.endings.within_a_bar, 1.0, "{m:?}");
     assert!((0.0..=1.0).contains(&m.asked_key_match));
-    let svg = models::plot::feature_distributions(&m.tables);
+    let svg = models::training::plot::feature_distributions(&m.tables);
     assert_eq!(svg.matches("<polyline").count(), 30);
 }
 
@@ -525,9 +534,12 @@ fn a_piece_that_copies_the_training_music_is_resampled() {
         ..settings
     };
     // Make the first attempt's piece part of the "training music".
-    models::guards::RunIndex::build(models::guards::COPY_RUN, [original.notes.as_slice()])
-        .save(&copy.join(models::generate::RUNS_FILE))
-        .unwrap();
+    models::compose::guards::RunIndex::build(
+        models::compose::guards::COPY_RUN,
+        [original.notes.as_slice()],
+    )
+    .save(&copy.join(models::compose::generate::RUNS_FILE))
+    .unwrap();
     let again = Generator::open(&copy, &Device::flex())
         .unwrap()
         .generate(&settings)

@@ -111,7 +111,7 @@ fn a_tiny_model_gives_the_same_results_on_cpu_and_wgpu() {
 
 #[test]
 fn pieces_batched_on_wgpu_are_those_composed_one_by_one() {
-    use models::generate::{Batch, Generator, Length, Settings};
+    use models::compose::generate::{Batch, Generator, Length, Settings};
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("piano");
     let generator = Generator::open(&dir, &wgpu()).unwrap();
     let settings = |seed| Settings {

@@ -1,7 +1,7 @@
 //! Reading MIDI files: every feature of the format the corpora use, and every kind of bad input.
 
-use models::midi::{self, MidiError};
-use models::piece::TimeSignature;
+use models::music::midi::{self, MidiError};
+use models::music::piece::TimeSignature;
 
 /// A variable-length quantity, as MIDI writes delta times.
 fn vlq(mut value: u32) -> Vec<u8> {

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use models::events::{self, Event, GridNote, MAX_DURATION, VOCAB_SIZE};
-use models::midi;
-use models::piece::{Note, Piece, TempoChange, TimeSignature};
+use models::music::events::{self, Event, GridNote, MAX_DURATION, VOCAB_SIZE};
+use models::music::midi;
+use models::music::piece::{Note, Piece, TempoChange, TimeSignature};
 use proptest::prelude::*;
 
 fn tiny_corpus() -> PathBuf {
@@ -29,7 +29,7 @@ fn assert_round_trip(grid: &[GridNote]) {
 #[test]
 fn every_tiny_corpus_file_round_trips() {
     let dir = tiny_corpus();
-    let files = models::corpus::midi_files(&dir).unwrap_or_else(|err| {
+    let files = models::training::corpus::midi_files(&dir).unwrap_or_else(|err| {
         panic!(
             "{}: {err} (shared/ belongs beside the repository)",
             dir.display()

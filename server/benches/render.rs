@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use models::generate::{Generator, Length, Settings};
+use models::compose::generate::{Generator, Length, Settings};
 use models::{DeviceChoice, Instrument};
 use server::audio::{self, Renderer};
 

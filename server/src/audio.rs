@@ -200,7 +200,7 @@ impl Renderer {
     pub fn render(&self, midi: &[u8]) -> Result<Stereo, AudioError> {
         // The project's own reader first: it is fuzzed and names what is wrong,
         // where the synthesizer's parser assumes a well-formed file.
-        models::midi::read(midi).map_err(|err| AudioError::Midi(err.to_string()))?;
+        models::music::midi::read(midi).map_err(|err| AudioError::Midi(err.to_string()))?;
         let length = MidiFile::new(&mut Cursor::new(midi))
             .map_err(|err| AudioError::Midi(format!("{err:?}")))?
             .get_length();
@@ -318,8 +318,8 @@ mod tests {
     fn two_threads_render_what_one_thread_renders() {
         let path = find_soundfont(None).expect("scripts/setup.sh installs a SoundFont");
         let renderer = Renderer::open(&path).unwrap();
-        let notes: Vec<models::piece::Note> = (0..60)
-            .map(|i| models::piece::Note {
+        let notes: Vec<models::music::piece::Note> = (0..60)
+            .map(|i| models::music::piece::Note {
                 onset: f64::from(i) * 0.25,
                 duration: 0.5 + f64::from(i % 4) * 0.5,
                 pitch: 48 + (i * 7 % 24) as u8,
@@ -327,7 +327,12 @@ mod tests {
                 program: 0,
             })
             .collect();
-        let midi = models::midi::write(&notes, 0, 110.0, models::piece::TimeSignature::default());
+        let midi = models::music::midi::write(
+            &notes,
+            0,
+            110.0,
+            models::music::piece::TimeSignature::default(),
+        );
         let split = renderer.render(&midi).unwrap();
         let whole = renderer.clone().on_one_thread().render(&midi).unwrap();
         assert_eq!(split.left.len(), whole.left.len());

@@ -90,7 +90,7 @@ pub enum StartError {
         source: std::io::Error,
     },
     #[error("cannot open the device for the models: {0}")]
-    Device(#[source] models::device::DeviceError),
+    Device(#[source] models::network::device::DeviceError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,

@@ -75,7 +75,7 @@ fn main() -> ExitCode {
 fn data_stats(dirs: &[PathBuf]) -> ExitCode {
     let mut sets = Vec::with_capacity(dirs.len());
     for dir in dirs {
-        match models::corpus::set_stats(dir) {
+        match models::training::corpus::set_stats(dir) {
             Ok(stats) => sets.push(stats),
             Err(err) => {
                 eprintln!("mixtape: {}: {err}", dir.display());
@@ -83,7 +83,7 @@ fn data_stats(dirs: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    print!("{}", models::corpus::stats_table(&sets));
+    print!("{}", models::training::corpus::stats_table(&sets));
     ExitCode::SUCCESS
 }
 

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use models::key::Mode;
+use models::music::key::Mode;
 use models::network::Preset;
-use models::train::{TrainingConfig, TrainingJob, train};
+use models::training::train::{TrainingConfig, TrainingJob, train};
 use models::{DeviceChoice, Instrument, SelectedDevice};
 
 fn parse_instrument(id: &str) -> Result<Instrument, String> {
@@ -159,9 +159,10 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
         Ok(selected) => selected,
         Err(code) => return code,
     };
-    let report = models::eval::evaluate(&args.model, &args.data, args.samples, &selected.device);
+    let report =
+        models::training::eval::evaluate(&args.model, &args.data, args.samples, &selected.device);
     if let (Ok(report), Some(path)) = (&report, &args.plot) {
-        let svg = models::plot::feature_distributions(&report.musicality.tables);
+        let svg = models::training::plot::feature_distributions(&report.musicality.tables);
         if let Err(err) = std::fs::write(path, svg) {
             eprintln!("mixtape: cannot write {}: {err}", path.display());
             return ExitCode::FAILURE;
@@ -187,7 +188,7 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
             );
             println!(
                 "| {}-gram baseline | {:.3} | {:.3} | {:.1}% |",
-                models::eval::NGRAM_ORDER,
+                models::training::eval::NGRAM_ORDER,
                 r.ngram_bits_per_event,
                 r.ngram_bits_per_note,
                 100.0 * r.ngram_accuracy
@@ -198,7 +199,7 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
                 r.sample_notes,
                 r.mean_attempts,
                 100.0 * r.generated_share_16,
-                models::guards::SHARED_RUN,
+                models::compose::guards::SHARED_RUN,
                 100.0 * r.held_out_share_16
             );
             print_musicality(&r.musicality);
@@ -221,7 +222,7 @@ pub struct CalibrateArgs {
 
 /// `mixtape calibrate`.
 pub fn calibrate_command(args: CalibrateArgs) -> ExitCode {
-    match models::eval::calibrate(&args.model) {
+    match models::training::eval::calibrate(&args.model) {
         Ok(style) => {
             println!(
                 "{}: the style of {} excerpts of its training music stored in its config",
@@ -238,7 +239,7 @@ pub fn calibrate_command(args: CalibrateArgs) -> ExitCode {
 }
 
 /// The musicality part of `mixtape eval`'s table.
-fn print_musicality(m: &models::eval::Musicality) {
+fn print_musicality(m: &models::training::eval::Musicality) {
     println!();
     println!(
         "Musicality: {} pieces of {:.0} s against {} held-out excerpts of {:.0} beats; ceiling: held-out against {} training excerpts",
@@ -361,12 +362,12 @@ pub struct GenerateArgs {
 
 /// `mixtape generate`.
 pub fn generate_command(args: GenerateArgs) -> ExitCode {
-    use models::generate::{Generator, Length, Settings};
+    use models::compose::generate::{Generator, Length, Settings};
     init_logging();
     let primer = match &args.primer {
         None => Vec::new(),
-        Some(path) => match models::midi::read_file(path) {
-            Ok(piece) => models::events::quantise(&piece).0,
+        Some(path) => match models::music::midi::read_file(path) {
+            Ok(piece) => models::music::events::quantise(&piece).0,
             Err(err) => {
                 eprintln!("mixtape: primer: {err}");
                 return ExitCode::from(2);

@@ -49,7 +49,7 @@ fn render(args: &RenderArgs) -> Result<f64, String> {
     let renderer = audio::find_soundfont(args.soundfont.as_deref())
         .and_then(|path| Renderer::open(&path))
         .map_err(|err| err.to_string())?;
-    let midi = models::midi::read_bytes(&args.midi).map_err(|err| err.to_string())?;
+    let midi = models::music::midi::read_bytes(&args.midi).map_err(|err| err.to_string())?;
     // Rendered to memory first, so that a failed render leaves no file behind.
     let mut full = Vec::new();
     let mut preview = args.preview.as_ref().map(|_| Vec::new());

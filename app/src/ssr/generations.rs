@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use models::Instrument;
-use models::generate::Settings;
+use models::compose::generate::Settings;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
@@ -238,8 +238,8 @@ async fn insert_piece(
 ) -> Result<i64, DbErr> {
     let settings = &request.settings;
     let length_seconds = match settings.length {
-        models::generate::Length::Seconds(seconds) => seconds.round() as i32,
-        models::generate::Length::Events(_) => composed.seconds.round() as i32,
+        models::compose::generate::Length::Seconds(seconds) => seconds.round() as i32,
+        models::compose::generate::Length::Events(_) => composed.seconds.round() as i32,
     };
     let (owner_id, visitor) = owner_of(generation);
     let row = piece_table::ActiveModel {

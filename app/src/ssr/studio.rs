@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use models::generate::{Batch, GenerateError, Generator, Settings};
-use models::key::Key;
+use models::compose::generate::{Batch, GenerateError, Generator, Settings};
+use models::music::key::Key;
 use models::saved::ModelError;
 use models::{Catalog, CatalogError, Instrument, SelectedDevice};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
@@ -289,7 +289,10 @@ impl Inner {
             return Ok(engine.clone());
         }
         let dir = self.models_dir.join(instrument.id());
-        if !dir.join(models::catalog::MODEL_CONFIG_FILE).is_file() {
+        if !dir
+            .join(models::saved::catalog::MODEL_CONFIG_FILE)
+            .is_file()
+        {
             return Err(StudioError::NotInstalled(instrument.display_name()));
         }
         let generator = Generator::open(&dir, &self.device.device)?;

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use models::{events, midi};
+use models::{music::events, music::midi};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(piece) = midi::read(data) {

@@ -110,8 +110,8 @@ fn split_track<'a>(
 
 #[cfg(test)]
 mod tests {
-    use models::midi::write;
-    use models::piece::{Note, TimeSignature};
+    use models::music::midi::write;
+    use models::music::piece::{Note, TimeSignature};
 
     use super::*;
 

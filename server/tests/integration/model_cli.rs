@@ -108,7 +108,7 @@ fn train_then_eval_then_generate() {
     );
     assert_eq!(result["seed"], 9);
     assert_eq!(result["instrument"], "piano");
-    let written = models::midi::read_file(&piece).unwrap();
+    let written = models::music::midi::read_file(&piece).unwrap();
     assert_eq!(
         written.notes.len() as u64,
         result["notes"].as_u64().unwrap()

@@ -54,7 +54,7 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
         row.model_version
     );
     assert!(row.fingerprint.starts_with("v1-"), "{}", row.fingerprint);
-    let music = models::midi::read(&row.midi).unwrap();
+    let music = models::music::midi::read(&row.midi).unwrap();
     assert!(music.notes.len() > 10);
     assert!((10.0..=20.0).contains(&row.seconds), "{}", row.seconds);
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use models::generate::{Generator, Length, Settings};
+use models::compose::generate::{Generator, Length, Settings};
 use models::{DeviceChoice, Instrument};
 use server::audio::{self, AudioError, Renderer, SAMPLE_RATE, Stereo};
 

@@ -2,7 +2,7 @@
 //! backward over `gemm` products, and the f16 matrix-vector product that
 //! generation runs at batch 1.
 //!
-//! Weights are laid out as in [`crate::lstm`]: `[d_in + H, 4H]` row-major, the
+//! Weights are laid out as in [`crate::network::lstm`]: `[d_in + H, 4H]` row-major, the
 //! input rows first, gates in the order input, forget, output, cell.
 
 use half::f16;

@@ -4,7 +4,7 @@
 //! Built from burn's own operations a layer costs about sixteen small kernels
 //! per step, each recorded for the backward pass; on two CPU cores that
 //! overhead, not arithmetic, bounded training. Here a whole sequence is one
-//! operation whose backward pass is handwritten ([`crate::kernels`]).
+//! operation whose backward pass is handwritten ([`crate::network::kernels`]).
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -15,7 +15,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::{DType, Tensor, TensorData};
 
-use crate::kernels::{self, Dims};
+use crate::network::kernels::{self, Dims};
 
 /// Backends that run a whole LSTM layer as one operation.
 #[backend_extension(Flex, Autodiff)]

@@ -15,16 +15,17 @@ use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::{
-    Corpus, DataError, Song, TokenBatch, TokenBatcher, WindowDataset, augment, key_counts, style,
-};
-use crate::generate::RUNS_FILE;
-use crate::guards::{COPY_RUN, RunIndex};
-use crate::instrument::Instrument;
+use crate::compose::generate::RUNS_FILE;
+use crate::compose::guards::{COPY_RUN, RunIndex};
+use crate::music::instrument::Instrument;
 use crate::network::{Composer, Conditions, Preset};
 use crate::rng::Rng;
 use crate::saved::{self, FORMAT_VERSION, ModelConfig};
-use crate::scoring::{Score, score_songs};
+use crate::training::dataset::{
+    Corpus, DataError, Song, TokenBatch, TokenBatcher, WindowDataset, augment, key_counts, style,
+};
+use crate::training::report::{EpochRecord, TrainingReport};
+use crate::training::scoring::{Score, score_songs};
 
 /// How to train.
 #[derive(Config, Debug)]
@@ -75,58 +76,6 @@ pub struct TrainingJob {
     pub resume: bool,
     /// Show a progress bar.
     pub progress: bool,
-}
-
-/// One epoch's figures.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// 1-based epoch.
-    pub epoch: usize,
-    /// Mean training loss, nats per event (with dropout and augmentation).
-    pub train_loss: f64,
-    /// Validation loss, nats per event.
-    pub valid_loss: f64,
-    /// Validation bits per note.
-    pub valid_bits_per_note: f64,
-    /// Validation top-1 accuracy.
-    pub valid_accuracy: f64,
-    /// Training events per second in this epoch.
-    pub events_per_second: f64,
-    /// Seconds since training started, over all runs.
-    pub elapsed_seconds: f64,
-}
-
-/// The training report written beside the model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TrainingReport {
-    /// The instrument.
-    pub instrument: String,
-    /// The preset.
-    pub preset: Preset,
-    /// The device it ran on.
-    pub device: String,
-    /// Training settings.
-    pub training: serde_json::Value,
-    /// Parameters in the network.
-    pub parameters: usize,
-    /// Training files, notes and events.
-    pub train_files: usize,
-    /// Notes in the training files.
-    pub train_notes: usize,
-    /// Events in the training files.
-    pub train_events: usize,
-    /// Validation files by name.
-    pub validation_files: Vec<String>,
-    /// Notes in the validation files.
-    pub validation_notes: usize,
-    /// Files skipped as unreadable.
-    pub skipped_files: usize,
-    /// Every epoch.
-    pub history: Vec<EpochRecord>,
-    /// The epoch whose weights were kept.
-    pub best_epoch: usize,
-    /// Why training ended.
-    pub stopped: String,
 }
 
 /// Errors of training.
@@ -464,6 +413,9 @@ fn resume(
 fn write_report(dir: &Path, report: &TrainingReport) -> Result<(), TrainError> {
     let json = serde_json::to_string_pretty(report).map_err(|e| write_error(dir, e))?;
     std::fs::write(dir.join(REPORT_JSON), json).map_err(|e| write_error(dir, e))?;
-    std::fs::write(dir.join(REPORT_SVG), crate::plot::training_curves(report))
-        .map_err(|e| write_error(dir, e))
+    std::fs::write(
+        dir.join(REPORT_SVG),
+        crate::training::plot::training_curves(report),
+    )
+    .map_err(|e| write_error(dir, e))
 }

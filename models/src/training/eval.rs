@@ -7,18 +7,20 @@ use burn::config::Config;
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::dataset::{Corpus, DataError, Song, style};
-use crate::events::{STEPS_PER_BEAT, VOCAB_SIZE};
-use crate::generate::{BAR_STEPS, Composition, Generator, Length, Settings, closing_length};
-use crate::guards::{RunIndex, SHARED_RUN};
-use crate::key::{Key, Mode, estimate_key};
-use crate::musicality::{
+use crate::compose::generate::{
+    BAR_STEPS, Composition, Generator, Length, Settings, closing_length,
+};
+use crate::compose::guards::{RunIndex, SHARED_RUN};
+use crate::music::events::{STEPS_PER_BEAT, VOCAB_SIZE};
+use crate::music::key::{Key, Mode, estimate_key};
+use crate::music::musicality::{
     self, FeatureRow, PITCH_CLASS_ENTROPY, SCALE_CONSISTENCY, Style, TONIC_ENDING, compare,
     excerpts, feature_table, key_overlap, key_shares, mean,
 };
-use crate::ngram::NGram;
 use crate::saved::{CONFIG_FILE, ModelConfig, ModelError};
-use crate::scoring::{Score, score_songs};
+use crate::training::dataset::{Corpus, DataError, Song, style};
+use crate::training::ngram::NGram;
+use crate::training::scoring::{Score, score_songs};
 
 /// Order of the n-gram baseline: four events of context, about one note and a half.
 pub const NGRAM_ORDER: usize = 5;

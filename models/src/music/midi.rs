@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use midly::num::{u4, u7, u15, u24, u28};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
 
-use crate::piece::{DEFAULT_BPM, Note, Piece, TempoChange, TimeSignature};
+use crate::music::piece::{DEFAULT_BPM, Note, Piece, TempoChange, TimeSignature};
 
 /// Files larger than this are refused before parsing: the largest real file of
 /// the corpora is well under 1 MiB, and the cap bounds memory and time.

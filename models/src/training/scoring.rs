@@ -3,8 +3,8 @@
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::dataset::Song;
 use crate::network::{Composer, Conditions};
+use crate::training::dataset::Song;
 
 /// Totals over some songs.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

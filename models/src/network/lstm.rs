@@ -1,7 +1,7 @@
 //! A stacked LSTM built for speed on burn.
 //!
 //! On the CPU a layer runs a whole sequence as one fused operation with its
-//! own backward pass ([`crate::fused_lstm`]). On other devices a step is
+//! own backward pass ([`crate::network::fused_lstm`]). On other devices a step is
 //! composed from burn's operations, leaner than the stock `nn::Lstm` (eight
 //! small products and a dozen element-wise kernels per step): one product of
 //! `[x, h]` with the weights of all four gates, one sigmoid over three gates
@@ -13,9 +13,9 @@ use burn::nn::{Dropout, DropoutConfig, Initializer};
 use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Tensor};
 
-use crate::device::is_cpu;
-use crate::dropout::dropout;
-use crate::fused_lstm;
+use crate::network::device::is_cpu;
+use crate::network::dropout::dropout;
+use crate::network::fused_lstm;
 
 /// Shape of a stack of LSTM layers.
 #[derive(Config, Debug)]
@@ -173,7 +173,7 @@ impl LstmStack {
     /// Runs a sequence `[T, B, d_in]`; returns the last layer's output `[T, B, H]`
     /// and the state after the last step.
     ///
-    /// On the CPU each layer is one fused operation ([`crate::fused_lstm`]);
+    /// On the CPU each layer is one fused operation ([`crate::network::fused_lstm`]);
     /// elsewhere (wgpu) the steps are composed from burn's operations.
     pub fn forward(&self, inputs: Tensor<3>, state: LstmState) -> (Tensor<3>, LstmState) {
         let fused = is_cpu(&inputs.device());

@@ -7,14 +7,14 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::{Dataset, DatasetError};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::corpus::midi_files;
-use crate::events::{Event, GridNote, STEPS_PER_BEAT, encode, quantise};
-use crate::key::{Key, estimate_key};
-use crate::midi;
-use crate::musicality::{Style, excerpts};
+use crate::music::events::{Event, GridNote, STEPS_PER_BEAT, bar_positions, quantise, tokens_of};
+use crate::music::key::{Key, estimate_key};
+use crate::music::midi;
+use crate::music::musicality::{Style, excerpts};
+use crate::music::piece::TimeSignature;
 use crate::network::BAR_POSITIONS;
-use crate::piece::TimeSignature;
 use crate::rng::Rng;
+use crate::training::corpus::midi_files;
 
 /// One MIDI file as the model sees it.
 ///
@@ -71,21 +71,6 @@ pub fn bar_steps(signature: TimeSignature) -> u32 {
     } else {
         4 * STEPS_PER_BEAT
     }
-}
-
-/// The position in a bar of `bar_steps` after each of `tokens`, starting `start` steps into a bar.
-pub fn bar_positions(tokens: &[u16], bar_steps: u32, start: u32) -> Vec<u8> {
-    let mut time = start;
-    tokens
-        .iter()
-        .map(|&token| {
-            if let Some(Event::Shift(n)) = Event::from_token(usize::from(token)) {
-                time = (time + u32::from(n)) % bar_steps;
-            }
-            // Below BAR_POSITIONS (96), so it fits.
-            time as u8
-        })
-        .collect()
 }
 
 /// How many files of each key the songs hold: `[mode index][tonic]`.
@@ -147,15 +132,6 @@ pub enum DataError {
         /// What was found instead.
         reason: String,
     },
-}
-
-/// The tokens of notes.
-pub fn tokens_of(notes: &[GridNote]) -> Vec<u16> {
-    // Tokens are below VOCAB_SIZE (280), so they fit in u16.
-    encode(notes)
-        .into_iter()
-        .map(|e| e.token() as u16)
-        .collect()
 }
 
 impl Corpus {
@@ -514,7 +490,7 @@ mod tests {
             positions: vec![0, 0, 0],
             key: Key {
                 tonic: 11,
-                mode: crate::key::Mode::Minor,
+                mode: crate::music::key::Mode::Minor,
             },
         };
         let up = transpose_window(&window, 2, &(0..=127)).unwrap();
@@ -534,7 +510,7 @@ mod tests {
                     positions: vec![0, 1, 2, 3],
                     key: Key {
                         tonic: 2,
-                        mode: crate::key::Mode::Major,
+                        mode: crate::music::key::Mode::Major,
                     },
                 },
                 Window {
@@ -542,7 +518,7 @@ mod tests {
                     positions: vec![4, 5],
                     key: Key {
                         tonic: 2,
-                        mode: crate::key::Mode::Minor,
+                        mode: crate::music::key::Mode::Minor,
                     },
                 },
             ],

@@ -92,7 +92,7 @@ impl DeviceChoice {
 }
 
 /// Whether `device` is the CPU backend (with or without autodiff), where the
-/// fused kernels of [`crate::fused_lstm`] and [`crate::inference`] run.
+/// fused kernels of [`crate::network::fused_lstm`] and [`crate::network::inference`] run.
 pub fn is_cpu(device: &Device) -> bool {
     device.clone().inner() == Device::flex()
 }

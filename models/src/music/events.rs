@@ -25,7 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::piece::{Note, Piece};
+use crate::music::piece::{Note, Piece};
 
 /// Grid steps per beat.
 pub const STEPS_PER_BEAT: u32 = 12;
@@ -294,4 +294,39 @@ pub fn fingerprint(notes: &[GridNote]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("v1-{hex}")
+}
+
+/// One event as the network reads it, with the music's key and where in the bar it leaves time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Step {
+    /// The event's token.
+    pub token: usize,
+    /// The key of the music (see [`crate::music::key::Key::index`]).
+    pub key: u8,
+    /// The position in the bar, in grid steps, after the event (below [`crate::network::BAR_POSITIONS`]).
+    pub position: u8,
+}
+
+/// The tokens of notes.
+pub fn tokens_of(notes: &[GridNote]) -> Vec<u16> {
+    // Tokens are below VOCAB_SIZE (280), so they fit in u16.
+    encode(notes)
+        .into_iter()
+        .map(|e| e.token() as u16)
+        .collect()
+}
+
+/// The position in a bar of `bar_steps` after each of `tokens`, starting `start` steps into a bar.
+pub fn bar_positions(tokens: &[u16], bar_steps: u32, start: u32) -> Vec<u8> {
+    let mut time = start;
+    tokens
+        .iter()
+        .map(|&token| {
+            if let Some(Event::Shift(n)) = Event::from_token(usize::from(token)) {
+                time = (time + u32::from(n)) % bar_steps;
+            }
+            // Below BAR_POSITIONS (96), so it fits.
+            time as u8
+        })
+        .collect()
 }

@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::{GridNote, STEPS_PER_BEAT};
-use crate::key::{Key, KeyProfile, Mode, estimate_key, pitch_class_weights};
+use crate::music::events::{GridNote, STEPS_PER_BEAT};
+use crate::music::key::{Key, KeyProfile, Mode, estimate_key, pitch_class_weights};
 
 /// The features, in the order of [`features`]' values.
 pub const FEATURES: [&str; 15] = [
@@ -45,7 +45,7 @@ pub const BAR_REPETITION: usize = 13;
 pub const TONIC_ENDING: usize = 14;
 
 /// What the sampler keeps of a model's training music beyond what the network
-/// learnt (see [`crate::generate`]): measured on training excerpts, stored in
+/// learnt (see [`crate::compose::generate`]): measured on training excerpts, stored in
 /// the model's config by `train` and `calibrate`.
 ///
 /// A piece follows one excerpt's figures, drawn by its seed, rather than the

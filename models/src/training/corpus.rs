@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::events::{self, VOCAB_SIZE};
-use crate::midi;
+use crate::music::events::{self, VOCAB_SIZE};
+use crate::music::midi;
 
 /// The `.mid` and `.midi` files under `dir`, recursively, in a stable order.
 pub fn midi_files(dir: &Path) -> io::Result<Vec<PathBuf>> {

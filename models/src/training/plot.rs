@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::train::TrainingReport;
+use crate::training::report::TrainingReport;
 
 const WIDTH: f64 = 360.0;
 const HEIGHT: f64 = 240.0;
@@ -66,8 +66,9 @@ fn panel(x0: f64, title: &str, series: &[(&str, &str, Vec<f64>)]) -> String {
 
 /// Loss (training and validation) and validation accuracy per epoch.
 pub fn training_curves(report: &TrainingReport) -> String {
-    let pick =
-        |f: fn(&crate::train::EpochRecord) -> f64| report.history.iter().map(f).collect::<Vec<_>>();
+    let pick = |f: fn(&crate::training::report::EpochRecord) -> f64| {
+        report.history.iter().map(f).collect::<Vec<_>>()
+    };
     let loss = panel(
         0.0,
         "loss (nats per event)",
@@ -90,8 +91,8 @@ pub fn training_curves(report: &TrainingReport) -> String {
 
 /// Each musical feature's density over generated pieces (red) and held-out
 /// excerpts (blue), one small panel per feature.
-pub fn feature_distributions(tables: &crate::eval::FeatureTables) -> String {
-    use crate::musicality::{FEATURES, column, densities};
+pub fn feature_distributions(tables: &crate::training::eval::FeatureTables) -> String {
+    use crate::music::musicality::{FEATURES, column, densities};
     const COLUMNS: usize = 5;
     const W: f64 = 230.0;
     const H: f64 = 150.0;

@@ -9,8 +9,8 @@
 
 use burn::tensor::Tensor;
 
-use crate::kernels::{HalfMatrix, step_half};
-use crate::network::Step;
+use crate::music::events::Step;
+use crate::network::kernels::{HalfMatrix, step_half};
 
 /// A dense layer `y = x · W + b` with W in f16.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use burn::nn::Dropout;
 use burn::tensor::{Distribution, Tensor, TensorData};
 use rayon::prelude::*;
 
-use crate::device::is_cpu;
+use crate::network::device::is_cpu;
 use crate::rng::Rng;
 
 /// Elements drawn from one generator stream.

@@ -1,5 +1,5 @@
 //! Composing: stateful sampling from a trained model, with the user's controls
-//! and the guards of [`crate::guards`].
+//! and the guards of [`crate::compose::guards`].
 
 use std::path::Path;
 
@@ -7,19 +7,20 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::dataset::{bar_positions, tokens_of};
-use crate::device::is_cpu;
-use crate::events::{
-    Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, VELOCITY_BANDS, decode, fingerprint,
+use crate::compose::guards::{COPY_RUN, RunIndex, degenerate};
+use crate::music::events::Step;
+use crate::music::events::{
+    Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, VELOCITY_BANDS, bar_positions, decode, fingerprint,
+    tokens_of,
 };
-use crate::guards::{COPY_RUN, RunIndex, degenerate};
-use crate::inference::{CpuComposer, CpuState};
-use crate::key::{Key, KeyProfile, Mode, estimate_key, to_mode, transpose_to};
-use crate::lstm::LstmState;
-use crate::midi;
-use crate::musicality::{ExcerptStyle, bar_sets, restatement};
-use crate::network::{Conditions, Step};
-use crate::piece::TimeSignature;
+use crate::music::key::{Key, KeyProfile, Mode, estimate_key, to_mode, transpose_to};
+use crate::music::midi;
+use crate::music::musicality::{ExcerptStyle, bar_sets, restatement};
+use crate::music::piece::TimeSignature;
+use crate::network::Conditions;
+use crate::network::device::is_cpu;
+use crate::network::inference::{CpuComposer, CpuState};
+use crate::network::lstm::LstmState;
 use crate::rng::Rng;
 use crate::saved::{ModelError, SavedModel};
 
@@ -457,7 +458,7 @@ impl Repeats {
 /// bar repetition through the chance that the next bar echoes.
 #[derive(Debug, Clone)]
 struct Restated {
-    /// The excerpt's bar repetition (see [`crate::musicality::bar_repetition`]).
+    /// The excerpt's bar repetition (see [`crate::music::musicality::bar_repetition`]).
     target: f64,
     /// The restatement of each bar scored so far, added up, and how many.
     sum: f64,
@@ -1520,7 +1521,7 @@ mod tests {
     #[test]
     fn the_prior_keeps_the_key_whatever_the_temperature() {
         // Notes 60 (C, in C major) and 61 (C#, out), and a shift.
-        let mut logits = vec![-30.0f32; crate::events::VOCAB_SIZE];
+        let mut logits = vec![-30.0f32; crate::music::events::VOCAB_SIZE];
         logits[Event::Note(60).token()] = 2.0;
         logits[Event::Note(61).token()] = 1.0;
         logits[Event::Shift(12).token()] = 1.5;

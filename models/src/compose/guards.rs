@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::events::{GridNote, STEPS_PER_BEAT};
+use crate::music::events::{GridNote, STEPS_PER_BEAT};
 
 /// A passage of this many consecutive notes found in the training music is a copy.
 pub const COPY_RUN: usize = 32;

@@ -1,0 +1,11 @@
+//! Learning from real music: corpora of MIDI files, the training loop,
+//! scoring and evaluation against held-out files, and their reports.
+
+pub mod corpus;
+pub(crate) mod dataset;
+pub mod eval;
+pub(crate) mod ngram;
+pub mod plot;
+pub mod report;
+pub(crate) mod scoring;
+pub mod train;
