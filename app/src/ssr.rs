@@ -92,10 +92,7 @@ pub fn now() -> i64 {
 
 /// `bytes` random bytes from the operating system, written as hex.
 pub fn random_token(bytes: usize) -> String {
-    random_bytes(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(random_bytes(bytes))
 }
 
 /// `count` random bytes from the operating system.

@@ -129,14 +129,7 @@ impl SavedModel {
         let bytes = std::fs::read(&weights)
             .map_err(|e| ModelError::BadWeights(weights.clone(), e.to_string()))?;
         let digest = Sha256::digest(&bytes);
-        let version = format!(
-            "{}-{}",
-            instrument.id(),
-            digest[..6]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let version = format!("{}-{}", instrument.id(), hex::encode(&digest[..6]));
         let network = config
             .network
             .init(device)

@@ -3,6 +3,7 @@
 //! (44.1 kHz 16-bit stereo WAV), from which the preview is made
 //! ([`Stereo::preview`]).
 
+pub mod files;
 mod preview;
 mod reverb;
 mod split;
@@ -280,29 +281,23 @@ fn stream_serial(bytes: &[u8]) -> i32 {
 
 /// Writes `audio` as a 16-bit stereo PCM WAV file at its sample rate.
 pub fn write_wav(audio: &Stereo, out: &mut impl Write) -> Result<(), AudioError> {
-    const CHANNELS: u16 = 2;
-    const BYTES_PER_SAMPLE: u16 = 2;
-    let data_bytes = u32::try_from(audio.left.len() * usize::from(CHANNELS * BYTES_PER_SAMPLE))
-        .map_err(|_| AudioError::Encode("over 4 GiB of audio".to_owned()))?;
-    let block_align = CHANNELS * BYTES_PER_SAMPLE;
-    let mut bytes = Vec::with_capacity(44 + data_bytes as usize);
-    bytes.extend_from_slice(b"RIFF");
-    bytes.extend_from_slice(&(36 + data_bytes).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    bytes.extend_from_slice(&16u32.to_le_bytes());
-    bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    bytes.extend_from_slice(&CHANNELS.to_le_bytes());
-    bytes.extend_from_slice(&audio.rate.to_le_bytes());
-    bytes.extend_from_slice(&(audio.rate * u32::from(block_align)).to_le_bytes());
-    bytes.extend_from_slice(&block_align.to_le_bytes());
-    bytes.extend_from_slice(&(BYTES_PER_SAMPLE * 8).to_le_bytes());
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&data_bytes.to_le_bytes());
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: audio.rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let encode = |e: hound::Error| AudioError::Encode(e.to_string());
+    // hound seeks back to write the sizes; the whole file is small enough to
+    // assemble in memory (a few minutes of CD audio) and then stream out.
+    let mut bytes = Cursor::new(Vec::with_capacity(44 + audio.left.len() * 4));
+    let mut writer = hound::WavWriter::new(&mut bytes, spec).map_err(encode)?;
     for (&l, &r) in audio.left.iter().zip(&audio.right) {
-        bytes.extend_from_slice(&pcm16(l).to_le_bytes());
-        bytes.extend_from_slice(&pcm16(r).to_le_bytes());
+        writer.write_sample(pcm16(l)).map_err(encode)?;
+        writer.write_sample(pcm16(r)).map_err(encode)?;
     }
-    out.write_all(&bytes)?;
+    writer.finalize().map_err(encode)?;
+    out.write_all(bytes.get_ref())?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
 
-use crate::audio_files::{self, AudioFiles};
+use crate::audio::files::{self, AudioFiles};
 use app::AppError;
 use app::ssr::{piece_table, sale_table, sales, session_user};
 
@@ -39,7 +39,7 @@ pub async fn full_wav(
                 .into_response();
         }
     };
-    let mut response = audio_files::serve_file(&rendered.full, request, CACHE_CONTROL).await;
+    let mut response = files::serve_file(&rendered.full, request, CACHE_CONTROL).await;
     attach(&mut response, &format!("{}.wav", sale.copyright_id));
     response
 }

@@ -2,7 +2,6 @@
 //! static files and the health check, on the database its configuration names.
 
 pub mod audio;
-pub mod audio_files;
 pub mod config;
 mod cross_site;
 mod downloads;
@@ -30,8 +29,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use audio::files::AudioFiles;
 use audio::{AudioError, Renderer};
-use audio_files::AudioFiles;
 pub use config::Config;
 use sessions::DatabaseSessionStore;
 
@@ -325,7 +324,7 @@ fn router(state: AppState) -> Router {
     let provide_server_context = move || provide_context(context.clone());
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/pieces/{id}/preview.ogg", get(audio_files::preview))
+        .route("/pieces/{id}/preview.ogg", get(audio::files::preview))
         .route("/pieces/{id}/full.wav", get(downloads::full_wav))
         .route("/pieces/{id}/piece.mid", get(downloads::midi))
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), {

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use server::{Config, Server};
 
-mod model_commands;
-mod render_command;
+mod commands;
 
 /// MixTape: original music for your business, composed by a neural network.
 #[derive(Debug, Parser)]
@@ -35,15 +34,15 @@ enum Command {
         command: DataCommand,
     },
     /// Train a model on folders of MIDI files.
-    Train(model_commands::TrainArgs),
+    Train(commands::model::TrainArgs),
     /// Measure a model on folders of MIDI files, beside an n-gram baseline.
-    Eval(model_commands::EvalArgs),
+    Eval(commands::model::EvalArgs),
     /// Store the style of a trained model's training music (key profiles, melodic repeats) in its config; train does it too.
-    Calibrate(model_commands::CalibrateArgs),
+    Calibrate(commands::model::CalibrateArgs),
     /// Compose a piece with a trained model and write it as MIDI.
-    Generate(model_commands::GenerateArgs),
+    Generate(commands::model::GenerateArgs),
     /// Render a MIDI file to a WAV file (and an Ogg Vorbis preview) with a SoundFont.
-    Render(render_command::RenderArgs),
+    Render(commands::render::RenderArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,11 +63,11 @@ fn main() -> ExitCode {
         Some(Command::Data {
             command: DataCommand::Stats { dirs },
         }) => data_stats(&dirs),
-        Some(Command::Train(args)) => model_commands::train_command(args),
-        Some(Command::Eval(args)) => model_commands::eval_command(args),
-        Some(Command::Calibrate(args)) => model_commands::calibrate_command(args),
-        Some(Command::Generate(args)) => model_commands::generate_command(args),
-        Some(Command::Render(args)) => render_command::render_command(args),
+        Some(Command::Train(args)) => commands::model::train_command(args),
+        Some(Command::Eval(args)) => commands::model::eval_command(args),
+        Some(Command::Calibrate(args)) => commands::model::calibrate_command(args),
+        Some(Command::Generate(args)) => commands::model::generate_command(args),
+        Some(Command::Render(args)) => commands::render::render_command(args),
     }
 }
 

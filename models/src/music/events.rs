@@ -289,11 +289,7 @@ pub fn fingerprint(notes: &[GridNote]) -> String {
         digest.update([note.pitch - lowest]);
         digest.update(note.duration.to_le_bytes());
     }
-    let hex: String = digest.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("v1-{hex}")
+    format!("v1-{}", hex::encode(&digest.finalize()[..16]))
 }
 
 /// One event as the network reads it, with the music's key and where in the bar it leaves time.

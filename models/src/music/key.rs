@@ -106,6 +106,31 @@ const NAMES: [&str; 12] = [
     "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
 ];
 
+/// The pitch class (0 = C) of a note name: a letter, then optionally one sharp
+/// (`#`, `♯`) or flat (`b`, `♭`), in either case (C, f#, Bb, E♭, Cb).
+pub fn parse_tonic(name: &str) -> Result<u8, String> {
+    let unknown = || format!("unknown key {name:?}: expected a note name such as C, F#, Bb");
+    let mut chars = name.trim().chars();
+    let letter = chars.next().ok_or_else(unknown)?;
+    let natural: u8 = match letter.to_ascii_uppercase() {
+        'C' => 0,
+        'D' => 2,
+        'E' => 4,
+        'F' => 5,
+        'G' => 7,
+        'A' => 9,
+        'B' => 11,
+        _ => return Err(unknown()),
+    };
+    let shift = match (chars.next(), chars.next()) {
+        (None, _) => 0,
+        (Some('#' | '♯'), None) => 1,
+        (Some('b' | 'B' | '♭'), None) => 11,
+        _ => return Err(unknown()),
+    };
+    Ok((natural + shift) % 12)
+}
+
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -310,6 +335,32 @@ pub fn transpose_to(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn note_names_with_sharps_and_flats() {
+        for (name, pc) in [
+            ("C", 0),
+            ("c#", 1),
+            ("Db", 1),
+            ("E♭", 3),
+            ("F♯", 6),
+            ("bb", 10),
+            ("B", 11),
+            ("Cb", 11),
+        ] {
+            assert_eq!(parse_tonic(name), Ok(pc), "{name}");
+        }
+        for name in ["", "H", "C##", "Do", "7"] {
+            assert!(
+                parse_tonic(name).unwrap_err().contains("note name"),
+                "{name}"
+            );
+        }
+        // Every name the display writes reads back.
+        for (pc, name) in NAMES.iter().enumerate() {
+            assert_eq!(parse_tonic(name), Ok(pc as u8));
+        }
+    }
 
     fn notes(pitches: &[u8]) -> Vec<GridNote> {
         pitches

@@ -75,10 +75,7 @@ impl AudioFiles {
     /// The files of the piece whose MIDI is `midi`, rendered now if they are
     /// not in the cache yet.
     pub async fn rendered(&self, midi: Vec<u8>) -> Result<RenderedFiles, AudioError> {
-        let key: String = Sha256::digest(&midi)[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let key = hex::encode(&Sha256::digest(&midi)[..16]);
         let files = RenderedFiles {
             preview: self.inner.dir.join(format!("{key}.ogg")),
             full: self.inner.dir.join(format!("{key}.wav")),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use models::music::key::Mode;
+use models::music::key::{Mode, parse_tonic};
 use models::network::Preset;
 use models::training::train::{TrainingConfig, TrainingJob, train};
 use models::{DeviceChoice, Instrument, SelectedDevice};
@@ -287,33 +287,6 @@ fn print_musicality(m: &models::training::eval::Musicality) {
         100.0 * e.within_a_bar,
         100.0 * e.all
     );
-}
-
-fn parse_tonic(name: &str) -> Result<u8, String> {
-    const NAMES: [(&str, u8); 17] = [
-        ("C", 0),
-        ("C#", 1),
-        ("Db", 1),
-        ("D", 2),
-        ("D#", 3),
-        ("Eb", 3),
-        ("E", 4),
-        ("F", 5),
-        ("F#", 6),
-        ("Gb", 6),
-        ("G", 7),
-        ("G#", 8),
-        ("Ab", 8),
-        ("A", 9),
-        ("A#", 10),
-        ("Bb", 10),
-        ("B", 11),
-    ];
-    NAMES
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|&(_, pc)| pc)
-        .ok_or_else(|| format!("unknown key {name:?}: expected a note name such as C, F#, Bb"))
 }
 
 /// Arguments of `mixtape generate`.
