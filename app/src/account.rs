@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 use crate::error::FieldMessage;
-use crate::layout::PageMeta;
+use crate::meta::PageMeta;
 
 /// The signed-in user, as pages show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,11 +64,11 @@ pub(crate) mod ssr {
     use tower_sessions::Session;
 
     use super::SignedInUser;
-    use crate::ssr::{internal, now, respond_with, server_context, user_table};
+    use crate::ssr::{
+        USER_KEY, internal, now, respond_with, server_context, session_user, user_table,
+    };
     use crate::{AppError, FieldError};
 
-    /// The session key holding the signed-in user's id.
-    const USER_KEY: &str = "user_id";
     /// The session key naming a visitor's pieces until they sign in.
     const VISITOR_KEY: &str = "visitor";
 
@@ -98,7 +98,7 @@ pub(crate) mod ssr {
     /// (composing does), and is nobody otherwise.
     pub async fn owner(create: bool) -> Result<Option<Owner>, AppError> {
         let session = session().await?;
-        if let Some(user) = user_in(&session).await.map_err(session_failed)? {
+        if let Some(user) = session_user(&session).await.map_err(session_failed)? {
             return Ok(Some(Owner::User(user)));
         }
         if let Some(key) = session
@@ -387,14 +387,11 @@ pub(crate) mod ssr {
         session().await?.flush().await.map_err(session_failed)
     }
 
-    /// The id of the account signed in with `session`, if any.
-    pub async fn user_in(session: &Session) -> Result<Option<i64>, tower_sessions::session::Error> {
-        session.get::<i64>(USER_KEY).await
-    }
-
     /// The signed-in account's id, if any.
     pub async fn signed_in() -> Result<Option<i64>, AppError> {
-        user_in(&session().await?).await.map_err(session_failed)
+        session_user(&session().await?)
+            .await
+            .map_err(session_failed)
     }
 
     /// The signed-in account's id, or the answer that one is needed for `what`.
@@ -405,7 +402,7 @@ pub(crate) mod ssr {
     }
 
     pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
-        let Some(id) = user_in(&session().await?).await.map_err(|err| {
+        let Some(id) = session_user(&session().await?).await.map_err(|err| {
             internal(
                 "Your session could not be read. Please reload the page.",
                 &err,

@@ -69,7 +69,7 @@ impl AppError {
     /// is rendered on the server (for errors a page makes up itself).
     pub fn with_status(self) -> AppError {
         #[cfg(feature = "ssr")]
-        let err = crate::ssr::respond_with(self);
+        let err = respond_with(self);
         #[cfg(not(feature = "ssr"))]
         let err = self;
         err
@@ -140,4 +140,19 @@ pub fn FieldMessage(
             <p class="field-error" id=format!("{field}-error")>{message}</p>
         </Show>
     }
+}
+
+/// Sets the response's status to the error's and hands the error back, for
+/// `return Err(respond_with(err))` in a server function or a page's resource.
+#[cfg(feature = "ssr")]
+pub fn respond_with(err: AppError) -> AppError {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        let status = http::StatusCode::from_u16(err.status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        response.set_status(status);
+        if let AppError::TooManyRequests { retry_after, .. } = &err {
+            response.insert_header(http::header::RETRY_AFTER, (*retry_after).into());
+        }
+    }
+    err
 }

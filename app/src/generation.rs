@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::layout::PageMeta;
+use crate::meta::PageMeta;
 
 /// Where a requested piece is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,11 +33,6 @@ pub enum GenerationState {
         /// The instruments page with the same settings, to try again.
         retry: String,
     },
-}
-
-/// The address of generation `id`'s page.
-pub fn address(id: i64) -> String {
-    format!("/generations/{id}")
 }
 
 /// Where generation `id` is.
@@ -75,7 +70,7 @@ mod ssr {
                 message: row.error.unwrap_or_else(|| {
                     "This piece could not be composed. Please try again.".into()
                 }),
-                retry: crate::instruments::form_url(&row.settings),
+                retry: crate::addresses::compose_form(&row.settings),
             },
         })
     }

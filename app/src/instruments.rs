@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 use crate::error::FieldMessage;
-use crate::layout::PageMeta;
+use crate::meta::PageMeta;
 
 /// An instrument with a trained model, as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,16 +84,9 @@ impl ComposeSettings {
 
     /// The instruments page with its form filled in with these settings.
     pub fn form_url(&self) -> String {
-        form_url(&self.query())
+        crate::addresses::compose_form(&self.query())
     }
 }
-
-/// The instruments page with its form filled in from `query`.
-pub fn form_url(query: &str) -> String {
-    format!("/instruments?{query}")
-}
-
-impl ComposeSettings {}
 
 /// Queues a piece with the form's settings and goes to the page that follows
 /// it until it is composed; the generation's id.
@@ -119,7 +112,7 @@ pub async fn compose(
         seed,
     };
     let id = ssr::queue(settings).await?;
-    leptos_axum::redirect(&crate::generation::address(id));
+    leptos_axum::redirect(&crate::addresses::generation(id));
     Ok(id)
 }
 
@@ -132,7 +125,7 @@ pub async fn more_like_this(id: i64) -> Result<i64, AppError> {
         ..ssr::settings_of_piece(id).await?
     };
     let id = ssr::queue(settings).await?;
-    leptos_axum::redirect(&crate::generation::address(id));
+    leptos_axum::redirect(&crate::addresses::generation(id));
     Ok(id)
 }
 

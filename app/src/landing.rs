@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::layout::PageMeta;
+use crate::meta::PageMeta;
 
 /// The home page.
 #[component]

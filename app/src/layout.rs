@@ -1,17 +1,7 @@
-//! Site chrome shared by every page: header with navigation, footer, page metadata.
+//! Site chrome shared by every page: header with navigation and footer.
 
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
-
-/// Sets the page's title and meta description, which search engines show.
-#[component]
-pub fn PageMeta(title: &'static str, description: &'static str) -> impl IntoView {
-    view! {
-        <Title text=format!("{title} · MixTape") />
-        <Meta name="description" content=description />
-    }
-}
 
 /// The header: brand and main navigation, collapsed behind a menu button on phones.
 #[component]

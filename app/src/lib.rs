@@ -4,6 +4,7 @@
 //! and with `hydrate` into the browser's wasm, which makes that HTML interactive.
 
 mod account;
+mod addresses;
 pub mod card;
 pub mod copyright_id;
 pub mod error;
@@ -12,9 +13,11 @@ mod instruments;
 mod landing;
 mod layout;
 mod library;
+mod meta;
 mod not_found;
 mod piece;
 mod player;
+pub mod price;
 pub mod purchase;
 mod rights;
 #[cfg(feature = "ssr")]

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::layout::PageMeta;
+use crate::meta::PageMeta;
 use crate::player::clock;
 
 /// One piece in the library's list.

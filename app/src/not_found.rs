@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::layout::PageMeta;
+use crate::meta::PageMeta;
 
 /// Shown for any unknown address; the server answers it with status 404.
 #[component]

@@ -72,7 +72,7 @@ mod ssr {
     use crate::AppError;
     use crate::account::ssr::signed_in;
     use crate::copyright_id::CopyrightId;
-    use crate::purchase::Price;
+    use crate::price::Price;
     use crate::ssr::{internal, respond_with, sales, server_context, user_table};
 
     /// A Unix time as a date such as `26 November 2026` (UTC).

@@ -16,13 +16,13 @@ use std::sync::Arc;
 use password_hash::rand_core::{OsRng, RngCore};
 use sea_orm::DatabaseConnection;
 
-pub use crate::account::ssr::user_in as session_user;
+pub use crate::error::respond_with;
 pub use generations::Generations;
 pub use rate_limits::RateLimits;
 pub use studio::Studio;
 
 use crate::AppError;
-use crate::purchase::Price;
+use crate::price::Price;
 
 /// What every server function may need, provided once per request.
 #[derive(Clone, Debug)]
@@ -46,20 +46,6 @@ pub struct ServerContext {
 /// Panics only if the server forgot to provide it, which every request path does.
 pub fn server_context() -> ServerContext {
     leptos::prelude::expect_context::<ServerContext>()
-}
-
-/// Sets the response's status to the error's and hands the error back, for
-/// `return Err(respond_with(err))` in a server function or a page's resource.
-pub fn respond_with(err: AppError) -> AppError {
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        let status = http::StatusCode::from_u16(err.status())
-            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-        response.set_status(status);
-        if let AppError::TooManyRequests { retry_after, .. } = &err {
-            response.insert_header(http::header::RETRY_AFTER, (*retry_after).into());
-        }
-    }
-    err
 }
 
 /// An internal failure: the details go to the log, the person gets `message`.
@@ -100,4 +86,14 @@ pub fn random_bytes(count: usize) -> Vec<u8> {
     let mut bytes = vec![0; count];
     OsRng.fill_bytes(&mut bytes);
     bytes
+}
+
+/// The session key holding the signed-in user's id.
+pub(crate) const USER_KEY: &str = "user_id";
+
+/// The id of the account signed in with `session`, if any.
+pub async fn session_user(
+    session: &tower_sessions::Session,
+) -> Result<Option<i64>, tower_sessions::session::Error> {
+    session.get::<i64>(USER_KEY).await
 }

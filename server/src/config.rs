@@ -5,7 +5,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::purchase::Price;
+use app::price::Price;
 use app::ssr::rate_limits::{Limit, RateLimits};
 use clap::Parser;
 use ipnet::IpNet;

@@ -15,7 +15,7 @@ use super::{find_piece, internal, now, piece_table, random_bytes, respond_with, 
 use crate::AppError;
 use crate::card::Card;
 use crate::copyright_id::CopyrightId;
-use crate::purchase::Price;
+use crate::price::Price;
 
 /// The licence every sale grants; the certificate prints its terms.
 pub const LICENCE_VERSION: &str = "MT-EXCLUSIVE-1";
