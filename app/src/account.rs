@@ -64,9 +64,7 @@ pub(crate) mod ssr {
     use tower_sessions::Session;
 
     use super::SignedInUser;
-    use crate::ssr::{
-        USER_KEY, internal, now, respond_with, server_context, session_user, user_table,
-    };
+    use crate::ssr::{USER_KEY, internal, now, server_context, session_user, user_table};
     use crate::{AppError, FieldError};
 
     /// The session key naming a visitor's pieces until they sign in.
@@ -321,13 +319,13 @@ pub(crate) mod ssr {
         password: String,
         display_name: String,
     ) -> Result<(), AppError> {
-        let (email, display_name) = validate_registration(&email, &password, &display_name)
-            .map_err(|fields| respond_with(AppError::Invalid(fields)))?;
+        let (email, display_name) =
+            validate_registration(&email, &password, &display_name).map_err(AppError::Invalid)?;
         let taken = || {
-            respond_with(AppError::invalid(
+            AppError::invalid(
                 "email",
                 "An account with this email already exists. Log in instead?",
-            ))
+            )
         };
         let db = server_context().db;
         let exists = user_table::Entity::find()
@@ -358,11 +356,7 @@ pub(crate) mod ssr {
     }
 
     pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
-        let wrong = || {
-            respond_with(AppError::Unauthorized(
-                "The email or the password is not right.".into(),
-            ))
-        };
+        let wrong = || AppError::Unauthorized("The email or the password is not right.".into());
         let context = server_context();
         context.limits.login(&context.db, &email).await?;
         let user = match normalize_email(&email) {
@@ -398,7 +392,7 @@ pub(crate) mod ssr {
     pub async fn require_user(what: &str) -> Result<i64, AppError> {
         signed_in()
             .await?
-            .ok_or_else(|| respond_with(AppError::Unauthorized(format!("Log in to {what}."))))
+            .ok_or_else(|| AppError::Unauthorized(format!("Log in to {what}.")))
     }
 
     pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {

@@ -1,6 +1,8 @@
 //! The one error type of MixTape's server functions and pages.
 
 use leptos::prelude::*;
+use leptos::server_fn::Bytes;
+use leptos::server_fn::Encodes;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -65,16 +67,6 @@ impl AppError {
         AppError::NotFound("There is no piece at this address.".into())
     }
 
-    /// This error, with the response's HTTP status set to match when a page
-    /// is rendered on the server (for errors a page makes up itself).
-    pub fn with_status(self) -> AppError {
-        #[cfg(feature = "ssr")]
-        let err = respond_with(self);
-        #[cfg(not(feature = "ssr"))]
-        let err = self;
-        err
-    }
-
     /// One invalid field.
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
         AppError::Invalid(vec![FieldError {
@@ -91,6 +83,24 @@ impl AppError {
                 .find(|f| f.field == field)
                 .map(|f| f.message.clone()),
             _ => None,
+        }
+    }
+
+    /// Sets the status (and, for too many requests, `Retry-After`) of the
+    /// response being rendered on the server to this error's. The one place
+    /// statuses are set: for a server function's error as it is written out
+    /// ([`FromServerFnError::ser`]), and for an error a page shows
+    /// ([`ErrorAlert`]), which is how a page rendered whole (`SsrMode::Async`)
+    /// answers 404 for a missing piece.
+    #[cfg(feature = "ssr")]
+    pub fn set_response_status(&self) {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            let status = http::StatusCode::from_u16(self.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            response.set_status(status);
+            if let AppError::TooManyRequests { retry_after, .. } = self {
+                response.insert_header(http::header::RETRY_AFTER, (*retry_after).into());
+            }
         }
     }
 
@@ -124,6 +134,56 @@ impl FromServerFnError for AppError {
             other => AppError::Transport(other.to_string()),
         }
     }
+
+    fn ser(&self) -> Bytes {
+        #[cfg(feature = "ssr")]
+        self.set_response_status();
+        // Every variant is plain strings and numbers, so encoding cannot fail;
+        // should it, the caller still gets an error it can read.
+        Self::Encoder::encode(self).unwrap_or_else(|_| {
+            Self::Encoder::encode(&AppError::Internal(
+                "The answer could not be written.".into(),
+            ))
+            .unwrap_or_default()
+        })
+    }
+}
+
+/// A failed query, logged in full; the person is told to try again. Lost
+/// connections are 503 (the database is restarting or out of reach: trying
+/// again shortly works), anything else 500.
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> AppError {
+        use sea_orm::DbErr;
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::warn!(%err, "the database is out of reach");
+                AppError::Busy(
+                    "The database is out of reach for a moment. Please try again shortly.".into(),
+                )
+            }
+            err => {
+                tracing::error!(%err, "a database query failed");
+                AppError::Internal("This could not be done right now. Please try again.".into())
+            }
+        }
+    }
+}
+
+/// An error shown on a page, as an alert; on the server, the page's response
+/// takes the error's status.
+#[component]
+pub fn ErrorAlert(
+    /// The error.
+    err: AppError,
+    /// The paragraph's class, if any.
+    #[prop(optional)]
+    class: &'static str,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    err.set_response_status();
+    view! { <p class=(!class.is_empty()).then_some(class) role="alert">{err.to_string()}</p> }
 }
 
 /// The message beside a form field, shown when the server rejected that field.
@@ -142,17 +202,21 @@ pub fn FieldMessage(
     }
 }
 
-/// Sets the response's status to the error's and hands the error back, for
-/// `return Err(respond_with(err))` in a server function or a page's resource.
-#[cfg(feature = "ssr")]
-pub fn respond_with(err: AppError) -> AppError {
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        let status = http::StatusCode::from_u16(err.status())
-            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-        response.set_status(status);
-        if let AppError::TooManyRequests { retry_after, .. } = &err {
-            response.insert_header(http::header::RETRY_AFTER, (*retry_after).into());
-        }
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+
+    use super::AppError;
+
+    #[test]
+    fn lost_connections_are_503_and_other_query_failures_500() {
+        let lost: AppError = DbErr::ConnectionAcquire(ConnAcquireErr::Timeout).into();
+        assert_eq!(lost.status(), 503);
+        let refused: AppError = DbErr::Conn(RuntimeErr::Internal("refused".into())).into();
+        assert_eq!(refused.status(), 503);
+        let failed: AppError = DbErr::Query(RuntimeErr::Internal("no such table".into())).into();
+        assert_eq!(failed.status(), 500);
+        // The details stay in the log.
+        assert!(!failed.to_string().contains("no such table"));
     }
-    err
 }

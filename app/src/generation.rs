@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
+use crate::error::ErrorAlert;
 use crate::meta::PageMeta;
 
 /// Where a requested piece is.
@@ -48,7 +49,7 @@ mod ssr {
     use super::GenerationState;
     use crate::AppError;
     use crate::ssr::generation_table::{COMPOSING, DONE, QUEUED};
-    use crate::ssr::{generation_table, generations, internal, respond_with, server_context};
+    use crate::ssr::{generation_table, generations, internal, server_context};
 
     pub async fn status(id: i64) -> Result<GenerationState, AppError> {
         let db = &server_context().db;
@@ -59,7 +60,7 @@ mod ssr {
             .one(db)
             .await
             .map_err(failed)?
-            .ok_or_else(|| respond_with(super::no_generation()))?;
+            .ok_or_else(super::no_generation)?;
         Ok(match (row.status.as_str(), row.piece_id) {
             (QUEUED, _) => GenerationState::Queued {
                 ahead: generations::ahead_of(db, &row).await.map_err(failed)?,
@@ -97,7 +98,7 @@ pub fn GenerationPage() -> impl IntoView {
     let status = Resource::new(id, |id| async move {
         match id {
             Some(id) => generation_status(id).await,
-            None => Err(no_generation().with_status()),
+            None => Err(no_generation()),
         }
     });
     // In the browser: ask again while the piece is on its way, then go to it.
@@ -145,7 +146,7 @@ pub fn GenerationPage() -> impl IntoView {
                     match status.await {
                         Ok(status) => view! { <Progress status /> }.into_any(),
                         Err(err) => view! {
-                            <p role="alert">{err.to_string()}</p>
+                            <ErrorAlert err />
                             <p><A href="/instruments" attr:class="button">"Compose a piece"</A></p>
                         }
                         .into_any(),

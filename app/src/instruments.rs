@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::error::FieldMessage;
+use crate::error::{ErrorAlert, FieldMessage};
 use crate::meta::PageMeta;
 
 /// An instrument with a trained model, as the page shows it.
@@ -139,7 +139,7 @@ mod ssr {
     use crate::account::ssr::Owner;
     use crate::ssr::generations;
     use crate::ssr::studio::Full;
-    use crate::ssr::{find_piece, internal, piece_table, respond_with, server_context};
+    use crate::ssr::{find_piece, internal, piece_table, server_context};
     use crate::{AppError, FieldError};
 
     pub fn installed_instruments() -> Result<Vec<InstrumentInfo>, AppError> {
@@ -328,9 +328,7 @@ mod ssr {
             .catalog()
             .map_err(|err| internal("The instrument list is unavailable right now.", &err))?
             .instruments;
-        let request = form
-            .validate(&installed)
-            .map_err(|fields| respond_with(AppError::Invalid(fields)))?;
+        let request = form.validate(&installed).map_err(AppError::Invalid)?;
         let owner = crate::account::ssr::owner(true)
             .await?
             .expect("an owner is created when asked for");
@@ -339,10 +337,7 @@ mod ssr {
             Owner::Visitor(_) => None,
         };
         context.limits.compose(&context.db, user).await?;
-        let ticket = context
-            .studio
-            .admit()
-            .map_err(|full| respond_with(studio_busy(full)))?;
+        let ticket = context.studio.admit().map_err(studio_busy)?;
         let seed = request.seed.unwrap_or_else(fresh_seed);
         let settings = Settings {
             length: Length::Seconds(f64::from(request.length_seconds)),
@@ -551,7 +546,7 @@ pub fn InstrumentsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match instruments.await {
                         Ok(list) => view! { <InstrumentChoice instruments=list initial=initial() /> }.into_any(),
-                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                        Err(err) => view! { <ErrorAlert err class="error" /> }.into_any(),
                     }
                 })}
             </Suspense>

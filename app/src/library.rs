@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
+use crate::error::ErrorAlert;
 use crate::meta::PageMeta;
 use crate::player::clock;
 
@@ -72,7 +73,7 @@ mod ssr {
     use super::{LibraryPage, PieceSummary, Purchase};
     use crate::AppError;
     use crate::account::ssr::{Owner, owner};
-    use crate::ssr::{internal, piece_table, respond_with, sale_table, server_context};
+    use crate::ssr::{internal, piece_table, sale_table, server_context};
 
     /// The paid purchases of account `buyer`, newest first.
     async fn purchases(db: &DatabaseConnection, buyer: i64) -> Result<Vec<Purchase>, DbErr> {
@@ -168,16 +169,12 @@ mod ssr {
 
     pub async fn delete_piece(id: i64) -> Result<(), AppError> {
         // Another person's piece, or none: the same answer, so ids reveal nothing.
-        let not_yours = || {
-            respond_with(AppError::NotFound(
-                "There is no such piece in your library.".into(),
-            ))
-        };
+        let not_yours = || AppError::NotFound("There is no such piece in your library.".into());
         let owner = owner(false).await?.ok_or_else(not_yours)?;
         let sold = || {
-            respond_with(AppError::Conflict(
+            AppError::Conflict(
                 "A sold piece cannot be deleted: its rights belong to its buyer.".into(),
-            ))
+            )
         };
         let db = server_context().db;
         let sale = crate::ssr::sales::sale_of(&db, id)
@@ -235,7 +232,7 @@ pub fn LibraryPage() -> impl IntoView {
                             }
                             .into_any()
                         }
-                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                        Err(err) => view! { <ErrorAlert err class="error" /> }.into_any(),
                     }
                 })}
             </Transition>

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
+use crate::error::ErrorAlert;
 use crate::instruments::{ComposeSettings, ComposingStatus, MoreLikeThis};
 use crate::player::{Player, RollNote};
 
@@ -133,7 +134,7 @@ pub fn PiecePage() -> impl IntoView {
                 .filter(|id| *id > 0)
             {
                 Some(id) => get_piece(id).await,
-                None => Err(AppError::no_piece().with_status()),
+                None => Err(AppError::no_piece()),
             }
         },
     );
@@ -271,7 +272,7 @@ fn PieceMissing(err: AppError) -> impl IntoView {
     view! {
         <Title text=format!("{heading} · MixTape") />
         <h1>{heading}</h1>
-        <p role="alert">{err.to_string()}</p>
+        <ErrorAlert err />
         <p>
             <A href="/instruments" attr:class="button">"Compose a piece"</A>
         </p>

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 use crate::card::{self, CardForm, YearMonth};
-use crate::error::FieldMessage;
+use crate::error::{ErrorAlert, FieldMessage};
 use crate::meta::PageMeta;
 
 /// What the payment page shows and sends back.
@@ -80,7 +80,7 @@ mod ssr {
     use crate::AppError;
     use crate::account::ssr::require_user;
     use crate::card::{self, CardForm};
-    use crate::ssr::{find_piece, internal, random_token, respond_with, sales, server_context};
+    use crate::ssr::{find_piece, internal, random_token, sales, server_context};
 
     pub async fn checkout(piece_id: i64) -> Result<Checkout, AppError> {
         require_user("buy a piece").await?;
@@ -90,9 +90,9 @@ mod ssr {
             .await
             .map_err(|err| internal("This piece cannot be bought right now.", &err))?;
         if sale.is_some() {
-            return Err(respond_with(AppError::Conflict(
+            return Err(AppError::Conflict(
                 "This piece has already been sold.".into(),
-            )));
+            ));
         }
         Ok(Checkout {
             piece_id,
@@ -104,12 +104,11 @@ mod ssr {
 
     pub async fn buy(piece_id: i64, key: &str, form: &CardForm) -> Result<String, AppError> {
         let buyer = require_user("buy a piece").await?;
-        let card = card::check(form, this_month())
-            .map_err(|fields| respond_with(AppError::Invalid(fields)))?;
+        let card = card::check(form, this_month()).map_err(AppError::Invalid)?;
         if key.is_empty() || key.len() > 64 {
-            return Err(respond_with(AppError::Conflict(
+            return Err(AppError::Conflict(
                 "This checkout has expired. Please reload the page.".into(),
-            )));
+            ));
         }
         let context = server_context();
         let sale = sales::buy(
@@ -166,7 +165,7 @@ pub fn PaymentPage() -> impl IntoView {
                     match checkout_now.await {
                         Ok(checkout) => view! { <PaymentForm checkout pay /> }.into_any(),
                         Err(AppError::Unauthorized(_)) => view! { <SignInToBuy /> }.into_any(),
-                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                        Err(err) => view! { <ErrorAlert err class="error" /> }.into_any(),
                     }
                 })}
             </Transition>

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
+use crate::error::ErrorAlert;
 
 /// The terms of licence `MT-EXCLUSIVE-1`, which every sale grants.
 pub const LICENCE_TERMS: &str = "MixTape grants the owner named above the exclusive, perpetual, worldwide right to use, copy, modify, publish, broadcast and synchronise this piece with any media, commercially or not. MixTape will not sell or license this piece, or any piece with the same music, to anyone else, and uses it only to show this certificate and the piece's preview on its public verification page.";
@@ -73,7 +74,7 @@ mod ssr {
     use crate::account::ssr::signed_in;
     use crate::copyright_id::CopyrightId;
     use crate::price::Price;
-    use crate::ssr::{internal, respond_with, sales, server_context, user_table};
+    use crate::ssr::{internal, sales, server_context, user_table};
 
     /// A Unix time as a date such as `26 November 2026` (UTC).
     fn date(seconds: i64) -> String {
@@ -108,19 +109,16 @@ mod ssr {
     }
 
     pub async fn verify(copyright_id: &str) -> Result<Verification, AppError> {
-        let id: CopyrightId =
-            copyright_id
-                .parse()
-                .map_err(|err: crate::copyright_id::MalformedId| {
-                    respond_with(AppError::NotFound(err.to_string()))
-                })?;
+        let id: CopyrightId = copyright_id
+            .parse()
+            .map_err(|err: crate::copyright_id::MalformedId| AppError::NotFound(err.to_string()))?;
         let found = sales::by_copyright_id(&server_context().db, &id)
             .await
             .map_err(|err| internal("Copyright IDs cannot be checked right now.", &err))?;
         let (sale, piece, owner) = found.ok_or_else(|| {
-            respond_with(AppError::NotFound(format!(
+            AppError::NotFound(format!(
                 "No piece has the copyright ID {id}. Check it against the certificate."
-            )))
+            ))
         })?;
         Ok(Verification {
             copyright_id: sale.copyright_id,
@@ -144,7 +142,7 @@ pub fn CertificatePage() -> impl IntoView {
                 .filter(|id| *id > 0)
             {
                 Some(id) => get_certificate(id).await,
-                None => Err(AppError::no_piece().with_status()),
+                None => Err(AppError::no_piece()),
             }
         },
     );
@@ -157,7 +155,7 @@ pub fn CertificatePage() -> impl IntoView {
                         Err(err) => view! {
                             <Title text="Certificate unavailable · MixTape" />
                             <h1>"Certificate unavailable"</h1>
-                            <p role="alert">{err.to_string()}</p>
+                            <ErrorAlert err />
                         }.into_any(),
                     }
                 })}
@@ -239,7 +237,7 @@ pub fn VerifyPage() -> impl IntoView {
                         Err(err) => view! {
                             <Title text="Copyright ID not found · MixTape" />
                             <h1>"Copyright ID not found"</h1>
-                            <p role="alert">{err.to_string()}</p>
+                            <ErrorAlert err />
                         }.into_any(),
                     }
                 })}

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use password_hash::rand_core::{OsRng, RngCore};
 use sea_orm::DatabaseConnection;
 
-pub use crate::error::respond_with;
 pub use generations::Generations;
 pub use rate_limits::RateLimits;
 pub use studio::Studio;
@@ -51,7 +50,7 @@ pub fn server_context() -> ServerContext {
 /// An internal failure: the details go to the log, the person gets `message`.
 pub fn internal(message: &str, detail: &dyn std::fmt::Display) -> AppError {
     tracing::error!(%detail, "{message}");
-    respond_with(AppError::Internal(message.to_owned()))
+    AppError::Internal(message.to_owned())
 }
 
 /// Stored piece `id`, or the not-found answer.
@@ -66,7 +65,7 @@ pub async fn find_piece(db: &DatabaseConnection, id: i64) -> Result<piece_table:
                 &err,
             )
         })?
-        .ok_or_else(|| respond_with(AppError::no_piece()))
+        .ok_or_else(AppError::no_piece)
 }
 
 /// The current Unix time in seconds, as the tables store it.

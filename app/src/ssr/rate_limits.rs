@@ -9,7 +9,7 @@ use ipnet::IpNet;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-use super::{internal, now, respond_with};
+use super::{internal, now};
 use crate::AppError;
 
 /// At most `attempts` in each `window`.
@@ -103,10 +103,10 @@ impl RateLimits {
         }
         match retry_after {
             None => Ok(()),
-            Some(seconds) => Err(respond_with(AppError::TooManyRequests {
+            Some(seconds) => Err(AppError::TooManyRequests {
                 message: message(&in_words(seconds)),
                 retry_after: seconds,
-            })),
+            }),
         }
     }
 }

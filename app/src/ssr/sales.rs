@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::payments::{Charge, Gateway};
 use super::sale_table::{self as sales, PAID, RESERVED};
-use super::{find_piece, internal, now, piece_table, random_bytes, respond_with, user_table};
+use super::{find_piece, internal, now, piece_table, random_bytes, user_table};
 use crate::AppError;
 use crate::card::Card;
 use crate::copyright_id::CopyrightId;
@@ -24,16 +24,7 @@ pub const LICENCE_VERSION: &str = "MT-EXCLUSIVE-1";
 const REPLAY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn sold() -> AppError {
-    respond_with(AppError::Conflict(
-        "This piece has already been sold.".into(),
-    ))
-}
-
-fn db_failed(err: DbErr) -> AppError {
-    internal(
-        "The purchase could not be completed. Please try again.",
-        &err,
-    )
+    AppError::Conflict("This piece has already been sold.".into())
 }
 
 /// Buys piece `piece_id` for account `buyer` with `card`, under the
@@ -49,7 +40,7 @@ pub async fn buy(
     card: &Card,
 ) -> Result<sales::Model, AppError> {
     let piece = find_piece(db, piece_id).await?;
-    if let Some(earlier) = by_key(db, key).await.map_err(db_failed)? {
+    if let Some(earlier) = by_key(db, key).await? {
         return replay(db, gateway, earlier, buyer, piece_id).await;
     }
     let sale = loop {
@@ -69,7 +60,7 @@ pub async fn buy(
         match reservation.insert(db).await {
             Ok(sale) => break sale,
             Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                if let Some(earlier) = by_key(db, key).await.map_err(db_failed)? {
+                if let Some(earlier) = by_key(db, key).await? {
                     return replay(db, gateway, earlier, buyer, piece_id).await;
                 }
                 let taken = sales::Entity::find()
@@ -79,21 +70,20 @@ pub async fn buy(
                             .add(sales::Column::Fingerprint.eq(piece.fingerprint.as_str())),
                     )
                     .one(db)
-                    .await
-                    .map_err(db_failed)?;
+                    .await?;
                 match taken {
                     Some(other) if other.piece_id == piece.id => return Err(sold()),
                     Some(_) => {
-                        return Err(respond_with(AppError::Conflict(
+                        return Err(AppError::Conflict(
                             "A piece with the same music has already been sold, so this one cannot be."
                                 .into(),
-                        )));
+                        ));
                     }
                     // Only the copyright ID collided (1 in 34 billion): draw another.
                     None => continue,
                 }
             }
-            Err(err) => return Err(db_failed(err)),
+            Err(err) => return Err(err.into()),
         }
     };
     match gateway
@@ -102,10 +92,8 @@ pub async fn buy(
     {
         Ok(Ok(charge)) => complete(db, gateway, sale, &charge).await,
         Ok(Err(decline)) => {
-            release(db, &sale).await.map_err(db_failed)?;
-            Err(respond_with(AppError::PaymentDeclined(
-                decline.message().into(),
-            )))
+            release(db, &sale).await?;
+            Err(AppError::PaymentDeclined(decline.message().into()))
         }
         // Charged or not, nobody knows yet: the reservation stays for [`reconcile`].
         Err(err) => Err(internal(
@@ -170,17 +158,14 @@ async fn replay(
     piece_id: i64,
 ) -> Result<sales::Model, AppError> {
     if earlier.buyer_id != buyer || earlier.piece_id != piece_id {
-        return Err(respond_with(AppError::Conflict(
+        return Err(AppError::Conflict(
             "This checkout has already been used. Please reload the page.".into(),
-        )));
+        ));
     }
     let started = std::time::Instant::now();
     while earlier.status == RESERVED && started.elapsed() < REPLAY_WAIT {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        match by_key(db, &earlier.idempotency_key)
-            .await
-            .map_err(db_failed)?
-        {
+        match by_key(db, &earlier.idempotency_key).await? {
             Some(now) => earlier = now,
             // Released: the first attempt was declined; say so again.
             None => {
@@ -189,9 +174,7 @@ async fn replay(
                     .await
                     .map_err(|err| internal("The payment could not be confirmed.", &err))?;
                 return match outcome {
-                    Some(Err(decline)) => Err(respond_with(AppError::PaymentDeclined(
-                        decline.message().into(),
-                    ))),
+                    Some(Err(decline)) => Err(AppError::PaymentDeclined(decline.message().into())),
                     _ => Err(internal(
                         "The payment did not complete. Please try again.",
                         &"a replayed checkout found neither a sale nor a decline",
@@ -203,9 +186,9 @@ async fn replay(
     if earlier.status == PAID {
         Ok(earlier)
     } else {
-        Err(respond_with(AppError::Busy(
+        Err(AppError::Busy(
             "Your payment is still being processed. Please reload this page in a moment.".into(),
-        )))
+        ))
     }
 }
 
@@ -322,9 +305,7 @@ pub async fn bought(
     piece_id: i64,
 ) -> Result<(piece_table::Model, sales::Model), AppError> {
     let user = user.ok_or_else(|| {
-        respond_with(AppError::Unauthorized(
-            "Log in as the buyer of this piece to download it.".into(),
-        ))
+        AppError::Unauthorized("Log in as the buyer of this piece to download it.".into())
     })?;
     let piece = find_piece(db, piece_id).await?;
     let sale = sale_of(db, piece_id)
@@ -332,9 +313,9 @@ pub async fn bought(
         .map_err(|err| internal("Your purchase cannot be read right now.", &err))?;
     match sale {
         Some(sale) if sale.buyer_id == user && sale.status == PAID => Ok((piece, sale)),
-        _ => Err(respond_with(AppError::Forbidden(
+        _ => Err(AppError::Forbidden(
             "Only the buyer of this piece can download its full version.".into(),
-        ))),
+        )),
     }
 }
 
