@@ -48,7 +48,7 @@ mod ssr {
 
     use super::GenerationState;
     use crate::AppError;
-    use crate::ssr::generation_table::{COMPOSING, DONE, QUEUED};
+    use crate::ssr::generation_table::Status;
     use crate::ssr::{generation_table, generations, internal, server_context};
 
     pub async fn status(id: i64) -> Result<GenerationState, AppError> {
@@ -61,12 +61,12 @@ mod ssr {
             .await
             .map_err(failed)?
             .ok_or_else(super::no_generation)?;
-        Ok(match (row.status.as_str(), row.piece_id) {
-            (QUEUED, _) => GenerationState::Queued {
+        Ok(match (row.status, row.piece_id) {
+            (Status::Queued, _) => GenerationState::Queued {
                 ahead: generations::ahead_of(db, &row).await.map_err(failed)?,
             },
-            (COMPOSING, _) => GenerationState::Composing,
-            (DONE, Some(piece_id)) => GenerationState::Done { piece_id },
+            (Status::Composing, _) => GenerationState::Composing,
+            (Status::Done, Some(piece_id)) => GenerationState::Done { piece_id },
             _ => GenerationState::Failed {
                 message: row.error.unwrap_or_else(|| {
                     "This piece could not be composed. Please try again.".into()

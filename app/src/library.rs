@@ -79,7 +79,7 @@ mod ssr {
     async fn purchases(db: &DatabaseConnection, buyer: i64) -> Result<Vec<Purchase>, DbErr> {
         let sales = sale_table::Entity::find()
             .filter(sale_table::Column::BuyerId.eq(buyer))
-            .filter(sale_table::Column::Status.eq(sale_table::PAID))
+            .filter(sale_table::Column::Status.eq(sale_table::Status::Paid))
             .order_by_desc(sale_table::Column::PaidAt)
             .all(db)
             .await?;

@@ -75,7 +75,7 @@ mod ssr {
     use crate::account::ssr::signed_in;
     use crate::instruments::ComposeSettings;
     use crate::player::RollNote;
-    use crate::ssr::sale_table::PAID;
+    use crate::ssr::sale_table::Status;
     use crate::ssr::{find_piece, internal, sales, server_context};
 
     pub async fn load(id: i64) -> Result<PieceView, AppError> {
@@ -85,7 +85,7 @@ mod ssr {
         let viewer = signed_in().await?;
         let sale = match sales::sale_of(&context.db, id).await.map_err(failed)? {
             None => SaleState::ForSale(context.price.to_string()),
-            Some(sale) if sale.status != PAID => SaleState::Pending,
+            Some(sale) if sale.status != Status::Paid => SaleState::Pending,
             Some(sale) if Some(sale.buyer_id) == viewer => SaleState::Yours(sale.copyright_id),
             Some(sale) => SaleState::Sold(sale.copyright_id),
         };

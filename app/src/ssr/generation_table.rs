@@ -2,14 +2,23 @@
 
 use sea_orm::entity::prelude::*;
 
-/// Waiting for a composer.
-pub const QUEUED: &str = "queued";
-/// A composer is writing it.
-pub const COMPOSING: &str = "composing";
-/// Stored as piece `piece_id`.
-pub const DONE: &str = "done";
-/// It could not be composed; `error` says why.
-pub const FAILED: &str = "failed";
+/// Where a generation is, stored as its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(10))")]
+pub enum Status {
+    /// Waiting for a composer.
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    /// A composer is writing it.
+    #[sea_orm(string_value = "composing")]
+    Composing,
+    /// Stored as piece `piece_id`.
+    #[sea_orm(string_value = "done")]
+    Done,
+    /// It could not be composed; `error` says why.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
 
 /// A requested piece.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -25,8 +34,8 @@ pub struct Model {
     pub owner_id: Option<i64>,
     /// The visitor session it will belong to.
     pub visitor: Option<String>,
-    /// [`QUEUED`], [`COMPOSING`], [`DONE`] or [`FAILED`].
-    pub status: String,
+    /// Where it is.
+    pub status: Status,
     /// The stored piece, once done.
     pub piece_id: Option<i64>,
     /// Why it failed, written for the person who asked.

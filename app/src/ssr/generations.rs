@@ -15,7 +15,7 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use super::generation_table::{self as table, COMPOSING, DONE, FAILED, QUEUED};
+use super::generation_table::{self as table, Status};
 use super::studio::{Composed, Ticket};
 use super::{ServerContext, now, piece_table};
 use crate::account::ssr::Owner;
@@ -90,7 +90,7 @@ impl Generations {
             settings: Set(request.form_query.clone()),
             owner_id: Set(owner_id),
             visitor: Set(visitor),
-            status: Set(QUEUED.into()),
+            status: Set(Status::Queued),
             piece_id: Set(None),
             error: Set(None),
             created_at: Set(now()),
@@ -105,7 +105,7 @@ impl Generations {
     async fn run(&self, context: &ServerContext, id: i64, request: Request, ticket: Ticket) {
         let composer = ticket.composer().await;
         let db = &context.db;
-        if let Err(err) = set_status(db, id, COMPOSING, None, None).await {
+        if let Err(err) = set_status(db, id, Status::Composing, None, None).await {
             tracing::warn!(%err, id, "cannot mark a generation as composing");
         }
         let outcome = match composer
@@ -113,15 +113,15 @@ impl Generations {
             .await
         {
             Ok(composed) => match store(db, id, &request, composed).await {
-                Ok(piece) => (DONE, Some(piece), None),
+                Ok(piece) => (Status::Done, Some(piece), None),
                 Err(err) => {
                     tracing::error!(%err, id, "a composed piece could not be stored");
-                    (FAILED, None, Some(FAILED_TO_COMPOSE))
+                    (Status::Failed, None, Some(FAILED_TO_COMPOSE))
                 }
             },
             Err(err) => {
                 tracing::error!(%err, id, "a piece could not be composed");
-                (FAILED, None, Some(FAILED_TO_COMPOSE))
+                (Status::Failed, None, Some(FAILED_TO_COMPOSE))
             }
         };
         // The database may be away for a moment: the outcome is retried, and if
@@ -164,10 +164,10 @@ impl Default for Generations {
 /// `stale_after` (its instance stopped); how many.
 pub async fn sweep(db: &DatabaseConnection, stale_after: Duration) -> Result<u64, DbErr> {
     let result = table::Entity::update_many()
-        .col_expr(table::Column::Status, Expr::value(FAILED))
+        .col_expr(table::Column::Status, Expr::value(Status::Failed))
         .col_expr(table::Column::Error, Expr::value(STOPPED))
         .col_expr(table::Column::UpdatedAt, Expr::value(now()))
-        .filter(table::Column::Status.is_in([QUEUED, COMPOSING]))
+        .filter(table::Column::Status.is_in([Status::Queued, Status::Composing]))
         .filter(table::Column::UpdatedAt.lt(now() - stale_after.as_secs() as i64))
         .exec(db)
         .await?;
@@ -177,7 +177,7 @@ pub async fn sweep(db: &DatabaseConnection, stale_after: Duration) -> Result<u64
 /// How many queued generations are ahead of `row` on its instance.
 pub async fn ahead_of(db: &DatabaseConnection, row: &table::Model) -> Result<u64, DbErr> {
     table::Entity::find()
-        .filter(table::Column::Status.eq(QUEUED))
+        .filter(table::Column::Status.eq(Status::Queued))
         .filter(table::Column::Instance.eq(row.instance.as_str()))
         .filter(table::Column::Id.lt(row.id))
         .count(db)
@@ -187,7 +187,7 @@ pub async fn ahead_of(db: &DatabaseConnection, row: &table::Model) -> Result<u64
 async fn set_status(
     db: &DatabaseConnection,
     id: i64,
-    status: &str,
+    status: Status,
     piece: Option<i64>,
     error: Option<&str>,
 ) -> Result<(), DbErr> {

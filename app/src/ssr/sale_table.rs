@@ -16,8 +16,8 @@ pub struct Model {
     pub buyer_id: i64,
     /// The public copyright ID, such as `MT-2026-7K3Q-9XPA` (unique).
     pub copyright_id: String,
-    /// `reserved` or `paid`.
-    pub status: String,
+    /// Where the sale is.
+    pub status: Status,
     /// Price in the currency's minor unit (paise, cents).
     pub price_minor: i64,
     /// ISO 4217 currency code.
@@ -43,7 +43,14 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// Status of a sale whose card is being charged.
-pub const RESERVED: &str = "reserved";
-/// Status of a sale that gives the buyer the rights.
-pub const PAID: &str = "paid";
+/// Where a sale is, stored as its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(10))")]
+pub enum Status {
+    /// The piece is reserved while the card is charged.
+    #[sea_orm(string_value = "reserved")]
+    Reserved,
+    /// Paid: the buyer holds the rights.
+    #[sea_orm(string_value = "paid")]
+    Paid,
+}

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::payments::{Charge, Gateway};
-use super::sale_table::{self as sales, PAID, RESERVED};
+use super::sale_table::{self as sales, Status};
 use super::{find_piece, internal, now, piece_table, random_bytes, user_table};
 use crate::AppError;
 use crate::card::Card;
@@ -49,7 +49,7 @@ pub async fn buy(
             fingerprint: Set(piece.fingerprint.clone()),
             buyer_id: Set(buyer),
             copyright_id: Set(new_copyright_id().to_string()),
-            status: Set(RESERVED.into()),
+            status: Set(Status::Reserved),
             price_minor: Set(price.minor),
             currency: Set(price.currency.clone()),
             licence_version: Set(LICENCE_VERSION.into()),
@@ -112,13 +112,13 @@ async fn complete(
 ) -> Result<sales::Model, AppError> {
     let paid_at = now();
     let updated = sales::Entity::update_many()
-        .col_expr(sales::Column::Status, Expr::value(PAID))
+        .col_expr(sales::Column::Status, Expr::value(Status::Paid))
         .col_expr(sales::Column::ChargeId, Expr::value(charge.id.clone()))
         .col_expr(sales::Column::CardBrand, Expr::value(charge.brand.clone()))
         .col_expr(sales::Column::CardLast4, Expr::value(charge.last4.clone()))
         .col_expr(sales::Column::PaidAt, Expr::value(paid_at))
         .filter(sales::Column::Id.eq(sale.id))
-        .filter(sales::Column::Status.eq(RESERVED))
+        .filter(sales::Column::Status.eq(Status::Reserved))
         .exec(db)
         .await
         .map_err(|err| {
@@ -140,7 +140,7 @@ async fn complete(
         ));
     }
     Ok(sales::Model {
-        status: PAID.into(),
+        status: Status::Paid,
         charge_id: Some(charge.id.clone()),
         card_brand: Some(charge.brand.clone()),
         card_last4: Some(charge.last4.clone()),
@@ -163,7 +163,7 @@ async fn replay(
         ));
     }
     let started = std::time::Instant::now();
-    while earlier.status == RESERVED && started.elapsed() < REPLAY_WAIT {
+    while earlier.status == Status::Reserved && started.elapsed() < REPLAY_WAIT {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         match by_key(db, &earlier.idempotency_key).await? {
             Some(now) => earlier = now,
@@ -183,7 +183,7 @@ async fn replay(
             }
         }
     }
-    if earlier.status == PAID {
+    if earlier.status == Status::Paid {
         Ok(earlier)
     } else {
         Err(AppError::Busy(
@@ -202,7 +202,7 @@ async fn by_key(db: &DatabaseConnection, key: &str) -> Result<Option<sales::Mode
 async fn release(db: &DatabaseConnection, sale: &sales::Model) -> Result<(), DbErr> {
     sales::Entity::delete_many()
         .filter(sales::Column::Id.eq(sale.id))
-        .filter(sales::Column::Status.eq(RESERVED))
+        .filter(sales::Column::Status.eq(Status::Reserved))
         .exec(db)
         .await
         .map(|_| ())
@@ -237,7 +237,7 @@ pub async fn reconcile(
 ) -> Result<Reconciled, String> {
     let mut done = Reconciled::default();
     let stale = sales::Entity::find()
-        .filter(sales::Column::Status.eq(RESERVED))
+        .filter(sales::Column::Status.eq(Status::Reserved))
         .filter(sales::Column::ReservedAt.lte(now() - older_than))
         .order_by_asc(sales::Column::Id)
         .all(db)
@@ -271,8 +271,9 @@ pub async fn reconcile(
             .await
             .map_err(|err| err.to_string())?
             .is_some_and(|sale| {
-                sale.status == RESERVED
-                    || (sale.status == PAID && sale.charge_id.as_deref() == Some(&charge.id))
+                sale.status == Status::Reserved
+                    || (sale.status == Status::Paid
+                        && sale.charge_id.as_deref() == Some(&charge.id))
             });
         if covered {
             continue;
@@ -312,7 +313,7 @@ pub async fn bought(
         .await
         .map_err(|err| internal("Your purchase cannot be read right now.", &err))?;
     match sale {
-        Some(sale) if sale.buyer_id == user && sale.status == PAID => Ok((piece, sale)),
+        Some(sale) if sale.buyer_id == user && sale.status == Status::Paid => Ok((piece, sale)),
         _ => Err(AppError::Forbidden(
             "Only the buyer of this piece can download its full version.".into(),
         )),
@@ -326,7 +327,7 @@ pub async fn by_copyright_id(
 ) -> Result<Option<(sales::Model, piece_table::Model, String)>, DbErr> {
     let Some(sale) = sales::Entity::find()
         .filter(sales::Column::CopyrightId.eq(id.as_str()))
-        .filter(sales::Column::Status.eq(PAID))
+        .filter(sales::Column::Status.eq(Status::Paid))
         .one(db)
         .await?
     else {

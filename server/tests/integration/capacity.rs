@@ -4,7 +4,7 @@
 
 use std::num::NonZeroUsize;
 
-use app::ssr::generation_table::{self, COMPOSING, QUEUED};
+use app::ssr::generation_table::{self, Status};
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use sea_orm::{ActiveModelTrait, Set};
@@ -70,7 +70,7 @@ async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_
 }
 
 /// A generation row as an instance writes it.
-async fn record(server: &Running, instance: &str, status: &str, updated_at: i64) -> i64 {
+async fn record(server: &Running, instance: &str, status: Status, updated_at: i64) -> i64 {
     let now = app::ssr::now();
     generation_table::ActiveModel {
         instance: Set(instance.into()),
@@ -79,7 +79,7 @@ async fn record(server: &Running, instance: &str, status: &str, updated_at: i64)
         ),
         owner_id: Set(None),
         visitor: Set(Some("someone".into())),
-        status: Set(status.into()),
+        status: Set(status),
         piece_id: Set(None),
         error: Set(None),
         created_at: Set(now),
@@ -96,12 +96,12 @@ async fn record(server: &Running, instance: &str, status: &str, updated_at: i64)
 async fn the_page_shows_the_queue_position_of_a_waiting_piece() {
     let server = Running::start(Models::Listed(&[])).await;
     let now = app::ssr::now();
-    let composing = record(&server, "busy", COMPOSING, now).await;
-    let first = record(&server, "busy", QUEUED, now).await;
-    let second = record(&server, "busy", QUEUED, now).await;
+    let composing = record(&server, "busy", Status::Composing, now).await;
+    let first = record(&server, "busy", Status::Queued, now).await;
+    let second = record(&server, "busy", Status::Queued, now).await;
     // Another instance's queue is its own.
-    record(&server, "other", QUEUED, now).await;
-    let third = record(&server, "busy", QUEUED, now).await;
+    record(&server, "other", Status::Queued, now).await;
+    let third = record(&server, "busy", Status::Queued, now).await;
 
     assert_eq!(generation_status(&server, composing).await, "Composing");
     for (id, ahead) in [(first, 0), (second, 1), (third, 2)] {
@@ -136,10 +136,10 @@ async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_ret
     let server =
         Running::start_with(Models::Listed(&[]), |config| config.instance_timeout = 8).await;
     let now = app::ssr::now();
-    let stopped_composing = record(&server, "crashed", COMPOSING, now - 60).await;
-    let stopped_queued = record(&server, "crashed", QUEUED, now - 60).await;
+    let stopped_composing = record(&server, "crashed", Status::Composing, now - 60).await;
+    let stopped_queued = record(&server, "crashed", Status::Queued, now - 60).await;
     // Refreshed by a live instance (here: far ahead, so it stays fresh for the test).
-    let alive = record(&server, "alive", COMPOSING, now + 3600).await;
+    let alive = record(&server, "alive", Status::Composing, now + 3600).await;
 
     // The server's own periodic pass marks the stale ones failed.
     for id in [stopped_composing, stopped_queued] {

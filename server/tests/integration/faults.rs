@@ -243,7 +243,9 @@ async fn killed_while_selling_no_sale_is_lost_and_no_charge_is_left_without_righ
     let sales = sale_table::Entity::find().all(&db).await.unwrap();
     let charges = sandbox_charge_table::Entity::find().all(&db).await.unwrap();
     assert!(
-        sales.iter().all(|sale| sale.status == sale_table::PAID),
+        sales
+            .iter()
+            .all(|sale| sale.status == sale_table::Status::Paid),
         "nothing is left reserved: {sales:?}"
     );
     for piece in &confirmed {

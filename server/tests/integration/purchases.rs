@@ -7,7 +7,7 @@ use crate::common::{Browser, Models, Running, Site};
 use app::ssr::{piece_table, sale_table, sandbox_charge_table};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use sea_orm::{ActiveEnum, ConnectionTrait, EntityTrait, PaginatorTrait};
 
 const GOOD_CARD: &str = "4242 4242 4242 4242";
 const CVV: &str = "8317";
@@ -88,7 +88,7 @@ async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
         .unwrap();
     assert_eq!(
         (
-            sale.status.as_str(),
+            sale.status.to_value().as_str(),
             sale.piece_id,
             sale.price_minor,
             sale.currency.as_str()
@@ -509,7 +509,7 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
                 [piece as u8, 1, 2, 3, 4, 5, 6],
             )
             .to_string()),
-            status: Set("reserved".into()),
+            status: Set(sale_table::Status::Reserved),
             price_minor: Set(25_000),
             currency: Set("INR".into()),
             licence_version: Set("MT-EXCLUSIVE-1".into()),
@@ -544,7 +544,7 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
     let sales = sale_table::Entity::find().all(&server.db).await.unwrap();
     assert_eq!(sales.len(), 1);
     assert_eq!(
-        (sales[0].piece_id, sales[0].status.as_str()),
+        (sales[0].piece_id, sales[0].status.to_value().as_str()),
         (pieces[0], "paid")
     );
     let orphan = sandbox_charge_table::Entity::find_by_id(orphan.id)
