@@ -81,22 +81,16 @@ mod ssr {
             .filter(sale_table::Column::BuyerId.eq(buyer))
             .filter(sale_table::Column::Status.eq(sale_table::Status::Paid))
             .order_by_desc(sale_table::Column::PaidAt)
-            .all(db)
-            .await?;
-        let pieces = piece_table::Entity::find()
-            .filter(piece_table::Column::Id.is_in(sales.iter().map(|s| s.piece_id)))
-            .select_only()
-            .columns([piece_table::Column::Id, piece_table::Column::Instrument])
-            .into_tuple::<(i64, String)>()
+            .find_also_related(piece_table::Entity)
             .all(db)
             .await?;
         Ok(sales
             .into_iter()
-            .filter_map(|sale| {
-                let (id, instrument) = pieces.iter().find(|(id, _)| *id == sale.piece_id)?;
+            .filter_map(|(sale, piece)| {
+                let piece = piece?;
                 Some(Purchase {
-                    piece_id: *id,
-                    title: piece_table::title(instrument, *id),
+                    piece_id: piece.id,
+                    title: piece_table::title(&piece.instrument, piece.id),
                     copyright_id: sale.copyright_id,
                 })
             })

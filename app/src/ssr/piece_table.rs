@@ -41,7 +41,17 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// Its sale, once one is reserved or paid.
+    #[sea_orm(has_many = "super::sale_table::Entity")]
+    Sales,
+}
+
+impl Related<super::sale_table::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Sales.def()
+    }
+}
 
 /// The title of piece `id` of `instrument` (an id), such as `Piano piece No. 12`.
 pub fn title(instrument: &str, id: i64) -> String {

@@ -39,7 +39,21 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The piece sold.
+    #[sea_orm(
+        belongs_to = "super::piece_table::Entity",
+        from = "Column::PieceId",
+        to = "super::piece_table::Column::Id"
+    )]
+    Piece,
+}
+
+impl Related<super::piece_table::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Piece.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
 
