@@ -9,8 +9,27 @@ mod m20261126_000003_piece_owners;
 mod m20261126_000004_create_sales;
 mod m20261126_000005_create_generations;
 mod m20261126_000006_create_rate_limits;
+#[cfg(test)]
+mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+
+/// An index on `columns` of `table`, named `idx_<table>_<columns>` as every
+/// index here is; `.unique()` on it for a unique one.
+fn index<T, C, const N: usize>(table: T, columns: [C; N]) -> IndexCreateStatement
+where
+    T: Iden + 'static,
+    C: Iden + 'static,
+{
+    let mut name = format!("idx_{}", table.to_string());
+    let mut statement = Index::create();
+    for column in columns {
+        name.push('_');
+        name.push_str(&column.to_string());
+        statement.col(column);
+    }
+    statement.name(name).table(table).to_owned()
+}
 
 /// Applies MixTape's migrations in order.
 pub struct Migrator;

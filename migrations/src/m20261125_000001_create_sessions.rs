@@ -1,7 +1,9 @@
 //! Browser sessions, stored in the database so that they survive a restart and
 //! are shared by every server instance.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -14,25 +16,14 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Sessions::Table)
                     .if_not_exists()
-                    .col(
-                        ColumnDef::new(Sessions::Id)
-                            .string_len(64)
-                            .not_null()
-                            .primary_key(),
-                    )
-                    .col(ColumnDef::new(Sessions::Data).binary().not_null())
-                    .col(ColumnDef::new(Sessions::ExpiresAt).big_integer().not_null())
+                    .col(string_len(Sessions::Id, 64).primary_key())
+                    .col(binary(Sessions::Data))
+                    .col(big_integer(Sessions::ExpiresAt))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_sessions_expires_at")
-                    .table(Sessions::Table)
-                    .col(Sessions::ExpiresAt)
-                    .to_owned(),
-            )
+            .create_index(index(Sessions::Table, [Sessions::ExpiresAt]))
             .await
     }
 

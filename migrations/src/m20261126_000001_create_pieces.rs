@@ -1,7 +1,9 @@
 //! Generated pieces: the settings that made them, the model version, the MIDI
 //! and the fingerprint that the sale rules compare.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -16,45 +18,25 @@ impl MigrationTrait for Migration {
                     .if_not_exists()
                     // Ids are never reused (AUTOINCREMENT on SQLite), so a cached
                     // preview URL can never start naming another piece.
-                    .col(
-                        ColumnDef::new(Pieces::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
-                    .col(ColumnDef::new(Pieces::Instrument).string_len(32).not_null())
-                    .col(ColumnDef::new(Pieces::LengthSeconds).integer().not_null())
-                    .col(ColumnDef::new(Pieces::TempoBpm).integer().not_null())
-                    .col(ColumnDef::new(Pieces::Tonic).small_integer().null())
-                    .col(ColumnDef::new(Pieces::Mode).string_len(8).null())
-                    .col(ColumnDef::new(Pieces::Creativity).double().not_null())
-                    .col(ColumnDef::new(Pieces::Seed).big_integer().not_null())
-                    .col(
-                        ColumnDef::new(Pieces::ModelVersion)
-                            .string_len(64)
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(Pieces::KeyName).string_len(16).null())
-                    .col(ColumnDef::new(Pieces::Seconds).double().not_null())
-                    .col(ColumnDef::new(Pieces::Midi).binary().not_null())
-                    .col(
-                        ColumnDef::new(Pieces::Fingerprint)
-                            .string_len(64)
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(Pieces::CreatedAt).big_integer().not_null())
+                    .col(big_pk_auto(Pieces::Id))
+                    .col(string_len(Pieces::Instrument, 32))
+                    .col(integer(Pieces::LengthSeconds))
+                    .col(integer(Pieces::TempoBpm))
+                    .col(small_integer_null(Pieces::Tonic))
+                    .col(string_len_null(Pieces::Mode, 8))
+                    .col(double(Pieces::Creativity))
+                    .col(big_integer(Pieces::Seed))
+                    .col(string_len(Pieces::ModelVersion, 64))
+                    .col(string_len_null(Pieces::KeyName, 16))
+                    .col(double(Pieces::Seconds))
+                    .col(binary(Pieces::Midi))
+                    .col(string_len(Pieces::Fingerprint, 64))
+                    .col(big_integer(Pieces::CreatedAt))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_pieces_fingerprint")
-                    .table(Pieces::Table)
-                    .col(Pieces::Fingerprint)
-                    .to_owned(),
-            )
+            .create_index(index(Pieces::Table, [Pieces::Fingerprint]))
             .await
     }
 

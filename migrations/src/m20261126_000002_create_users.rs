@@ -1,6 +1,8 @@
 //! Accounts: one per email address, with an argon2id password hash.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -13,35 +15,18 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Users::Table)
                     .if_not_exists()
-                    .col(
-                        ColumnDef::new(Users::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(big_pk_auto(Users::Id))
                     // Stored in lower case, so the unique index makes an email
                     // unique whatever its case.
-                    .col(ColumnDef::new(Users::Email).string_len(254).not_null())
-                    .col(ColumnDef::new(Users::DisplayName).string_len(80).not_null())
-                    .col(
-                        ColumnDef::new(Users::PasswordHash)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(Users::CreatedAt).big_integer().not_null())
+                    .col(string_len(Users::Email, 254))
+                    .col(string_len(Users::DisplayName, 80))
+                    .col(string_len(Users::PasswordHash, 255))
+                    .col(big_integer(Users::CreatedAt))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_users_email")
-                    .table(Users::Table)
-                    .col(Users::Email)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(index(Users::Table, [Users::Email]).unique().to_owned())
             .await
     }
 

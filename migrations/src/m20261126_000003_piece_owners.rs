@@ -1,7 +1,9 @@
 //! Who a piece belongs to: an account, or, until the visitor registers or logs
 //! in, the visitor's browser session.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -10,35 +12,21 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite alters a table one column at a time.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Pieces::Table)
-                    .add_column(ColumnDef::new(Pieces::OwnerId).big_integer().null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Pieces::Table)
-                    .add_column(ColumnDef::new(Pieces::Visitor).string_len(64).null())
-                    .to_owned(),
-            )
-            .await?;
-        for (name, column) in [
-            ("idx_pieces_owner_id", Pieces::OwnerId),
-            ("idx_pieces_visitor", Pieces::Visitor),
+        for column in [
+            big_integer_null(Pieces::OwnerId),
+            string_len_null(Pieces::Visitor, 64),
         ] {
             manager
-                .create_index(
-                    Index::create()
-                        .name(name)
+                .alter_table(
+                    Table::alter()
                         .table(Pieces::Table)
-                        .col(column)
+                        .add_column(column)
                         .to_owned(),
                 )
                 .await?;
+        }
+        for column in [Pieces::OwnerId, Pieces::Visitor] {
+            manager.create_index(index(Pieces::Table, [column])).await?;
         }
         Ok(())
     }

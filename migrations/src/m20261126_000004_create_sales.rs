@@ -2,7 +2,9 @@
 //! share a fingerprint), enforced by unique indexes; and the sandbox payment
 //! gateway's own ledger of charges.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -15,36 +17,22 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Sales::Table)
                     .if_not_exists()
-                    .col(
-                        ColumnDef::new(Sales::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
-                    .col(ColumnDef::new(Sales::PieceId).big_integer().not_null())
-                    .col(ColumnDef::new(Sales::Fingerprint).string_len(80).not_null())
-                    .col(ColumnDef::new(Sales::BuyerId).big_integer().not_null())
-                    .col(ColumnDef::new(Sales::CopyrightId).string_len(20).not_null())
+                    .col(big_pk_auto(Sales::Id))
+                    .col(big_integer(Sales::PieceId))
+                    .col(string_len(Sales::Fingerprint, 80))
+                    .col(big_integer(Sales::BuyerId))
+                    .col(string_len(Sales::CopyrightId, 20))
                     // `reserved` while the card is charged, then `paid`.
-                    .col(ColumnDef::new(Sales::Status).string_len(10).not_null())
-                    .col(ColumnDef::new(Sales::PriceMinor).big_integer().not_null())
-                    .col(ColumnDef::new(Sales::Currency).string_len(3).not_null())
-                    .col(
-                        ColumnDef::new(Sales::LicenceVersion)
-                            .string_len(20)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Sales::IdempotencyKey)
-                            .string_len(64)
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(Sales::ChargeId).string_len(64).null())
-                    .col(ColumnDef::new(Sales::CardBrand).string_len(20).null())
-                    .col(ColumnDef::new(Sales::CardLast4).string_len(4).null())
-                    .col(ColumnDef::new(Sales::ReservedAt).big_integer().not_null())
-                    .col(ColumnDef::new(Sales::PaidAt).big_integer().null())
+                    .col(string_len(Sales::Status, 10))
+                    .col(big_integer(Sales::PriceMinor))
+                    .col(string_len(Sales::Currency, 3))
+                    .col(string_len(Sales::LicenceVersion, 20))
+                    .col(string_len(Sales::IdempotencyKey, 64))
+                    .col(string_len_null(Sales::ChargeId, 64))
+                    .col(string_len_null(Sales::CardBrand, 20))
+                    .col(string_len_null(Sales::CardLast4, 4))
+                    .col(big_integer(Sales::ReservedAt))
+                    .col(big_integer_null(Sales::PaidAt))
                     // A sold piece cannot be deleted; a buyer's account stays.
                     .foreign_key(
                         ForeignKey::create()
@@ -63,31 +51,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, column) in [
-            ("idx_sales_piece_id", Sales::PieceId),
-            ("idx_sales_fingerprint", Sales::Fingerprint),
-            ("idx_sales_copyright_id", Sales::CopyrightId),
-            ("idx_sales_idempotency_key", Sales::IdempotencyKey),
+        for column in [
+            Sales::PieceId,
+            Sales::Fingerprint,
+            Sales::CopyrightId,
+            Sales::IdempotencyKey,
         ] {
             manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(Sales::Table)
-                        .col(column)
-                        .unique()
-                        .to_owned(),
-                )
+                .create_index(index(Sales::Table, [column]).unique().to_owned())
                 .await?;
         }
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_sales_buyer_id")
-                    .table(Sales::Table)
-                    .col(Sales::BuyerId)
-                    .to_owned(),
-            )
+            .create_index(index(Sales::Table, [Sales::BuyerId]))
             .await?;
 
         manager
@@ -95,62 +70,22 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(SandboxCharges::Table)
                     .if_not_exists()
-                    .col(
-                        ColumnDef::new(SandboxCharges::Id)
-                            .string_len(64)
-                            .not_null()
-                            .primary_key(),
-                    )
-                    .col(
-                        ColumnDef::new(SandboxCharges::IdempotencyKey)
-                            .string_len(64)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(SandboxCharges::AmountMinor)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(SandboxCharges::Currency)
-                            .string_len(3)
-                            .not_null(),
-                    )
+                    .col(string_len(SandboxCharges::Id, 64).primary_key())
+                    .col(string_len(SandboxCharges::IdempotencyKey, 64))
+                    .col(big_integer(SandboxCharges::AmountMinor))
+                    .col(string_len(SandboxCharges::Currency, 3))
                     // `succeeded`, or why the card was declined.
-                    .col(
-                        ColumnDef::new(SandboxCharges::Outcome)
-                            .string_len(20)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(SandboxCharges::CardBrand)
-                            .string_len(20)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(SandboxCharges::CardLast4)
-                            .string_len(4)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(SandboxCharges::Refunded)
-                            .boolean()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(SandboxCharges::CreatedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(string_len(SandboxCharges::Outcome, 20))
+                    .col(string_len(SandboxCharges::CardBrand, 20))
+                    .col(string_len(SandboxCharges::CardLast4, 4))
+                    .col(boolean(SandboxCharges::Refunded))
+                    .col(big_integer(SandboxCharges::CreatedAt))
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("idx_sandbox_charges_idempotency_key")
-                    .table(SandboxCharges::Table)
-                    .col(SandboxCharges::IdempotencyKey)
+                index(SandboxCharges::Table, [SandboxCharges::IdempotencyKey])
                     .unique()
                     .to_owned(),
             )

@@ -2,7 +2,9 @@
 //! so that any instance can tell its progress and a crashed one's work is
 //! marked failed instead of waiting forever.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -15,54 +17,28 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Generations::Table)
                     .if_not_exists()
-                    .col(
-                        ColumnDef::new(Generations::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(big_pk_auto(Generations::Id))
                     // The server process composing it.
-                    .col(
-                        ColumnDef::new(Generations::Instance)
-                            .string_len(32)
-                            .not_null(),
-                    )
-                    // The form's settings, as a query string.
-                    .col(ColumnDef::new(Generations::Settings).text().not_null())
-                    .col(ColumnDef::new(Generations::OwnerId).big_integer().null())
-                    .col(ColumnDef::new(Generations::Visitor).string_len(64).null())
+                    .col(string_len(Generations::Instance, 32))
+                    // The compose settings.
+                    .col(text(Generations::Settings))
+                    .col(big_integer_null(Generations::OwnerId))
+                    .col(string_len_null(Generations::Visitor, 64))
                     // `queued`, `composing`, `done` or `failed`.
-                    .col(
-                        ColumnDef::new(Generations::Status)
-                            .string_len(10)
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(Generations::PieceId).big_integer().null())
-                    .col(ColumnDef::new(Generations::Error).text().null())
-                    .col(
-                        ColumnDef::new(Generations::CreatedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(string_len(Generations::Status, 10))
+                    .col(big_integer_null(Generations::PieceId))
+                    .col(text_null(Generations::Error))
+                    .col(big_integer(Generations::CreatedAt))
                     // Refreshed while its instance is alive.
-                    .col(
-                        ColumnDef::new(Generations::UpdatedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(big_integer(Generations::UpdatedAt))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_generations_status_instance")
-                    .table(Generations::Table)
-                    .col(Generations::Status)
-                    .col(Generations::Instance)
-                    .to_owned(),
-            )
+            .create_index(index(
+                Generations::Table,
+                [Generations::Status, Generations::Instance],
+            ))
             .await
     }
 

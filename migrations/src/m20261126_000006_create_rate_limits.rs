@@ -1,7 +1,7 @@
 //! Rate limits: how many attempts each address or account made in the current
 //! window, shared by every instance.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -15,18 +15,9 @@ impl MigrationTrait for Migration {
                     .table(RateLimits::Table)
                     .if_not_exists()
                     // Such as `login:address:203.0.113.7`.
-                    .col(
-                        ColumnDef::new(RateLimits::Key)
-                            .string_len(200)
-                            .not_null()
-                            .primary_key(),
-                    )
-                    .col(
-                        ColumnDef::new(RateLimits::WindowStart)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(RateLimits::Count).integer().not_null())
+                    .col(string_len(RateLimits::Key, 200).primary_key())
+                    .col(big_integer(RateLimits::WindowStart))
+                    .col(integer(RateLimits::Count))
                     .to_owned(),
             )
             .await
