@@ -1,27 +1,16 @@
-//! MixTape's user interface: pages, components and the server functions they call.
+//! MixTape's application: domain types, server-only services and storage,
+//! and the pages with their server functions (see the README's "Layers of `app`").
 //!
 //! Compiled twice: with `ssr` into the server, which renders every page to HTML,
 //! and with `hydrate` into the browser's wasm, which makes that HTML interactive.
 
-mod account;
-mod addresses;
-pub mod card;
-pub mod copyright_id;
-pub mod error;
-mod generation;
-mod instruments;
-mod landing;
-mod layout;
-mod library;
-mod meta;
-mod not_found;
-mod piece;
-mod player;
-pub mod price;
-pub mod purchase;
-mod rights;
+pub mod components;
+pub mod domain;
+pub mod pages;
 #[cfg(feature = "ssr")]
-pub mod ssr;
+pub mod services;
+#[cfg(feature = "ssr")]
+pub mod storage;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -31,8 +20,11 @@ use leptos_router::{
     path,
 };
 
-pub use error::{AppError, FieldError};
-pub use instruments::InstrumentInfo;
+pub use domain::error::{AppError, FieldError};
+
+use pages::{
+    account, generation, instruments, landing, layout, library, not_found, piece, purchase, rights,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

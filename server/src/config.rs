@@ -5,8 +5,8 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::price::Price;
-use app::ssr::rate_limits::{Limit, RateLimits};
+use app::domain::price::Price;
+use app::services::rate_limits::{Limit, RateLimits};
 use clap::Parser;
 use ipnet::IpNet;
 use models::DeviceChoice;

@@ -11,7 +11,8 @@ use tower_sessions::Session;
 
 use crate::audio::files::{self, AudioFiles};
 use app::AppError;
-use app::ssr::{piece_table, sale_table, sales, session_user};
+use app::services::sales::{self, Download};
+use app::services::sessions;
 
 /// Paid-for files are nobody else's: no shared cache keeps them.
 const CACHE_CONTROL: &str = "private, no-store";
@@ -24,14 +25,14 @@ pub async fn full_wav(
     UrlPath(id): UrlPath<String>,
     request: Request,
 ) -> Response {
-    let (piece, sale) = match bought(&db, &session, &id).await {
+    let bought = match bought(&db, &session, &id).await {
         Ok(bought) => bought,
         Err(response) => return response,
     };
-    let rendered = match files.rendered(piece.midi).await {
+    let rendered = match files.rendered(bought.midi).await {
         Ok(rendered) => rendered,
         Err(err) => {
-            tracing::error!(%err, piece = piece.id, "cannot render a bought piece");
+            tracing::error!(%err, piece = bought.piece_id, "cannot render a bought piece");
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "This piece's audio could not be rendered.\n",
@@ -40,7 +41,7 @@ pub async fn full_wav(
         }
     };
     let mut response = files::serve_file(&rendered.full, request, CACHE_CONTROL).await;
-    attach(&mut response, &format!("{}.wav", sale.copyright_id));
+    attach(&mut response, &format!("{}.wav", bought.copyright_id));
     response
 }
 
@@ -50,18 +51,18 @@ pub async fn midi(
     session: Session,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    let (piece, sale) = match bought(&db, &session, &id).await {
+    let bought = match bought(&db, &session, &id).await {
         Ok(bought) => bought,
         Err(response) => return response,
     };
-    let mut response = Response::new(Body::from(piece.midi));
+    let mut response = Response::new(Body::from(bought.midi));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("audio/midi"));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(CACHE_CONTROL),
     );
-    attach(&mut response, &format!("{}.mid", sale.copyright_id));
+    attach(&mut response, &format!("{}.mid", bought.copyright_id));
     response
 }
 
@@ -71,7 +72,7 @@ async fn bought(
     db: &DatabaseConnection,
     session: &Session,
     id: &str,
-) -> Result<(piece_table::Model, sale_table::Model), Response> {
+) -> Result<Download, Response> {
     let answer = |err: AppError| {
         let status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -82,13 +83,13 @@ async fn bought(
             "There is no piece at this address.".into(),
         )));
     };
-    let user = session_user(session).await.map_err(|err| {
+    let user = sessions::signed_in(session).await.map_err(|err| {
         tracing::error!(%err, "cannot read a session for a download");
         answer(AppError::Busy(
             "Downloads are unavailable right now; please try again shortly.".into(),
         ))
     })?;
-    sales::bought(db, user, id).await.map_err(answer)
+    sales::download(db, user, id).await.map_err(answer)
 }
 
 /// Makes the browser save the response as `file_name`.

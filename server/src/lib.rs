@@ -6,15 +6,17 @@ pub mod config;
 mod cross_site;
 mod downloads;
 mod outage;
-pub mod sessions;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use app::ssr::payments::{Gateway, SandboxGateway};
-use app::ssr::{Generations, ServerContext, Studio, generations, rate_limits, sales};
+use app::services::composer::Studio;
+use app::services::generations::{self, Generations};
+use app::services::payments::{Gateway, SandboxGateway};
+use app::services::session_store::DatabaseSessionStore;
+use app::services::{ServerContext, rate_limits, sales};
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -32,7 +34,6 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use audio::files::AudioFiles;
 use audio::{AudioError, Renderer};
 pub use config::Config;
-use sessions::DatabaseSessionStore;
 
 /// How long a session lives without a request.
 const SESSION_LIFETIME: CookieDuration = CookieDuration::days(30);

@@ -11,14 +11,14 @@ use axum::body::Body;
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{DatabaseConnection, EntityTrait, QuerySelect};
+use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use crate::audio::{self, AudioError, Renderer};
-use app::ssr::piece_table;
+use app::services::pieces;
 
 /// Pieces never change once stored and their ids are never reused, so a
 /// browser may keep a preview for a day.
@@ -188,12 +188,7 @@ pub async fn preview(
     let Some(id) = id.parse::<i64>().ok().filter(|id| *id > 0) else {
         return not_found();
     };
-    let midi = piece_table::Entity::find_by_id(id)
-        .select_only()
-        .column(piece_table::Column::Midi)
-        .into_tuple::<Vec<u8>>()
-        .one(&db)
-        .await;
+    let midi = pieces::midi(&db, id).await;
     let midi = match midi {
         Ok(Some(midi)) => midi,
         Ok(None) => return not_found(),

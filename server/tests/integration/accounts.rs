@@ -63,7 +63,7 @@ async fn register_log_out_and_log_in_again() {
 
     // The password is stored as an argon2id hash, never as given.
     use sea_orm::EntityTrait;
-    let user = app::ssr::user_table::Entity::find()
+    let user = app::storage::user::Entity::find()
         .one(&server.db)
         .await
         .unwrap()
@@ -170,7 +170,7 @@ async fn every_registration_rule_has_its_message() {
     }
     use sea_orm::{EntityTrait, PaginatorTrait};
     assert_eq!(
-        app::ssr::user_table::Entity::find()
+        app::storage::user::Entity::find()
             .count(&server.db)
             .await
             .unwrap(),
@@ -297,7 +297,7 @@ async fn a_visitors_pieces_survive_registration_and_stay_private() {
 
 #[tokio::test]
 async fn long_libraries_come_in_pages_newest_first() {
-    use app::ssr::piece_table;
+    use app::storage::piece as piece_table;
     use sea_orm::{ActiveModelTrait, Set};
 
     let server = Running::start(Models::Listed(&[])).await;
@@ -311,7 +311,7 @@ async fn long_libraries_come_in_pages_newest_first() {
         .await;
     let user = {
         use sea_orm::EntityTrait;
-        app::ssr::user_table::Entity::find()
+        app::storage::user::Entity::find()
             .one(&server.db)
             .await
             .unwrap()

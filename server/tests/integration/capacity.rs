@@ -4,7 +4,7 @@
 
 use std::num::NonZeroUsize;
 
-use app::ssr::generation_table::{self, Status};
+use app::storage::generation::{self as generation_table, Status};
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use sea_orm::{ActiveModelTrait, Set};
@@ -71,7 +71,7 @@ async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_
 
 /// A generation row as an instance writes it.
 async fn record(server: &Running, instance: &str, status: Status, updated_at: i64) -> i64 {
-    let now = app::ssr::now();
+    let now = app::storage::now();
     generation_table::ActiveModel {
         instance: Set(instance.into()),
         settings: Set(
@@ -95,7 +95,7 @@ async fn record(server: &Running, instance: &str, status: Status, updated_at: i6
 #[tokio::test]
 async fn the_page_shows_the_queue_position_of_a_waiting_piece() {
     let server = Running::start(Models::Listed(&[])).await;
-    let now = app::ssr::now();
+    let now = app::storage::now();
     let composing = record(&server, "busy", Status::Composing, now).await;
     let first = record(&server, "busy", Status::Queued, now).await;
     let second = record(&server, "busy", Status::Queued, now).await;
@@ -135,7 +135,7 @@ async fn the_page_shows_the_queue_position_of_a_waiting_piece() {
 async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_retry() {
     let server =
         Running::start_with(Models::Listed(&[]), |config| config.instance_timeout = 8).await;
-    let now = app::ssr::now();
+    let now = app::storage::now();
     let stopped_composing = record(&server, "crashed", Status::Composing, now - 60).await;
     let stopped_queued = record(&server, "crashed", Status::Queued, now - 60).await;
     // Refreshed by a live instance (here: far ahead, so it stays fresh for the test).
@@ -155,17 +155,26 @@ async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_ret
             status["Failed"]["message"],
             "The server composing this piece stopped before it was done. Please compose it again."
         );
+        // Recorded as the form's query string, as rows were before settings
+        // were stored as JSON: still read back, typed.
         assert_eq!(
-            status["Failed"]["retry"],
-            "/instruments?instrument=piano&length_seconds=20&tempo_bpm=90&key=&mode=&creativity=1&seed=5"
+            status["Failed"]["settings"],
+            serde_json::json!({
+                "instrument": "piano", "length_seconds": 20, "tempo_bpm": 90, "tonic": null,
+                "mode": null, "creativity": 1.0, "seed": 5
+            })
         );
     }
     assert_eq!(generation_status(&server, alive).await, "Composing");
     let (_, page) = server.get(&format!("/generations/{stopped_queued}")).await;
     assert!(page.contains("Try again with the same settings"), "{page}");
+    assert!(
+        page.contains("/instruments?instrument=piano&amp;length_seconds=20&amp;tempo_bpm=90&amp;key=&amp;mode=&amp;creativity=1&amp;seed=5"),
+        "{page}"
+    );
     // Nothing is left to sweep.
     let timeout = std::time::Duration::from_secs(8);
-    let swept = app::ssr::generations::sweep(&server.db, timeout).await;
+    let swept = app::services::generations::sweep(&server.db, timeout).await;
     assert_eq!(swept.unwrap(), 0);
     server.stop().await;
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use app::ssr::{sale_table, sandbox_charge_table};
+use app::storage::{sale as sale_table, sandbox_charge as sandbox_charge_table};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 

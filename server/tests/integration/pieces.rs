@@ -34,7 +34,7 @@ async fn compose(server: &Running, seed: &str) -> i64 {
 
 #[tokio::test]
 async fn composing_stores_the_piece_and_its_page_shows_the_player() {
-    use app::ssr::piece_table;
+    use app::storage::piece as piece_table;
     use sea_orm::EntityTrait;
 
     let server = Running::start(Models::Shipped).await;
@@ -88,7 +88,7 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
 
 #[tokio::test]
 async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerate_fills_the_form() {
-    use app::ssr::piece_table;
+    use app::storage::piece as piece_table;
     use sea_orm::EntityTrait;
 
     let server = Running::start(Models::Shipped).await;
@@ -377,7 +377,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn a_compose_request_from_another_site_is_refused() {
-    use app::ssr::piece_table;
+    use app::storage::piece as piece_table;
     use reqwest::header::{ORIGIN, REFERER};
     use sea_orm::{EntityTrait, PaginatorTrait};
 

@@ -4,7 +4,9 @@
 //! what a crash leaves half done.
 
 use crate::common::{Browser, Models, Running, Site};
-use app::ssr::{piece_table, sale_table, sandbox_charge_table};
+use app::storage::{
+    piece as piece_table, sale as sale_table, sandbox_charge as sandbox_charge_table,
+};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use sea_orm::{ActiveEnum, ConnectionTrait, EntityTrait, PaginatorTrait};
@@ -78,7 +80,7 @@ async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
     let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let copyright_id: String = serde_json::from_str(&body).unwrap();
-    let parsed: app::copyright_id::CopyrightId = copyright_id.parse().unwrap();
+    let parsed: app::domain::copyright_id::CopyrightId = copyright_id.parse().unwrap();
     assert_eq!(parsed.as_str(), copyright_id);
 
     let sale = sale_table::Entity::find()
@@ -201,7 +203,7 @@ async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
             .unwrap()
             .contains("This is not a MixTape copyright ID")
     );
-    let unknown = app::copyright_id::CopyrightId::new(2026, [1, 2, 3, 4, 5, 6, 7]);
+    let unknown = app::domain::copyright_id::CopyrightId::new(2026, [1, 2, 3, 4, 5, 6, 7]);
     let (status, _, page) = other.get(&server, &format!("/verify/{unknown}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
@@ -458,9 +460,9 @@ async fn no_table_keeps_the_card_number_or_the_cvv() {
 
 #[tokio::test]
 async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_without_a_charge() {
-    use app::card::{CardForm, YearMonth, check};
-    use app::ssr::payments::{Gateway, SandboxGateway};
-    use app::ssr::sales::{Reconciled, reconcile};
+    use app::domain::card::{CardForm, YearMonth, check};
+    use app::services::payments::{Gateway, SandboxGateway};
+    use app::services::sales::{Reconciled, reconcile};
     use sea_orm::{ActiveModelTrait, Set};
 
     let server = Running::start(Models::Shipped).await;
@@ -472,7 +474,7 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
         buyer.compose(&server, "20").await,
         buyer.compose(&server, "21").await,
     ];
-    let buyer_id = app::ssr::user_table::Entity::find()
+    let buyer_id = app::storage::user::Entity::find()
         .one(&server.db)
         .await
         .unwrap()
@@ -504,7 +506,7 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
             piece_id: Set(piece),
             fingerprint: Set(row.fingerprint),
             buyer_id: Set(buyer_id),
-            copyright_id: Set(app::copyright_id::CopyrightId::new(
+            copyright_id: Set(app::domain::copyright_id::CopyrightId::new(
                 2026,
                 [piece as u8, 1, 2, 3, 4, 5, 6],
             )

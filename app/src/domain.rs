@@ -1,0 +1,15 @@
+//! Domain types and their rules that the browser also needs: compose
+//! settings and their limits, prices, card checks, copyright IDs, errors, and
+//! what pages show of pieces, accounts and rights. Builds for wasm: nothing
+//! here touches the database or the models.
+
+pub mod account;
+pub mod card;
+pub mod compose;
+pub mod copyright_id;
+pub mod error;
+pub mod generation;
+pub mod instrument;
+pub mod piece;
+pub mod price;
+pub mod rights;

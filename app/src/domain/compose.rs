@@ -1,0 +1,456 @@
+//! The settings of a piece to compose: one typed struct from the form to the
+//! database, with the limits that the form's inputs, the server's checks and
+//! the conversion to the model's settings all read.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::error::FieldError;
+
+/// The range and step of a numeric setting, and its default.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits<T> {
+    /// The smallest value allowed.
+    pub min: T,
+    /// The largest value allowed.
+    pub max: T,
+    /// The form's step between values.
+    pub step: T,
+    /// The value of a new form.
+    pub default: T,
+}
+
+impl<T: PartialOrd + Copy> Limits<T> {
+    /// Whether `value` is allowed.
+    pub fn contains(&self, value: T) -> bool {
+        self.min <= value && value <= self.max
+    }
+}
+
+/// Length in whole seconds.
+pub const LENGTH_SECONDS: Limits<u32> = Limits {
+    min: 10,
+    max: 180,
+    step: 1,
+    default: 30,
+};
+
+/// Tempo in whole beats per minute.
+pub const TEMPO_BPM: Limits<u32> = Limits {
+    min: 40,
+    max: 220,
+    step: 1,
+    default: 100,
+};
+
+/// Creativity: how much surprise the melody and rhythm may have (the model's
+/// sampling temperature).
+pub const CREATIVITY: Limits<f64> = Limits {
+    min: 0.5,
+    max: 1.5,
+    step: 0.05,
+    default: 1.0,
+};
+
+/// Seeds go up to 2^53 - 1, the largest integer a browser's number input keeps exactly.
+pub const SEED: Limits<u64> = Limits {
+    min: 0,
+    max: (1 << 53) - 1,
+    step: 1,
+    default: 0,
+};
+
+/// The twelve tonics by pitch class (0 = C), as the form names them.
+pub const KEYS: [&str; 12] = [
+    "C",
+    "C♯/D♭",
+    "D",
+    "E♭",
+    "E",
+    "F",
+    "F♯/G♭",
+    "G",
+    "A♭",
+    "A",
+    "B♭",
+    "B",
+];
+
+/// Major or minor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Bright.
+    Major,
+    /// Moody.
+    Minor,
+}
+
+impl Mode {
+    /// The mode's name as the form and the database write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Major => "major",
+            Mode::Minor => "minor",
+        }
+    }
+}
+
+impl FromStr for Mode {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Mode, ()> {
+        match text {
+            "major" => Ok(Mode::Major),
+            "minor" => Ok(Mode::Minor),
+            _ => Err(()),
+        }
+    }
+}
+
+/// What to compose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComposeSettings {
+    /// The instrument's id, also its model's folder name.
+    pub instrument: String,
+    /// Length in whole seconds, within [`LENGTH_SECONDS`].
+    pub length_seconds: u32,
+    /// Tempo in whole beats per minute, within [`TEMPO_BPM`].
+    pub tempo_bpm: u32,
+    /// The tonic's pitch class (0 = C, an index of [`KEYS`]); `None` for any key.
+    pub tonic: Option<u8>,
+    /// The mode; `None` for as composed.
+    pub mode: Option<Mode>,
+    /// Within [`CREATIVITY`].
+    pub creativity: f64,
+    /// Within [`SEED`]; `None` for a new one each time.
+    pub seed: Option<u64>,
+}
+
+impl ComposeSettings {
+    /// One click composes a balanced 30-second piece at 100 BPM with `instrument`.
+    pub fn new(instrument: &str) -> ComposeSettings {
+        ComposeSettings {
+            instrument: instrument.to_owned(),
+            length_seconds: LENGTH_SECONDS.default,
+            tempo_bpm: TEMPO_BPM.default,
+            tonic: None,
+            mode: None,
+            creativity: CREATIVITY.default,
+            seed: None,
+        }
+    }
+
+    /// Checks every value against its limits (the instrument is the
+    /// service's to check); the errors name each field at fault, as the form does.
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if !LENGTH_SECONDS.contains(self.length_seconds) {
+            errors.push(out_of(LENGTH_FIELD, &LENGTH_SECONDS));
+        }
+        if !TEMPO_BPM.contains(self.tempo_bpm) {
+            errors.push(out_of(TEMPO_FIELD, &TEMPO_BPM));
+        }
+        if self
+            .tonic
+            .is_some_and(|tonic| usize::from(tonic) >= KEYS.len())
+        {
+            errors.push(FieldError::new("key", KEY_MESSAGE));
+        }
+        if !CREATIVITY.contains(self.creativity) {
+            errors.push(out_of(CREATIVITY_FIELD, &CREATIVITY));
+        }
+        if self.seed.is_some_and(|seed| !SEED.contains(seed)) {
+            errors.push(out_of(SEED_FIELD, &SEED));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The form filled in with these settings.
+    pub fn form(&self) -> ComposeForm {
+        ComposeForm {
+            instrument: self.instrument.clone(),
+            length_seconds: self.length_seconds.to_string(),
+            tempo_bpm: self.tempo_bpm.to_string(),
+            key: self
+                .tonic
+                .and_then(|tonic| KEYS.get(usize::from(tonic)))
+                .map_or_else(String::new, |key| (*key).to_owned()),
+            mode: self.mode.map_or_else(String::new, |m| m.name().to_owned()),
+            creativity: self.creativity.to_string(),
+            seed: self.seed.map_or_else(String::new, |seed| seed.to_string()),
+        }
+    }
+
+    /// The instruments page with its form filled in with these settings.
+    pub fn form_url(&self) -> String {
+        let query = serde_urlencoded::to_string(self.form()).expect("text fields encode");
+        format!("/instruments?{query}")
+    }
+}
+
+/// The compose form as a person filled it in: text, so that each field that
+/// does not parse still gets its own message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComposeForm {
+    /// Instrument id; empty for the first one listed.
+    #[serde(default)]
+    pub instrument: String,
+    /// See [`ComposeSettings::length_seconds`].
+    #[serde(default)]
+    pub length_seconds: String,
+    /// See [`ComposeSettings::tempo_bpm`].
+    #[serde(default)]
+    pub tempo_bpm: String,
+    /// One of [`KEYS`], or empty for any key.
+    #[serde(default)]
+    pub key: String,
+    /// `major`, `minor`, or empty for as composed.
+    #[serde(default)]
+    pub mode: String,
+    /// See [`ComposeSettings::creativity`].
+    #[serde(default)]
+    pub creativity: String,
+    /// A whole number, or empty for a new one.
+    #[serde(default)]
+    pub seed: String,
+}
+
+impl Default for ComposeForm {
+    fn default() -> ComposeForm {
+        ComposeSettings::new("").form()
+    }
+}
+
+const LENGTH_FIELD: (&str, &str) = ("length_seconds", "a length in whole seconds");
+const TEMPO_FIELD: (&str, &str) = ("tempo_bpm", "a tempo in whole beats per minute");
+const CREATIVITY_FIELD: (&str, &str) = ("creativity", "a creativity");
+const SEED_FIELD: (&str, &str) = ("seed", "a whole number");
+const KEY_MESSAGE: &str = "Choose a key from the list, or any key.";
+
+/// The message for a value of `field` (its name and what it is) outside `limits`.
+fn out_of<T: Display>((field, what): (&str, &str), limits: &Limits<T>) -> FieldError {
+    FieldError::new(
+        field,
+        format!("Enter {what} from {} to {}.", limits.min, limits.max),
+    )
+}
+
+/// `text` as a number within `limits`, or the field's message in `errors`.
+fn number<T>(
+    errors: &mut Vec<FieldError>,
+    field: (&str, &str),
+    text: &str,
+    limits: &Limits<T>,
+) -> Option<T>
+where
+    T: FromStr + PartialOrd + Copy + Display,
+{
+    match text.trim().parse::<T>() {
+        Ok(value) if limits.contains(value) => Some(value),
+        _ => {
+            errors.push(out_of(field, limits));
+            None
+        }
+    }
+}
+
+impl ComposeForm {
+    /// The settings the form names, each field checked against its limits;
+    /// the errors name each field at fault.
+    pub fn parse(&self) -> Result<ComposeSettings, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let length_seconds = number(
+            &mut errors,
+            LENGTH_FIELD,
+            &self.length_seconds,
+            &LENGTH_SECONDS,
+        );
+        let tempo_bpm = number(&mut errors, TEMPO_FIELD, &self.tempo_bpm, &TEMPO_BPM);
+        let tonic = match self.key.trim() {
+            "" => Some(None),
+            name => KEYS
+                .iter()
+                .position(|key| *key == name)
+                .map(|pc| Some(pc as u8)),
+        };
+        if tonic.is_none() {
+            errors.push(FieldError::new("key", KEY_MESSAGE));
+        }
+        let mode = match self.mode.trim() {
+            "" => Some(None),
+            name => name.parse::<Mode>().ok().map(Some),
+        };
+        if mode.is_none() {
+            errors.push(FieldError::new(
+                "mode",
+                "Choose major, minor, or as composed.",
+            ));
+        }
+        let creativity = number(&mut errors, CREATIVITY_FIELD, &self.creativity, &CREATIVITY);
+        let seed = match self.seed.trim() {
+            "" => Some(None),
+            text => number(&mut errors, SEED_FIELD, text, &SEED).map(Some),
+        };
+        match (length_seconds, tempo_bpm, tonic, mode, creativity, seed) {
+            (
+                Some(length_seconds),
+                Some(tempo_bpm),
+                Some(tonic),
+                Some(mode),
+                Some(creativity),
+                Some(seed),
+            ) if errors.is_empty() => Ok(ComposeSettings {
+                instrument: self.instrument.trim().to_owned(),
+                length_seconds,
+                tempo_bpm,
+                tonic,
+                mode,
+                creativity,
+                seed,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Describes a creativity in words.
+pub fn creativity_label(creativity: f64) -> &'static str {
+    if creativity < 0.8 {
+        "safe"
+    } else if creativity <= 1.2 {
+        "balanced"
+    } else {
+        "adventurous"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(form: ComposeForm) -> Vec<(String, String)> {
+        form.parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect()
+    }
+
+    #[test]
+    fn the_default_form_is_the_default_settings() {
+        let settings = ComposeForm {
+            instrument: "piano".into(),
+            ..ComposeForm::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(settings, ComposeSettings::new("piano"));
+        assert_eq!((settings.length_seconds, settings.tempo_bpm), (30, 100));
+        assert_eq!(
+            (settings.tonic, settings.mode, settings.seed),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn key_mode_and_seed_are_read() {
+        let settings = ComposeForm {
+            key: "E♭".into(),
+            mode: "minor".into(),
+            seed: " 42 ".into(),
+            creativity: "0.75".into(),
+            ..ComposeForm::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(settings.tonic, Some(3));
+        assert_eq!(settings.mode, Some(Mode::Minor));
+        assert_eq!(settings.seed, Some(42));
+        assert_eq!(settings.creativity, 0.75);
+    }
+
+    #[test]
+    fn every_bad_field_gets_its_own_message() {
+        let errors = messages(ComposeForm {
+            instrument: "kazoo".into(),
+            length_seconds: "5".into(),
+            tempo_bpm: "fast".into(),
+            key: "H".into(),
+            mode: "lydian".into(),
+            creativity: "3".into(),
+            seed: "-1".into(),
+        });
+        let expected = [
+            (
+                "length_seconds",
+                "Enter a length in whole seconds from 10 to 180.",
+            ),
+            (
+                "tempo_bpm",
+                "Enter a tempo in whole beats per minute from 40 to 220.",
+            ),
+            ("key", "Choose a key from the list, or any key."),
+            ("mode", "Choose major, minor, or as composed."),
+            ("creativity", "Enter a creativity from 0.5 to 1.5."),
+            ("seed", "Enter a whole number from 0 to 9007199254740991."),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(f, m)| (f.to_string(), m.to_string()))
+            .collect();
+        assert_eq!(errors, expected);
+    }
+
+    #[test]
+    fn typed_settings_are_checked_against_the_same_limits() {
+        let settings = ComposeSettings {
+            length_seconds: 5,
+            creativity: 3.0,
+            tonic: Some(12),
+            seed: Some(SEED.max + 1),
+            ..ComposeSettings::new("piano")
+        };
+        let fields: Vec<String> = settings
+            .check()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["length_seconds", "key", "creativity", "seed"]);
+        assert_eq!(ComposeSettings::new("piano").check(), Ok(()));
+    }
+
+    #[test]
+    fn settings_survive_the_form_and_its_address() {
+        let settings = ComposeSettings {
+            instrument: "piano".into(),
+            length_seconds: 45,
+            tempo_bpm: 132,
+            tonic: Some(3),
+            mode: Some(Mode::Minor),
+            creativity: 0.85,
+            seed: Some(SEED.max),
+        };
+        assert_eq!(settings.form().key, "E♭");
+        assert_eq!(settings.form().parse(), Ok(settings.clone()));
+        let url = settings.form_url();
+        let query = url.strip_prefix("/instruments?").unwrap();
+        let form: ComposeForm = serde_urlencoded::from_str(query).unwrap();
+        assert_eq!(form.parse(), Ok(settings));
+    }
+
+    #[test]
+    fn creativity_is_described_in_words() {
+        assert_eq!(creativity_label(0.5), "safe");
+        assert_eq!(creativity_label(1.0), "balanced");
+        assert_eq!(creativity_label(1.2), "balanced");
+        assert_eq!(creativity_label(1.5), "adventurous");
+    }
+}

@@ -1,0 +1,282 @@
+//! The instruments page: which instruments can compose, and the settings form.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::alerts::{ErrorAlert, FieldMessage};
+use crate::components::meta::PageMeta;
+use crate::domain::compose::{
+    CREATIVITY, ComposeForm, KEYS, LENGTH_SECONDS, SEED, TEMPO_BPM, creativity_label,
+};
+use crate::domain::error::AppError;
+use crate::domain::instrument::InstrumentInfo;
+#[cfg(feature = "ssr")]
+use crate::pages::request;
+#[cfg(feature = "ssr")]
+use crate::services::{generations, pieces};
+
+/// Lists the instruments that have a trained model in the models directory.
+#[server]
+pub async fn list_instruments() -> Result<Vec<InstrumentInfo>, AppError> {
+    request::context().studio.instruments()
+}
+
+/// Queues a piece with the form's settings and goes to the page that follows
+/// it until it is composed; the generation's id.
+///
+/// The fields arrive as the form's text so that each gets its own message.
+#[server(endpoint = "compose")]
+pub async fn compose(#[server(flatten)] form: ComposeForm) -> Result<i64, AppError> {
+    match form.parse() {
+        Ok(settings) => queue(settings).await,
+        // The instrument is checked with the other fields, so that every
+        // field at fault gets its message at once.
+        Err(mut errors) => {
+            let context = request::context();
+            if let Some(error) = generations::instrument_error(&context, &form.instrument)? {
+                errors.insert(0, error);
+            }
+            Err(AppError::Invalid(errors))
+        }
+    }
+}
+
+/// Queues a new piece with the settings of piece `id` and a new seed, for
+/// whoever asks, and goes to the page that follows it; the generation's id.
+#[server(endpoint = "more_like_this")]
+pub async fn more_like_this(id: i64) -> Result<i64, AppError> {
+    let piece = pieces::find(&request::context().db, id).await?;
+    queue(crate::domain::compose::ComposeSettings {
+        seed: None,
+        ..pieces::settings_of(&piece)
+    })
+    .await
+}
+
+/// Queues `settings` for whoever asks and redirects to the generation's page.
+#[cfg(feature = "ssr")]
+async fn queue(settings: crate::domain::compose::ComposeSettings) -> Result<i64, AppError> {
+    let context = request::context();
+    let owner = request::owner(true)
+        .await?
+        .expect("an owner is created when asked for");
+    let client = request::client(&context).await;
+    let id = generations::queue(&context, owner, &client, settings).await?;
+    leptos_axum::redirect(&crate::pages::addresses::generation(id));
+    Ok(id)
+}
+
+/// The form filled in from a query string (see
+/// [`ComposeSettings::form_url`](crate::domain::compose::ComposeSettings::form_url)),
+/// the defaults for the fields it leaves out.
+fn form_from_query(query: &leptos_router::params::ParamsMap) -> ComposeForm {
+    let defaults = ComposeForm::default();
+    let field = |name: &str, default: String| query.get(name).unwrap_or(default);
+    ComposeForm {
+        instrument: field("instrument", defaults.instrument),
+        length_seconds: field("length_seconds", defaults.length_seconds),
+        tempo_bpm: field("tempo_bpm", defaults.tempo_bpm),
+        key: field("key", defaults.key),
+        mode: field("mode", defaults.mode),
+        creativity: field("creativity", defaults.creativity),
+        seed: field("seed", defaults.seed),
+    }
+}
+
+/// The page listing instruments, with the settings for a new piece.
+///
+/// The query string may fill in the form.
+#[component]
+pub fn InstrumentsPage() -> impl IntoView {
+    let instruments = Resource::new(|| (), |_| list_instruments());
+    let query = use_query_map();
+    let initial = move || form_from_query(&query.read());
+
+    view! {
+        <PageMeta
+            title="Instruments"
+            description="Choose an instrument and set length, tempo, key and creativity: MixTape's neural network composes an original piece for your ad."
+        />
+        <section class="narrow">
+            <h1>"Choose an instrument"</h1>
+            <p class="lead">
+                "Each instrument has its own neural network, trained on real music written for it."
+            </p>
+            <Suspense fallback=|| view! { <p role="status">"Loading instruments…"</p> }>
+                {move || Suspend::new(async move {
+                    match instruments.await {
+                        Ok(list) => view! { <InstrumentChoice instruments=list initial=initial() /> }.into_any(),
+                        Err(err) => view! { <ErrorAlert err class="error" /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The instrument cards (or the empty state) and the settings form.
+#[component]
+fn InstrumentChoice(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl IntoView {
+    let empty = instruments.is_empty();
+    let cards = instruments.clone();
+
+    view! {
+        <Show
+            when=move || !empty
+            fallback=|| view! {
+                <div class="empty-state" role="status">
+                    <h2>"No instruments yet"</h2>
+                    <p>"No trained model is installed on this server, so there is nothing to compose with yet. Please come back soon."</p>
+                </div>
+            }
+        >
+            <ul class="instrument-list">
+                {cards
+                    .iter()
+                    .map(|instrument| view! {
+                        <li class="instrument-card">
+                            <h2>{instrument.name.clone()}</h2>
+                            <p>{instrument.use_case.clone()}</p>
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
+        </Show>
+        <SettingsForm instruments initial />
+    }
+}
+
+/// The settings of a new piece, starting from `initial`; composing goes to
+/// the piece's page.
+#[component]
+fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl IntoView {
+    let creativity = RwSignal::new(
+        initial
+            .creativity
+            .parse::<f64>()
+            .ok()
+            .filter(|c| CREATIVITY.contains(*c))
+            .unwrap_or(CREATIVITY.default),
+    );
+    let disabled = instruments.is_empty();
+    let compose = ServerAction::<Compose>::new();
+    let pending = compose.pending();
+    let error = Signal::derive(move || compose.value().get().and_then(|r| r.err()));
+    let invalid = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .and_then(|err| err.field_message(field))
+                .is_some()
+                .to_string()
+        }
+    };
+    // Errors that belong to no field (busy, failed) show under the button.
+    let form_error = move || error.get().map(|err| err.to_string());
+
+    view! {
+        <ActionForm action=compose attr:class="settings-form" attr:aria-labelledby="settings-heading">
+            <h2 id="settings-heading">"Settings"</h2>
+            <div class="field">
+                <label for="instrument">"Instrument"</label>
+                <select id="instrument" name="instrument" disabled=disabled aria-invalid=invalid("instrument")>
+                    {instruments
+                        .into_iter()
+                        .map(|i| {
+                            let selected = i.id == initial.instrument;
+                            view! { <option value=i.id selected=selected>{i.name}</option> }
+                        })
+                        .collect_view()}
+                </select>
+                <FieldMessage field="instrument" error />
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="length">"Length (seconds)"</label>
+                    <input id="length" name="length_seconds" type="number" min=LENGTH_SECONDS.min max=LENGTH_SECONDS.max step=LENGTH_SECONDS.step value=initial.length_seconds required aria-invalid=invalid("length_seconds") />
+                    <FieldMessage field="length_seconds" error />
+                </div>
+                <div class="field">
+                    <label for="tempo">"Tempo (BPM)"</label>
+                    <input id="tempo" name="tempo_bpm" type="number" min=TEMPO_BPM.min max=TEMPO_BPM.max step=TEMPO_BPM.step value=initial.tempo_bpm required aria-invalid=invalid("tempo_bpm") />
+                    <FieldMessage field="tempo_bpm" error />
+                </div>
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="key">"Key"</label>
+                    <select id="key" name="key" aria-invalid=invalid("key")>
+                        <option value="">"Any key"</option>
+                        {KEYS
+                            .iter()
+                            .map(|k| view! { <option value=*k selected=*k == initial.key>{*k}</option> })
+                            .collect_view()}
+                    </select>
+                    <FieldMessage field="key" error />
+                </div>
+                <div class="field">
+                    <label for="mode">"Mode"</label>
+                    <select id="mode" name="mode" aria-invalid=invalid("mode")>
+                        <option value="">"As composed"</option>
+                        <option value="major" selected=initial.mode == "major">"Major (bright)"</option>
+                        <option value="minor" selected=initial.mode == "minor">"Minor (moody)"</option>
+                    </select>
+                    <FieldMessage field="mode" error />
+                </div>
+            </div>
+            <div class="field">
+                <label for="creativity">"Creativity"</label>
+                <input
+                    id="creativity"
+                    name="creativity"
+                    type="range"
+                    min=CREATIVITY.min
+                    max=CREATIVITY.max
+                    step=CREATIVITY.step
+                    prop:value=move || creativity.get().to_string()
+                    on:input=move |ev| {
+                        if let Ok(value) = event_target_value(&ev).parse() {
+                            creativity.set(value);
+                        }
+                    }
+                    aria-describedby="creativity-value"
+                    aria-invalid=invalid("creativity")
+                />
+                <output id="creativity-value" for="creativity">
+                    {move || format!("{:.2} ({})", creativity.get(), creativity_label(creativity.get()))}
+                </output>
+                <FieldMessage field="creativity" error />
+            </div>
+            <div class="field">
+                <label for="seed">"Seed (optional)"</label>
+                <input id="seed" name="seed" type="number" min=SEED.min max=SEED.max step=SEED.step inputmode="numeric" placeholder="random" value=initial.seed aria-invalid=invalid("seed") />
+                <p class="hint">"The same seed and settings compose the same piece again."</p>
+                <FieldMessage field="seed" error />
+            </div>
+            <button type="submit" class="button button-primary" disabled=move || disabled || pending.get()>
+                {move || if pending.get() { "Composing…" } else { "Compose" }}
+            </button>
+            <ComposingStatus pending />
+            <Show when=move || form_error().is_some()>
+                <p class="error" role="alert">{form_error}</p>
+            </Show>
+            <Show when=move || disabled>
+                <p class="hint">"Composing opens as soon as an instrument model is installed."</p>
+            </Show>
+        </ActionForm>
+    }
+}
+
+/// The progress bar and words shown while a piece is being composed.
+#[component]
+pub fn ComposingStatus(pending: Memo<bool>) -> impl IntoView {
+    view! {
+        <div class="compose-status" role="status" aria-live="polite">
+            <Show when=move || pending.get()>
+                <progress aria-label="Composing"></progress>
+                " The neural network is composing your piece…"
+            </Show>
+        </div>
+    }
+}

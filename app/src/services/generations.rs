@@ -1,0 +1,433 @@
+//! Generations, the studio's work on the record: a request is queued in the
+//! `generations` table, composed in the background, and stored as a piece.
+//! While an instance runs it refreshes its unfinished rows; rows nobody
+//! refreshes (their instance crashed) are marked failed by any instance.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
+};
+
+use crate::domain::compose::{ComposeForm, ComposeSettings, SEED};
+use crate::domain::error::{AppError, FieldError};
+use crate::domain::generation::GenerationState;
+use crate::services::composer::{Composed, Full, Ticket};
+use crate::services::rate_limits::in_words;
+use crate::services::sessions::Owner;
+use crate::services::{ServerContext, pieces, random_token};
+use crate::storage::generation::{self as table, Status};
+use crate::storage::now;
+
+/// What the person sees when their piece's instance stopped.
+const STOPPED: &str =
+    "The server composing this piece stopped before it was done. Please compose it again.";
+/// What the person sees when composing failed.
+const FAILED_TO_COMPOSE: &str = "This piece could not be composed. Please try again.";
+
+/// This instance's name and the generations it is working on.
+#[derive(Debug, Clone)]
+pub struct Generations {
+    instance: String,
+    in_flight: Arc<Mutex<HashSet<i64>>>,
+}
+
+/// What to compose, checked.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The settings, the seed drawn.
+    pub settings: ComposeSettings,
+    /// Who the piece will belong to.
+    pub owner: Owner,
+}
+
+impl Generations {
+    /// A new instance's generations, under a random name.
+    pub fn new() -> Generations {
+        Generations {
+            instance: random_token(8),
+            in_flight: Arc::default(),
+        }
+    }
+
+    fn in_flight(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records `request` as queued and composes it in the background with
+    /// `ticket`'s place in the queue; the generation's id.
+    pub async fn start(
+        &self,
+        context: &ServerContext,
+        request: Request,
+        ticket: Ticket,
+    ) -> Result<i64, DbErr> {
+        let id = self.record(&context.db, &request).await?;
+        self.in_flight().insert(id);
+        let (generations, context) = (self.clone(), context.clone());
+        tokio::spawn(async move {
+            generations.run(&context, id, request, ticket).await;
+            generations.in_flight().remove(&id);
+        });
+        Ok(id)
+    }
+
+    /// Records `request` as queued on this instance; the generation's id.
+    async fn record(&self, db: &DatabaseConnection, request: &Request) -> Result<i64, DbErr> {
+        let (owner_id, visitor) = match &request.owner {
+            Owner::User(id) => (Some(*id), None),
+            Owner::Visitor(key) => (None, Some(key.clone())),
+        };
+        let settings = serde_json::to_string(&request.settings)
+            .map_err(|err| DbErr::Custom(format!("settings do not encode: {err}")))?;
+        let row = table::ActiveModel {
+            instance: Set(self.instance.clone()),
+            settings: Set(settings),
+            owner_id: Set(owner_id),
+            visitor: Set(visitor),
+            status: Set(Status::Queued),
+            piece_id: Set(None),
+            error: Set(None),
+            created_at: Set(now()),
+            updated_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        Ok(row.id)
+    }
+
+    async fn run(&self, context: &ServerContext, id: i64, request: Request, ticket: Ticket) {
+        let composer = ticket.composer().await;
+        let db = &context.db;
+        if let Err(err) = set_status(db, id, Status::Composing, None, None).await {
+            tracing::warn!(%err, id, "cannot mark a generation as composing");
+        }
+        let outcome = match composer.compose_settings(&request.settings).await {
+            Ok(composed) => match store(db, id, &request, composed).await {
+                Ok(piece) => (Status::Done, Some(piece), None),
+                Err(err) => {
+                    tracing::error!(%err, id, "a composed piece could not be stored");
+                    (Status::Failed, None, Some(FAILED_TO_COMPOSE))
+                }
+            },
+            Err(err) => {
+                tracing::error!(%err, id, "a piece could not be composed");
+                (Status::Failed, None, Some(FAILED_TO_COMPOSE))
+            }
+        };
+        // The database may be away for a moment: the outcome is retried, and if
+        // it stays unreachable the sweep marks the generation failed later.
+        let (status, piece, error) = outcome;
+        let mut wait = Duration::from_millis(250);
+        for _ in 0..6 {
+            match set_status(db, id, status, piece, error).await {
+                Ok(()) => return,
+                Err(err) => tracing::warn!(%err, id, "cannot record a generation's outcome"),
+            }
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
+    }
+
+    /// Refreshes the generations this instance is working on, so that no other
+    /// instance takes them for a crashed one's.
+    pub async fn keep_alive(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        let ids: Vec<i64> = self.in_flight().iter().copied().collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        table::Entity::update_many()
+            .col_expr(table::Column::UpdatedAt, Expr::value(now()))
+            .filter(table::Column::Id.is_in(ids))
+            .exec(db)
+            .await
+            .map(|_| ())
+    }
+}
+
+impl Default for Generations {
+    fn default() -> Generations {
+        Generations::new()
+    }
+}
+
+/// Marks failed every unfinished generation that no instance refreshed for
+/// `stale_after` (its instance stopped); how many.
+pub async fn sweep(db: &DatabaseConnection, stale_after: Duration) -> Result<u64, DbErr> {
+    let result = table::Entity::update_many()
+        .col_expr(table::Column::Status, Expr::value(Status::Failed))
+        .col_expr(table::Column::Error, Expr::value(STOPPED))
+        .col_expr(table::Column::UpdatedAt, Expr::value(now()))
+        .filter(table::Column::Status.is_in([Status::Queued, Status::Composing]))
+        .filter(table::Column::UpdatedAt.lt(now() - stale_after.as_secs() as i64))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// How many queued generations are ahead of `row` on its instance.
+pub async fn ahead_of(db: &DatabaseConnection, row: &table::Model) -> Result<u64, DbErr> {
+    table::Entity::find()
+        .filter(table::Column::Status.eq(Status::Queued))
+        .filter(table::Column::Instance.eq(row.instance.as_str()))
+        .filter(table::Column::Id.lt(row.id))
+        .count(db)
+        .await
+}
+
+async fn set_status(
+    db: &DatabaseConnection,
+    id: i64,
+    status: Status,
+    piece: Option<i64>,
+    error: Option<&str>,
+) -> Result<(), DbErr> {
+    table::Entity::update_many()
+        .col_expr(table::Column::Status, Expr::value(status))
+        .col_expr(table::Column::PieceId, Expr::value(piece))
+        .col_expr(table::Column::Error, Expr::value(error))
+        .col_expr(table::Column::UpdatedAt, Expr::value(now()))
+        .filter(table::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Stores a composed piece for the generation's owner; its id.
+async fn store(
+    db: &DatabaseConnection,
+    id: i64,
+    request: &Request,
+    composed: Composed,
+) -> Result<i64, DbErr> {
+    let generation = find(db, id).await?;
+    let piece = pieces::insert(db, &request.settings, composed, &owner_of(&generation)).await?;
+    follow_generation(db, piece, &generation).await?;
+    Ok(piece)
+}
+
+async fn find(db: &DatabaseConnection, id: i64) -> Result<table::Model, DbErr> {
+    table::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("generation {id}")))
+}
+
+/// The owner of a piece for `generation`: its account, else its visitor.
+fn owner_of(generation: &table::Model) -> Owner {
+    match (generation.owner_id, &generation.visitor) {
+        (Some(user), _) => Owner::User(user),
+        (None, visitor) => Owner::Visitor(visitor.clone().unwrap_or_default()),
+    }
+}
+
+/// Gives `piece`, inserted for the owner `stored_for` names, to its
+/// generation's owner as it is now. A visitor who signs in gives away their
+/// generations, then their pieces (`pieces::give_visitor_pieces`): a
+/// piece inserted between the two would miss both moves without this.
+async fn follow_generation(
+    db: &DatabaseConnection,
+    piece: i64,
+    stored_for: &table::Model,
+) -> Result<(), DbErr> {
+    let owner = owner_of(&find(db, stored_for.id).await?);
+    if owner == owner_of(stored_for) {
+        return Ok(());
+    }
+    pieces::give(db, piece, &owner).await
+}
+
+/// The settings a generation was asked with. Rows written before the
+/// settings were stored as JSON hold the form's query string instead.
+fn settings_of(row: &table::Model) -> Option<ComposeSettings> {
+    serde_json::from_str(&row.settings).ok().or_else(|| {
+        serde_urlencoded::from_str::<ComposeForm>(&row.settings)
+            .ok()?
+            .parse()
+            .ok()
+    })
+}
+
+/// Where generation `id` is.
+pub async fn status(db: &DatabaseConnection, id: i64) -> Result<GenerationState, AppError> {
+    let row = table::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::no_generation)?;
+    Ok(match (row.status, row.piece_id) {
+        (Status::Queued, _) => GenerationState::Queued {
+            ahead: ahead_of(db, &row).await?,
+        },
+        (Status::Composing, _) => GenerationState::Composing,
+        (Status::Done, Some(piece_id)) => GenerationState::Done { piece_id },
+        _ => GenerationState::Failed {
+            settings: settings_of(&row),
+            message: row.error.unwrap_or_else(|| FAILED_TO_COMPOSE.into()),
+        },
+    })
+}
+
+/// A seed for a piece whose settings name none: different every time.
+fn fresh_seed() -> u64 {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    models::rng::Rng::derive(nanos, count) & SEED.max
+}
+
+/// The message for an instrument id that names no installed model, if it does not.
+pub fn instrument_error(
+    context: &ServerContext,
+    instrument: &str,
+) -> Result<Option<FieldError>, AppError> {
+    let installed = context.studio.instruments()?;
+    Ok((!installed.iter().any(|i| i.id == instrument.trim()))
+        .then(|| FieldError::new("instrument", "Choose one of the instruments listed.")))
+}
+
+/// Checks `settings`, counts them against the rate limits of `client` (an
+/// address key) and the owner, and queues the piece for `owner`; the
+/// generation's id.
+pub async fn queue(
+    context: &ServerContext,
+    owner: Owner,
+    client: &str,
+    settings: ComposeSettings,
+) -> Result<i64, AppError> {
+    let mut errors: Vec<FieldError> = instrument_error(context, &settings.instrument)?
+        .into_iter()
+        .collect();
+    if let Err(more) = settings.check() {
+        errors.extend(more);
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    context
+        .limits
+        .compose(&context.db, client, owner.user())
+        .await?;
+    let ticket = context.studio.admit().map_err(studio_busy)?;
+    let settings = ComposeSettings {
+        seed: Some(settings.seed.unwrap_or_else(fresh_seed)),
+        ..settings
+    };
+    let request = Request { settings, owner };
+    context
+        .generations
+        .start(context, request, ticket)
+        .await
+        .map_err(AppError::from)
+}
+
+/// The answer when every composer is busy and the queue is full.
+fn studio_busy(full: Full) -> AppError {
+    let seconds = full.retry_after.as_secs_f64().ceil().max(1.0) as u32;
+    AppError::TooManyRequests {
+        message: format!(
+            "The studio is busy: {} waiting for a composer. Please try again in {}.",
+            match full.waiting {
+                1 => "1 piece is".to_owned(),
+                n => format!("{n} pieces are"),
+            },
+            in_words(seconds)
+        ),
+        retry_after: seconds,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::pieces::give_visitor_pieces;
+    use crate::storage::piece;
+
+    async fn pieces_of(db: &DatabaseConnection, owner: Owner) -> u64 {
+        piece::Entity::find()
+            .filter(owner.pieces())
+            .count(db)
+            .await
+            .unwrap()
+    }
+
+    fn row(settings: &str) -> table::Model {
+        table::Model {
+            id: 1,
+            instance: "test".into(),
+            settings: settings.into(),
+            owner_id: None,
+            visitor: None,
+            status: Status::Failed,
+            piece_id: None,
+            error: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn settings_are_stored_as_json_and_old_query_strings_still_read() {
+        let settings = ComposeSettings {
+            tonic: Some(3),
+            mode: Some(crate::domain::compose::Mode::Minor),
+            seed: Some(42),
+            ..ComposeSettings::new("piano")
+        };
+        let json = serde_json::to_string(&settings).unwrap();
+        assert_eq!(settings_of(&row(&json)), Some(settings.clone()));
+        let legacy = "instrument=piano&length_seconds=30&tempo_bpm=100&key=E%E2%99%AD&mode=minor&creativity=1&seed=42";
+        assert_eq!(settings_of(&row(legacy)), Some(settings));
+        assert_eq!(settings_of(&row("garbage")), None);
+    }
+
+    /// The visitor signs in after their generation was read for storing the
+    /// piece and before the piece is inserted.
+    #[tokio::test]
+    async fn a_piece_stored_while_its_visitor_signs_in_goes_to_the_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = migrations::testing::migrated_database(dir.path()).await;
+        let visitor = || Owner::Visitor("visitor key".into());
+        let request = Request {
+            settings: ComposeSettings::new("piano"),
+            owner: visitor(),
+        };
+        let id = Generations::new().record(&db, &request).await.unwrap();
+        let composed = Composed {
+            midi: Vec::new(),
+            fingerprint: "music".into(),
+            model_version: "piano-test".into(),
+            seconds: 10.0,
+            key: None,
+        };
+
+        let read_before_sign_in = find(&db, id).await.unwrap();
+        give_visitor_pieces(&db, "visitor key", 7).await.unwrap();
+        let piece = pieces::insert(
+            &db,
+            &request.settings,
+            composed,
+            &owner_of(&read_before_sign_in),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            pieces_of(&db, visitor()).await,
+            1,
+            "the piece missed the move"
+        );
+        follow_generation(&db, piece, &read_before_sign_in)
+            .await
+            .unwrap();
+        assert_eq!(pieces_of(&db, visitor()).await, 0);
+        assert_eq!(pieces_of(&db, Owner::User(7)).await, 1);
+    }
+}

@@ -1,0 +1,237 @@
+//! Pieces: storing what a composer wrote, showing a piece, its settings and
+//! its MIDI, moving a visitor's pieces to their account, deleting one.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Set, SqlErr,
+};
+
+use crate::domain::compose::{ComposeSettings, Mode};
+use crate::domain::error::AppError;
+use crate::domain::piece::{PieceView, RollNote, SaleState};
+use crate::domain::price::Price;
+use crate::services::composer::Composed;
+use crate::services::sales;
+use crate::services::sessions::Owner;
+use crate::storage::sale::Status;
+use crate::storage::{generation, now, piece};
+
+/// Stored piece `id`, or the not-found answer.
+pub async fn find(db: &DatabaseConnection, id: i64) -> Result<piece::Model, AppError> {
+    piece::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::no_piece)
+}
+
+/// The settings a stored piece was composed with, its seed included.
+pub fn settings_of(row: &piece::Model) -> ComposeSettings {
+    ComposeSettings {
+        instrument: row.instrument.clone(),
+        length_seconds: u32::try_from(row.length_seconds).unwrap_or_default(),
+        tempo_bpm: u32::try_from(row.tempo_bpm).unwrap_or_default(),
+        tonic: row.tonic.and_then(|pc| u8::try_from(pc).ok()),
+        mode: row.mode.as_deref().and_then(|m| m.parse::<Mode>().ok()),
+        creativity: row.creativity,
+        seed: u64::try_from(row.seed).ok(),
+    }
+}
+
+/// Piece `id` as its page shows it to `viewer` (the signed-in account, if any).
+pub async fn view(
+    db: &DatabaseConnection,
+    price: &Price,
+    viewer: Option<i64>,
+    id: i64,
+) -> Result<PieceView, AppError> {
+    let row = find(db, id).await?;
+    let sale = match sales::sale_of(db, id).await? {
+        None => SaleState::ForSale(price.to_string()),
+        Some(sale) if sale.status != Status::Paid => SaleState::Pending,
+        Some(sale) if Some(sale.buyer_id) == viewer => SaleState::Yours(sale.copyright_id),
+        Some(sale) => SaleState::Sold(sale.copyright_id),
+    };
+    let music = models::music::midi::read(&row.midi)
+        .map_err(|err| AppError::internal("This piece's music cannot be read.", &err))?;
+    let notes = music
+        .notes
+        .iter()
+        .map(|note| RollNote {
+            start: music.seconds_at(note.onset),
+            end: music.seconds_at(note.onset + note.duration),
+            pitch: note.pitch,
+            velocity: note.velocity,
+        })
+        .collect();
+    let instrument = models::Instrument::from_id(&row.instrument)
+        .map_or(row.instrument.clone(), |i| i.display_name().to_owned());
+    Ok(PieceView {
+        id: row.id,
+        title: row.title(),
+        instrument,
+        seconds: row.seconds,
+        key_name: row.key_name.clone(),
+        settings: settings_of(&row),
+        sale,
+        model_version: row.model_version,
+        notes,
+    })
+}
+
+/// The standard MIDI file of piece `id`, if it exists.
+pub async fn midi(db: &DatabaseConnection, id: i64) -> Result<Option<Vec<u8>>, DbErr> {
+    piece::Entity::find_by_id(id)
+        .select_only()
+        .column(piece::Column::Midi)
+        .into_tuple::<Vec<u8>>()
+        .one(db)
+        .await
+}
+
+/// The owner columns of a piece for `owner`.
+fn columns(owner: &Owner) -> (Option<i64>, Option<String>) {
+    match owner {
+        Owner::User(id) => (Some(*id), None),
+        Owner::Visitor(key) => (None, Some(key.clone())),
+    }
+}
+
+/// Stores a piece composed with `settings` (the seed drawn) for `owner`; its id.
+pub async fn insert(
+    db: &DatabaseConnection,
+    settings: &ComposeSettings,
+    composed: Composed,
+    owner: &Owner,
+) -> Result<i64, DbErr> {
+    let (owner_id, visitor) = columns(owner);
+    let row = piece::ActiveModel {
+        instrument: Set(settings.instrument.clone()),
+        length_seconds: Set(settings.length_seconds as i32),
+        tempo_bpm: Set(settings.tempo_bpm as i32),
+        tonic: Set(settings.tonic.map(i16::from)),
+        mode: Set(settings.mode.map(|m| m.name().to_owned())),
+        creativity: Set(settings.creativity),
+        seed: Set(settings.seed.unwrap_or_default() as i64),
+        model_version: Set(composed.model_version),
+        key_name: Set(composed.key.map(|k| k.to_string())),
+        seconds: Set(composed.seconds),
+        midi: Set(composed.midi),
+        fingerprint: Set(composed.fingerprint),
+        created_at: Set(now()),
+        owner_id: Set(owner_id),
+        visitor: Set(visitor),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+/// Gives piece `id` to `owner`.
+pub async fn give(db: &DatabaseConnection, id: i64, owner: &Owner) -> Result<(), DbErr> {
+    let (owner_id, visitor) = columns(owner);
+    piece::Entity::update_many()
+        .col_expr(piece::Column::OwnerId, Expr::value(owner_id))
+        .col_expr(piece::Column::Visitor, Expr::value(visitor))
+        .filter(piece::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Gives visitor `key`'s pieces, and those still being composed, to account
+/// `user`. The generations go first: a piece stored between the two
+/// statements then follows its generation (`generations::store`).
+pub async fn give_visitor_pieces(
+    db: &DatabaseConnection,
+    key: &str,
+    user: i64,
+) -> Result<(), DbErr> {
+    generation::Entity::update_many()
+        .col_expr(generation::Column::OwnerId, Expr::value(user))
+        .col_expr(
+            generation::Column::Visitor,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(generation::Column::OwnerId.is_null())
+        .filter(generation::Column::Visitor.eq(key))
+        .exec(db)
+        .await?;
+    piece::Entity::update_many()
+        .col_expr(piece::Column::OwnerId, Expr::value(user))
+        .col_expr(piece::Column::Visitor, Expr::value(Option::<String>::None))
+        .filter(Owner::Visitor(key.to_owned()).pieces())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes piece `id` of `owner` (none: nobody's), unless it is sold.
+pub async fn delete(
+    db: &DatabaseConnection,
+    owner: Option<&Owner>,
+    id: i64,
+) -> Result<(), AppError> {
+    // Another person's piece, or none: the same answer, so ids reveal nothing.
+    let not_yours = || AppError::NotFound("There is no such piece in your library.".into());
+    let owner = owner.ok_or_else(not_yours)?;
+    let sold = || {
+        AppError::Conflict("A sold piece cannot be deleted: its rights belong to its buyer.".into())
+    };
+    if sales::sale_of(db, id).await?.is_some() {
+        return Err(sold());
+    }
+    // A sale made since is still refused, by the sales table's foreign key.
+    let deleted = piece::Entity::delete_many()
+        .filter(owner.pieces())
+        .filter(piece::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map_err(|err| match err.sql_err() {
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => sold(),
+            _ => err.into(),
+        })?;
+    if deleted.rows_affected == 0 {
+        return Err(not_yours());
+    }
+    Ok(())
+}
+
+/// Pieces per page of the library.
+pub const PAGE_SIZE: u64 = 20;
+
+/// Page `page` (from 1, at most the last) of `owner`'s pieces, newest first:
+/// id, title, length and key of each, the page's number and how many pages there are.
+pub async fn page_of(
+    db: &DatabaseConnection,
+    owner: &Owner,
+    page: u64,
+) -> Result<(Vec<(i64, String, f64, Option<String>)>, u64, u64), DbErr> {
+    use sea_orm::{PaginatorTrait, QueryOrder};
+    let query = piece::Entity::find().filter(owner.pieces());
+    let count = query.clone().count(db).await?;
+    let pages = count.div_ceil(PAGE_SIZE).max(1);
+    let page = page.clamp(1, pages);
+    let rows = query
+        .select_only()
+        .columns([
+            piece::Column::Id,
+            piece::Column::Instrument,
+            piece::Column::Seconds,
+            piece::Column::KeyName,
+        ])
+        .order_by_desc(piece::Column::Id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .into_tuple::<(i64, String, f64, Option<String>)>()
+        .all(db)
+        .await?;
+    Ok((
+        rows.into_iter()
+            .map(|(id, instrument, seconds, key)| (id, piece::title(&instrument, id), seconds, key))
+            .collect(),
+        page,
+        pages,
+    ))
+}

@@ -1,0 +1,286 @@
+//! Rate limits on logging in and on composing, per address and per account:
+//! fixed-window counters in the database, so that every instance counts the
+//! same attempts.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+use crate::domain::error::AppError;
+use crate::storage::now;
+use crate::storage::rate_limit as table;
+
+/// At most `attempts` in each `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// Attempts allowed per window.
+    pub attempts: u32,
+    /// The window's length.
+    pub window: Duration,
+}
+
+/// The limits this server applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Login attempts, per address and per account (email).
+    pub login: Limit,
+    /// Pieces requested, per address and per signed-in account.
+    pub compose: Limit,
+    /// The reverse proxies and load balancers in front of the server: a request
+    /// from one of them counts for the client it names in `X-Forwarded-For`.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl RateLimits {
+    /// Counts a login attempt for `email` from `client` (see
+    /// [`RateLimits::client`]); a 429 error once either is over the limit.
+    pub async fn login(
+        &self,
+        db: &DatabaseConnection,
+        client: &str,
+        email: &str,
+    ) -> Result<(), AppError> {
+        let keys = [
+            format!("login:address:{client}"),
+            format!("login:account:{}", email.trim().to_lowercase()),
+        ];
+        self.check(db, &keys, self.login, |wait| {
+            format!("Too many login attempts. Please wait {wait} and try again.")
+        })
+        .await
+    }
+
+    /// Counts a piece requested from `client` (see [`RateLimits::client`])
+    /// and by `user` when signed in; a 429 error once either is over the limit.
+    pub async fn compose(
+        &self,
+        db: &DatabaseConnection,
+        client: &str,
+        user: Option<i64>,
+    ) -> Result<(), AppError> {
+        let mut keys = vec![format!("compose:address:{client}")];
+        keys.extend(user.map(|id| format!("compose:account:{id}")));
+        self.check(db, &keys, self.compose, |wait| {
+            format!("You have asked for many pieces in a short time. Please wait {wait} before composing more.")
+        })
+        .await
+    }
+
+    async fn check(
+        &self,
+        db: &DatabaseConnection,
+        keys: &[String],
+        limit: Limit,
+        message: impl Fn(&str) -> String,
+    ) -> Result<(), AppError> {
+        let mut retry_after = None;
+        for key in keys {
+            let outcome = hit(db, key, limit, now()).await?;
+            if let Err(wait) = outcome {
+                retry_after = retry_after.max(Some(wait));
+            }
+        }
+        match retry_after {
+            None => Ok(()),
+            Some(seconds) => Err(AppError::TooManyRequests {
+                message: message(&in_words(seconds)),
+                retry_after: seconds,
+            }),
+        }
+    }
+}
+
+/// Counts one attempt under `key` at time `now`: `Err(seconds until the window
+/// ends)` once the window holds more than the limit.
+async fn hit(
+    db: &DatabaseConnection,
+    key: &str,
+    limit: Limit,
+    now: i64,
+) -> Result<Result<(), u32>, DbErr> {
+    let window = limit.window.as_secs().max(1) as i64;
+    let start = now - now.rem_euclid(window);
+    // One statement, so that concurrent attempts on any instance all count:
+    // a new window starts at 1, the current one adds 1.
+    let insert = Query::insert()
+        .into_table(table::Entity)
+        .columns([
+            table::Column::Key,
+            table::Column::WindowStart,
+            table::Column::Count,
+        ])
+        .values_panic([key.into(), start.into(), 1.into()])
+        .on_conflict(
+            OnConflict::column(table::Column::Key)
+                .value(
+                    table::Column::Count,
+                    Expr::cust(format!(
+                        r#"CASE WHEN "rate_limits"."window_start" = {start} THEN "rate_limits"."count" + 1 ELSE 1 END"#
+                    )),
+                )
+                .value(table::Column::WindowStart, start)
+                .to_owned(),
+        )
+        .returning_col(table::Column::Count)
+        .to_owned();
+    let count: i32 = db
+        .query_one(&insert)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("rate limit {key}")))?
+        .try_get("", "count")?;
+    if count as u32 > limit.attempts {
+        Ok(Err((start + window - now).max(1) as u32))
+    } else {
+        Ok(Ok(()))
+    }
+}
+
+/// Deletes counters whose window ended before `older_than` seconds ago; how many.
+pub async fn forget_older_than(db: &DatabaseConnection, older_than: i64) -> Result<u64, DbErr> {
+    let result = table::Entity::delete_many()
+        .filter(table::Column::WindowStart.lt(now() - older_than))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+impl RateLimits {
+    /// The address of a client whose request came from `peer` with
+    /// `headers`, as a counter's key; IPv6 addresses by their /64 network,
+    /// which one customer usually holds whole.
+    pub fn client(&self, peer: SocketAddr, headers: &http::HeaderMap) -> String {
+        let forwarded_for: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        match client_ip(peer.ip(), &forwarded_for, &self.trusted_proxies) {
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => {
+                let s = ip.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        }
+    }
+}
+
+/// The client behind a request from `peer`: while the hop at hand is a trusted
+/// proxy, the address it says it forwarded for (`X-Forwarded-For` read from
+/// the right, where the nearest proxy appends). Whatever an untrusted hop
+/// wrote there is ignored, so a client cannot pick its own address.
+fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpNet]) -> IpAddr {
+    let mut client = peer.to_canonical();
+    let hops = forwarded_for
+        .iter()
+        .flat_map(|value| value.split(','))
+        .rev()
+        .map(str::trim);
+    for hop in hops {
+        if !trusted.iter().any(|net| net.contains(&client)) {
+            break;
+        }
+        // Some proxies write a port after the address.
+        let named = hop
+            .parse::<IpAddr>()
+            .or_else(|_| hop.parse::<SocketAddr>().map(|addr| addr.ip()));
+        match named {
+            Ok(ip) => client = ip.to_canonical(),
+            // Garbage: the last trusted hop is the best we know.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// `seconds` for a person: "40 seconds", "about 3 minutes".
+pub fn in_words(seconds: u32) -> String {
+    match seconds {
+        0..=1 => "a second".into(),
+        2..=90 => format!("{seconds} seconds"),
+        _ => format!("about {} minutes", seconds.div_ceil(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{client_ip, in_words};
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
+        let proxies = [
+            "10.0.0.0/8".parse().unwrap(),
+            "192.0.2.1/32".parse().unwrap(),
+        ];
+        // (why, peer, X-Forwarded-For headers, proxies trusted, the client)
+        let cases: [(&str, &str, &[&str], &[_], &str); 8] = [
+            (
+                "no proxies trusted",
+                "203.0.113.7",
+                &["198.51.100.1"],
+                &[],
+                "203.0.113.7",
+            ),
+            (
+                "untrusted peer",
+                "203.0.113.7",
+                &["198.51.100.1"],
+                &proxies,
+                "203.0.113.7",
+            ),
+            (
+                "one proxy",
+                "10.1.2.3",
+                &["198.51.100.1"],
+                &proxies,
+                "198.51.100.1",
+            ),
+            // The address the outer proxy saw, not what the client wrote.
+            (
+                "two proxies",
+                "10.1.2.3",
+                &["6.6.6.6, 198.51.100.1", "192.0.2.1"],
+                &proxies,
+                "198.51.100.1",
+            ),
+            (
+                "a port",
+                "10.1.2.3",
+                &["198.51.100.1:5123"],
+                &proxies,
+                "198.51.100.1",
+            ),
+            (
+                "mapped IPv4",
+                "::ffff:10.1.2.3",
+                &["[2001:db8::1]:443"],
+                &proxies,
+                "2001:db8::1",
+            ),
+            ("garbage", "10.1.2.3", &["unknown"], &proxies, "10.1.2.3"),
+            ("no header", "10.1.2.3", &[], &proxies, "10.1.2.3"),
+        ];
+        for (why, peer, forwarded_for, trusted, client) in cases {
+            assert_eq!(
+                client_ip(ip(peer), forwarded_for, trusted),
+                ip(client),
+                "{why}"
+            );
+        }
+    }
+
+    #[test]
+    fn waits_are_written_for_people() {
+        assert_eq!(in_words(1), "a second");
+        assert_eq!(in_words(40), "40 seconds");
+        assert_eq!(in_words(150), "about 3 minutes");
+        assert_eq!(in_words(900), "about 15 minutes");
+    }
+}

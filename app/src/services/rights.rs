@@ -1,0 +1,64 @@
+//! After a sale: the buyer's licence certificate, and who owns a copyright ID.
+
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+use crate::domain::copyright_id::{CopyrightId, MalformedId};
+use crate::domain::error::AppError;
+use crate::domain::price::Price;
+use crate::domain::rights::{Certificate, Verification};
+use crate::services::sales;
+use crate::storage::user;
+
+/// A Unix time as a date such as `26 November 2026` (UTC).
+fn date(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map_or_else(String::new, |d| d.format("%-d %B %Y").to_string())
+}
+
+/// The certificate of piece `piece_id`, for its buyer `viewer` only.
+pub async fn certificate(
+    db: &DatabaseConnection,
+    viewer: Option<i64>,
+    piece_id: i64,
+) -> Result<Certificate, AppError> {
+    let (piece, sale) = sales::bought(db, viewer, piece_id).await?;
+    let owner = user::Entity::find_by_id(sale.buyer_id)
+        .one(db)
+        .await?
+        .map_or_else(String::new, |user| user.display_name);
+    Ok(Certificate {
+        copyright_id: sale.copyright_id,
+        owner,
+        piece_id,
+        title: piece.title(),
+        seconds: piece.seconds,
+        key_name: piece.key_name,
+        tempo_bpm: piece.tempo_bpm,
+        date: date(sale.paid_at.unwrap_or(sale.reserved_at)),
+        price: Price {
+            minor: sale.price_minor,
+            currency: sale.currency,
+        }
+        .to_string(),
+        licence_version: sale.licence_version,
+    })
+}
+
+/// Who owns copyright ID `copyright_id` (as written), for anyone.
+pub async fn verify(db: &DatabaseConnection, copyright_id: &str) -> Result<Verification, AppError> {
+    let id: CopyrightId = copyright_id
+        .parse()
+        .map_err(|err: MalformedId| AppError::NotFound(err.to_string()))?;
+    let (sale, piece, owner) = sales::by_copyright_id(db, &id).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "No piece has the copyright ID {id}. Check it against the certificate."
+        ))
+    })?;
+    Ok(Verification {
+        copyright_id: sale.copyright_id,
+        owner,
+        date: date(sale.paid_at.unwrap_or(sale.reserved_at)),
+        piece_id: piece.id,
+        title: piece.title(),
+    })
+}

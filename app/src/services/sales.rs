@@ -1,0 +1,448 @@
+//! Selling exclusive rights: a piece is reserved for one buyer before their
+//! card is charged (the unique indexes on the piece and its fingerprint make
+//! every other attempt fail first, uncharged), then marked paid. Whatever a
+//! crash or a failure leaves half done, [`reconcile`] completes or undoes.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, Set, SqlErr,
+};
+
+use crate::domain::card::{self, Card, CardForm, YearMonth};
+use crate::domain::copyright_id::CopyrightId;
+use crate::domain::error::AppError;
+use crate::domain::piece::Purchase;
+use crate::domain::price::Price;
+use crate::domain::rights::Checkout;
+use crate::services::payments::{Charge, Gateway};
+use crate::services::{ServerContext, pieces, random_bytes, random_token};
+use crate::storage::sale::{self as sales, Status};
+use crate::storage::{now, piece, user};
+
+/// The licence every sale grants; the certificate prints its terms.
+pub const LICENCE_VERSION: &str = "MT-EXCLUSIVE-1";
+
+/// How long a double submit waits for the first attempt's outcome.
+const REPLAY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn sold() -> AppError {
+    AppError::Conflict("This piece has already been sold.".into())
+}
+
+/// Buys piece `piece_id` for account `buyer` with `card`, under the
+/// checkout's idempotency `key`: a repeated key returns the first attempt's
+/// result and never charges again.
+pub async fn buy(
+    db: &DatabaseConnection,
+    gateway: &dyn Gateway,
+    price: &Price,
+    buyer: i64,
+    piece_id: i64,
+    key: &str,
+    card: &Card,
+) -> Result<sales::Model, AppError> {
+    let piece = pieces::find(db, piece_id).await?;
+    if let Some(earlier) = by_key(db, key).await? {
+        return replay(db, gateway, earlier, buyer, piece_id).await;
+    }
+    let sale = loop {
+        let reservation = sales::ActiveModel {
+            piece_id: Set(piece.id),
+            fingerprint: Set(piece.fingerprint.clone()),
+            buyer_id: Set(buyer),
+            copyright_id: Set(new_copyright_id().to_string()),
+            status: Set(Status::Reserved),
+            price_minor: Set(price.minor),
+            currency: Set(price.currency.clone()),
+            licence_version: Set(LICENCE_VERSION.into()),
+            idempotency_key: Set(key.to_owned()),
+            reserved_at: Set(now()),
+            ..Default::default()
+        };
+        match reservation.insert(db).await {
+            Ok(sale) => break sale,
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                if let Some(earlier) = by_key(db, key).await? {
+                    return replay(db, gateway, earlier, buyer, piece_id).await;
+                }
+                let taken = sales::Entity::find()
+                    .filter(
+                        Condition::any()
+                            .add(sales::Column::PieceId.eq(piece.id))
+                            .add(sales::Column::Fingerprint.eq(piece.fingerprint.as_str())),
+                    )
+                    .one(db)
+                    .await?;
+                match taken {
+                    Some(other) if other.piece_id == piece.id => return Err(sold()),
+                    Some(_) => {
+                        return Err(AppError::Conflict(
+                            "A piece with the same music has already been sold, so this one cannot be."
+                                .into(),
+                        ));
+                    }
+                    // Only the copyright ID collided (1 in 34 billion): draw another.
+                    None => continue,
+                }
+            }
+            Err(err) => return Err(err.into()),
+        }
+    };
+    match gateway
+        .charge(price.minor, &price.currency, card, key)
+        .await
+    {
+        Ok(Ok(charge)) => complete(db, gateway, sale, &charge).await,
+        Ok(Err(decline)) => {
+            release(db, &sale).await?;
+            Err(AppError::PaymentDeclined(decline.message().into()))
+        }
+        // Charged or not, nobody knows yet: the reservation stays for [`reconcile`].
+        Err(err) => Err(AppError::internal(
+            "Your payment could not be confirmed. If your card was charged, the piece will be yours within minutes; if not, nothing is owed.",
+            &err,
+        )),
+    }
+}
+
+/// Marks a reserved sale paid; refunds the charge if the reservation is gone.
+async fn complete(
+    db: &DatabaseConnection,
+    gateway: &dyn Gateway,
+    sale: sales::Model,
+    charge: &Charge,
+) -> Result<sales::Model, AppError> {
+    let paid_at = now();
+    let updated = sales::Entity::update_many()
+        .col_expr(sales::Column::Status, Expr::value(Status::Paid))
+        .col_expr(sales::Column::ChargeId, Expr::value(charge.id.clone()))
+        .col_expr(sales::Column::CardBrand, Expr::value(charge.brand.clone()))
+        .col_expr(sales::Column::CardLast4, Expr::value(charge.last4.clone()))
+        .col_expr(sales::Column::PaidAt, Expr::value(paid_at))
+        .filter(sales::Column::Id.eq(sale.id))
+        .filter(sales::Column::Status.eq(Status::Reserved))
+        .exec(db)
+        .await
+        .map_err(|err| {
+            AppError::internal(
+                "Your payment went through and the sale is being recorded: the piece will be in your library within minutes.",
+                &err,
+            )
+        })?;
+    if updated.rows_affected == 0 {
+        gateway.refund(&charge.id).await.map_err(|err| {
+            AppError::internal(
+                "The sale could not be completed; your payment will be refunded.",
+                &err,
+            )
+        })?;
+        return Err(AppError::internal(
+            "The sale could not be completed, so your payment was refunded. Please try again.",
+            &"reservation released before the charge completed",
+        ));
+    }
+    Ok(sales::Model {
+        status: Status::Paid,
+        charge_id: Some(charge.id.clone()),
+        card_brand: Some(charge.brand.clone()),
+        card_last4: Some(charge.last4.clone()),
+        paid_at: Some(paid_at),
+        ..sale
+    })
+}
+
+/// The answer to a repeated checkout key: the first attempt's, once known.
+async fn replay(
+    db: &DatabaseConnection,
+    gateway: &dyn Gateway,
+    mut earlier: sales::Model,
+    buyer: i64,
+    piece_id: i64,
+) -> Result<sales::Model, AppError> {
+    if earlier.buyer_id != buyer || earlier.piece_id != piece_id {
+        return Err(AppError::Conflict(
+            "This checkout has already been used. Please reload the page.".into(),
+        ));
+    }
+    let started = std::time::Instant::now();
+    while earlier.status == Status::Reserved && started.elapsed() < REPLAY_WAIT {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        match by_key(db, &earlier.idempotency_key).await? {
+            Some(now) => earlier = now,
+            // Released: the first attempt was declined; say so again.
+            None => {
+                let outcome = gateway
+                    .find(&earlier.idempotency_key)
+                    .await
+                    .map_err(|err| {
+                        AppError::internal("The payment could not be confirmed.", &err)
+                    })?;
+                return match outcome {
+                    Some(Err(decline)) => Err(AppError::PaymentDeclined(decline.message().into())),
+                    _ => Err(AppError::internal(
+                        "The payment did not complete. Please try again.",
+                        &"a replayed checkout found neither a sale nor a decline",
+                    )),
+                };
+            }
+        }
+    }
+    if earlier.status == Status::Paid {
+        Ok(earlier)
+    } else {
+        Err(AppError::Busy(
+            "Your payment is still being processed. Please reload this page in a moment.".into(),
+        ))
+    }
+}
+
+async fn by_key(db: &DatabaseConnection, key: &str) -> Result<Option<sales::Model>, DbErr> {
+    sales::Entity::find()
+        .filter(sales::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+}
+
+async fn release(db: &DatabaseConnection, sale: &sales::Model) -> Result<(), DbErr> {
+    sales::Entity::delete_many()
+        .filter(sales::Column::Id.eq(sale.id))
+        .filter(sales::Column::Status.eq(Status::Reserved))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+fn new_copyright_id() -> CopyrightId {
+    use chrono::Datelike;
+    let year = chrono::Utc::now().year().clamp(0, 9999) as u16;
+    let random: [u8; 7] = random_bytes(7).try_into().expect("seven bytes");
+    CopyrightId::new(year, random)
+}
+
+/// What [`reconcile`] put right.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Reservations whose charge had gone through, now paid.
+    pub completed: usize,
+    /// Reservations without a charge, released.
+    pub released: usize,
+    /// Charges without a sale, refunded.
+    pub refunded: usize,
+}
+
+/// Completes or releases reservations older than `older_than` seconds by
+/// asking the gateway what became of their charge, then refunds every
+/// charge that has no sale: no charge without rights, no rights without a
+/// charge.
+pub async fn reconcile(
+    db: &DatabaseConnection,
+    gateway: &dyn Gateway,
+    older_than: i64,
+) -> Result<Reconciled, String> {
+    let mut done = Reconciled::default();
+    let stale = sales::Entity::find()
+        .filter(sales::Column::Status.eq(Status::Reserved))
+        .filter(sales::Column::ReservedAt.lte(now() - older_than))
+        .order_by_asc(sales::Column::Id)
+        .all(db)
+        .await
+        .map_err(|err| err.to_string())?;
+    for sale in stale {
+        match gateway
+            .find(&sale.idempotency_key)
+            .await
+            .map_err(|err| err.to_string())?
+        {
+            Some(Ok(charge)) if !charge.refunded => {
+                complete(db, gateway, sale, &charge)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                done.completed += 1;
+            }
+            _ => {
+                release(db, &sale).await.map_err(|err| err.to_string())?;
+                done.released += 1;
+            }
+        }
+    }
+    for (key, charge) in gateway
+        .unrefunded_charges()
+        .await
+        .map_err(|err| err.to_string())?
+    {
+        // A reservation in flight will use the charge; a paid sale holds it.
+        let covered = by_key(db, &key)
+            .await
+            .map_err(|err| err.to_string())?
+            .is_some_and(|sale| {
+                sale.status == Status::Reserved
+                    || (sale.status == Status::Paid
+                        && sale.charge_id.as_deref() == Some(&charge.id))
+            });
+        if covered {
+            continue;
+        }
+        gateway
+            .refund(&charge.id)
+            .await
+            .map_err(|err| err.to_string())?;
+        done.refunded += 1;
+    }
+    Ok(done)
+}
+
+/// The paid sale of piece `piece_id`, if it is sold.
+pub async fn sale_of(
+    db: &DatabaseConnection,
+    piece_id: i64,
+) -> Result<Option<sales::Model>, DbErr> {
+    sales::Entity::find()
+        .filter(sales::Column::PieceId.eq(piece_id))
+        .one(db)
+        .await
+}
+
+/// Piece `piece_id` and its sale, if account `user` bought it; otherwise the
+/// answer for someone who may not have its full files.
+pub async fn bought(
+    db: &DatabaseConnection,
+    user: Option<i64>,
+    piece_id: i64,
+) -> Result<(piece::Model, sales::Model), AppError> {
+    let user = user.ok_or_else(|| {
+        AppError::Unauthorized("Log in as the buyer of this piece to download it.".into())
+    })?;
+    let piece = pieces::find(db, piece_id).await?;
+    match sale_of(db, piece_id).await? {
+        Some(sale) if sale.buyer_id == user && sale.status == Status::Paid => Ok((piece, sale)),
+        _ => Err(AppError::Forbidden(
+            "Only the buyer of this piece can download its full version.".into(),
+        )),
+    }
+}
+
+/// What the buyer of a piece downloads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Download {
+    /// The piece's id.
+    pub piece_id: i64,
+    /// Its standard MIDI file.
+    pub midi: Vec<u8>,
+    /// The sale's copyright ID, which names the files.
+    pub copyright_id: String,
+}
+
+/// The files of piece `piece_id` for account `user`, if they bought it;
+/// otherwise the answer for someone who may not have them.
+pub async fn download(
+    db: &DatabaseConnection,
+    user: Option<i64>,
+    piece_id: i64,
+) -> Result<Download, AppError> {
+    let (piece, sale) = bought(db, user, piece_id).await?;
+    Ok(Download {
+        piece_id: piece.id,
+        midi: piece.midi,
+        copyright_id: sale.copyright_id,
+    })
+}
+
+/// The paid sale with this copyright ID, its piece and its buyer's name.
+pub async fn by_copyright_id(
+    db: &DatabaseConnection,
+    id: &CopyrightId,
+) -> Result<Option<(sales::Model, piece::Model, String)>, DbErr> {
+    let Some((sale, Some(buyer))) = sales::Entity::find()
+        .filter(sales::Column::CopyrightId.eq(id.as_str()))
+        .filter(sales::Column::Status.eq(Status::Paid))
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let piece = piece::Entity::find_by_id(sale.piece_id).one(db).await?;
+    Ok(piece.map(|piece| (sale, piece, buyer.display_name)))
+}
+
+/// The paid purchases of account `buyer`, newest first.
+pub async fn purchases_of(db: &DatabaseConnection, buyer: i64) -> Result<Vec<Purchase>, DbErr> {
+    let sales = sales::Entity::find()
+        .filter(sales::Column::BuyerId.eq(buyer))
+        .filter(sales::Column::Status.eq(Status::Paid))
+        .order_by_desc(sales::Column::PaidAt)
+        .find_also_related(piece::Entity)
+        .all(db)
+        .await?;
+    Ok(sales
+        .into_iter()
+        .filter_map(|(sale, piece)| {
+            let piece = piece?;
+            Some(Purchase {
+                piece_id: piece.id,
+                title: piece.title(),
+                copyright_id: sale.copyright_id,
+            })
+        })
+        .collect())
+}
+
+/// Which of `pieces` are sold or being paid for.
+pub async fn sold_among(
+    db: &DatabaseConnection,
+    pieces: impl IntoIterator<Item = i64>,
+) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    sales::Entity::find()
+        .filter(sales::Column::PieceId.is_in(pieces))
+        .select_only()
+        .column(sales::Column::PieceId)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Starts buying piece `piece_id`: its price and a new checkout key.
+pub async fn checkout(context: &ServerContext, piece_id: i64) -> Result<Checkout, AppError> {
+    let piece = pieces::find(&context.db, piece_id).await?;
+    if sale_of(&context.db, piece_id).await?.is_some() {
+        return Err(sold());
+    }
+    Ok(Checkout {
+        piece_id,
+        title: piece.title(),
+        price: context.price.to_string(),
+        key: random_token(16),
+    })
+}
+
+/// Pays for piece `piece_id` as account `buyer` under checkout `key` with
+/// the card `form` (checked against `this_month`); the copyright ID.
+pub async fn pay(
+    context: &ServerContext,
+    buyer: i64,
+    piece_id: i64,
+    key: &str,
+    form: &CardForm,
+    this_month: YearMonth,
+) -> Result<String, AppError> {
+    let card = card::check(form, this_month).map_err(AppError::Invalid)?;
+    if key.is_empty() || key.len() > 64 {
+        return Err(AppError::Conflict(
+            "This checkout has expired. Please reload the page.".into(),
+        ));
+    }
+    let sale = buy(
+        &context.db,
+        context.gateway.as_ref(),
+        &context.price,
+        buyer,
+        piece_id,
+        key,
+        &card,
+    )
+    .await?;
+    tracing::info!(piece_id, buyer, copyright_id = %sale.copyright_id, "piece sold");
+    Ok(sale.copyright_id)
+}

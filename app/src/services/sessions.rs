@@ -1,0 +1,99 @@
+//! Who a browser session is: a signed-in account, a visitor who composed
+//! something, or nobody yet; signing in and out.
+
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
+use tower_sessions::Session;
+
+use crate::domain::error::AppError;
+use crate::services::{pieces, random_token};
+use crate::storage::piece;
+
+/// The session key holding the signed-in user's id.
+const USER_KEY: &str = "user_id";
+/// The session key naming a visitor's pieces until they sign in.
+const VISITOR_KEY: &str = "visitor";
+
+/// Whom new pieces belong to, and whose pieces the library lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// A signed-in account.
+    User(i64),
+    /// A visitor's browser session, by its random key.
+    Visitor(String),
+}
+
+impl Owner {
+    /// The condition selecting this owner's pieces.
+    pub fn pieces(&self) -> Condition {
+        match self {
+            Owner::User(id) => Condition::all().add(piece::Column::OwnerId.eq(*id)),
+            Owner::Visitor(key) => Condition::all()
+                .add(piece::Column::OwnerId.is_null())
+                .add(piece::Column::Visitor.eq(key.as_str())),
+        }
+    }
+
+    /// The signed-in account, if it is one.
+    pub fn user(&self) -> Option<i64> {
+        match self {
+            Owner::User(id) => Some(*id),
+            Owner::Visitor(_) => None,
+        }
+    }
+}
+
+fn failed(err: tower_sessions::session::Error) -> AppError {
+    AppError::internal("Your session could not be saved. Please try again.", &err)
+}
+
+/// The id of the account signed in with `session`, if any.
+pub async fn signed_in(session: &Session) -> Result<Option<i64>, AppError> {
+    session.get::<i64>(USER_KEY).await.map_err(failed)
+}
+
+/// The account signed in with `session`, or the answer that one is needed for `what`.
+pub async fn require_user(session: &Session, what: &str) -> Result<i64, AppError> {
+    signed_in(session)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized(format!("Log in to {what}.")))
+}
+
+/// The session's owner; a visitor without a key gets one when `create` is set
+/// (composing does), and is nobody otherwise.
+pub async fn owner(session: &Session, create: bool) -> Result<Option<Owner>, AppError> {
+    if let Some(user) = signed_in(session).await? {
+        return Ok(Some(Owner::User(user)));
+    }
+    if let Some(key) = session.get::<String>(VISITOR_KEY).await.map_err(failed)? {
+        return Ok(Some(Owner::Visitor(key)));
+    }
+    if !create {
+        return Ok(None);
+    }
+    let key = random_token(16);
+    session.insert(VISITOR_KEY, &key).await.map_err(failed)?;
+    Ok(Some(Owner::Visitor(key)))
+}
+
+/// Starts a fresh session (a new id, so that one fixed before sign-in is
+/// worthless) holding `user`, and gives the visitor's pieces to the account.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    session: &Session,
+    user: i64,
+) -> Result<(), AppError> {
+    if let Some(key) = session
+        .remove::<String>(VISITOR_KEY)
+        .await
+        .map_err(failed)?
+    {
+        pieces::give_visitor_pieces(db, &key, user).await?;
+    }
+    session.cycle_id().await.map_err(failed)?;
+    session.insert(USER_KEY, user).await.map_err(failed)
+}
+
+/// Ends the session.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(failed)
+}

@@ -1,0 +1,91 @@
+//! The `pieces` table: every generated piece with what made it.
+
+use sea_orm::entity::prelude::*;
+
+/// A stored piece.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "pieces")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The instrument's id.
+    pub instrument: String,
+    /// Length asked for, in seconds.
+    pub length_seconds: i32,
+    /// Tempo in beats per minute.
+    pub tempo_bpm: i32,
+    /// Tonic asked for (pitch class, 0 = C), if any.
+    pub tonic: Option<i16>,
+    /// Mode asked for (`major` or `minor`), if any.
+    pub mode: Option<String>,
+    /// Sampling temperature.
+    pub creativity: f64,
+    /// The seed the settings named or the server drew.
+    pub seed: i64,
+    /// The model's version (instrument and weights digest).
+    pub model_version: String,
+    /// The key the piece ended in, such as `D minor`.
+    pub key_name: Option<String>,
+    /// Its length in seconds.
+    pub seconds: f64,
+    /// The standard MIDI file.
+    pub midi: Vec<u8>,
+    /// Key- and tempo-independent identity of the music.
+    pub fingerprint: String,
+    /// Unix time in seconds.
+    pub created_at: i64,
+    /// The account it belongs to.
+    pub owner_id: Option<i64>,
+    /// The visitor session it belongs to until they register or log in.
+    pub visitor: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// Its sale, once one is reserved or paid.
+    #[sea_orm(has_many = "super::sale::Entity")]
+    Sales,
+    /// The account it belongs to, once it belongs to one.
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::OwnerId",
+        to = "super::user::Column::Id"
+    )]
+    Owner,
+    /// The generation that composed it.
+    #[sea_orm(has_one = "super::generation::Entity")]
+    Generation,
+}
+
+impl Related<super::sale::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Sales.def()
+    }
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Owner.def()
+    }
+}
+
+impl Related<super::generation::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Generation.def()
+    }
+}
+
+/// The title of piece `id` of `instrument` (an id), such as `Piano piece No. 12`.
+pub fn title(instrument: &str, id: i64) -> String {
+    let name = models::Instrument::from_id(instrument).map_or(instrument, |i| i.display_name());
+    format!("{name} piece No. {id}")
+}
+
+impl Model {
+    /// The piece's title, such as `Piano piece No. 12`.
+    pub fn title(&self) -> String {
+        title(&self.instrument, self.id)
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
