@@ -34,3 +34,18 @@ pub fn FieldMessage(
         </Show>
     }
 }
+
+/// Whether the form action's last `error` was about `field`, as an
+/// `aria-invalid` value.
+pub fn invalid(
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    move || {
+        error
+            .get()
+            .and_then(|err| err.field_message(field))
+            .is_some()
+            .to_string()
+    }
+}

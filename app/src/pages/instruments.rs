@@ -4,7 +4,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::alerts::{ErrorAlert, FieldMessage};
+use crate::components::alerts::{self, ErrorAlert, FieldMessage};
 use crate::components::meta::PageMeta;
 use crate::domain::compose::{
     CREATIVITY, ComposeForm, KEYS, LENGTH_SECONDS, SEED, TEMPO_BPM, creativity_label,
@@ -163,15 +163,7 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
     let compose = ServerAction::<Compose>::new();
     let pending = compose.pending();
     let error = Signal::derive(move || compose.value().get().and_then(|r| r.err()));
-    let invalid = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|err| err.field_message(field))
-                .is_some()
-                .to_string()
-        }
-    };
+    let invalid = move |field: &'static str| alerts::invalid(error, field);
     // Errors that belong to no field (busy, failed) show under the button.
     let form_error = move || error.get().map(|err| err.to_string());
 

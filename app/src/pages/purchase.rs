@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::alerts::{ErrorAlert, FieldMessage};
+use crate::components::alerts::{self, ErrorAlert, FieldMessage};
 use crate::components::meta::PageMeta;
 use crate::domain::card::{self, CardForm, YearMonth};
 use crate::domain::error::AppError;
@@ -150,15 +150,7 @@ fn PaymentForm(checkout: Checkout, pay: ServerAction<Buy>) -> impl IntoView {
             .get()
             .or_else(|| pay.value().get().and_then(|r| r.err()))
     });
-    let invalid = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|err| err.field_message(field))
-                .is_some()
-                .to_string()
-        }
-    };
+    let invalid = move |field: &'static str| alerts::invalid(error, field);
     let form_error = move || {
         error
             .get()

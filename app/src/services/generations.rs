@@ -158,6 +158,23 @@ impl Default for Generations {
     }
 }
 
+/// Gives visitor `key`'s generations, those still being composed among
+/// them, to account `user`; its pieces follow (`pieces::give_visitor_pieces`).
+pub async fn give_visitor_generations(
+    db: &DatabaseConnection,
+    key: &str,
+    user: i64,
+) -> Result<(), DbErr> {
+    table::Entity::update_many()
+        .col_expr(table::Column::OwnerId, Expr::value(user))
+        .col_expr(table::Column::Visitor, Expr::value(Option::<String>::None))
+        .filter(table::Column::OwnerId.is_null())
+        .filter(table::Column::Visitor.eq(key))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Marks failed every unfinished generation that no instance refreshed for
 /// `stale_after` (its instance stopped); how many.
 pub async fn sweep(db: &DatabaseConnection, stale_after: Duration) -> Result<u64, DbErr> {
@@ -230,7 +247,7 @@ fn owner_of(generation: &table::Model) -> Owner {
 
 /// Gives `piece`, inserted for the owner `stored_for` names, to its
 /// generation's owner as it is now. A visitor who signs in gives away their
-/// generations, then their pieces (`pieces::give_visitor_pieces`): a
+/// generations, then their pieces (`sessions::give_visitor_to`): a
 /// piece inserted between the two would miss both moves without this.
 async fn follow_generation(
     db: &DatabaseConnection,
@@ -348,7 +365,7 @@ fn studio_busy(full: Full) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::pieces::give_visitor_pieces;
+    use crate::services::sessions::give_visitor_to;
     use crate::storage::piece;
 
     async fn pieces_of(db: &DatabaseConnection, owner: Owner) -> u64 {
@@ -410,7 +427,7 @@ mod tests {
         };
 
         let read_before_sign_in = find(&db, id).await.unwrap();
-        give_visitor_pieces(&db, "visitor key", 7).await.unwrap();
+        give_visitor_to(&db, "visitor key", 7).await.unwrap();
         let piece = pieces::insert(
             &db,
             &request.settings,

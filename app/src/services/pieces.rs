@@ -15,7 +15,7 @@ use crate::services::composer::Composed;
 use crate::services::sales;
 use crate::services::sessions::Owner;
 use crate::storage::sale::Status;
-use crate::storage::{generation, now, piece};
+use crate::storage::{now, piece};
 
 /// Stored piece `id`, or the not-found answer.
 pub async fn find(db: &DatabaseConnection, id: i64) -> Result<piece::Model, AppError> {
@@ -140,24 +140,14 @@ pub async fn give(db: &DatabaseConnection, id: i64, owner: &Owner) -> Result<(),
         .map(|_| ())
 }
 
-/// Gives visitor `key`'s pieces, and those still being composed, to account
-/// `user`. The generations go first: a piece stored between the two
-/// statements then follows its generation (`generations::store`).
+/// Gives visitor `key`'s pieces to account `user`. Their generations go
+/// first (`generations::give_visitor_generations`): a piece stored between the
+/// two then follows its generation.
 pub async fn give_visitor_pieces(
     db: &DatabaseConnection,
     key: &str,
     user: i64,
 ) -> Result<(), DbErr> {
-    generation::Entity::update_many()
-        .col_expr(generation::Column::OwnerId, Expr::value(user))
-        .col_expr(
-            generation::Column::Visitor,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(generation::Column::OwnerId.is_null())
-        .filter(generation::Column::Visitor.eq(key))
-        .exec(db)
-        .await?;
     piece::Entity::update_many()
         .col_expr(piece::Column::OwnerId, Expr::value(user))
         .col_expr(piece::Column::Visitor, Expr::value(Option::<String>::None))

@@ -1,13 +1,12 @@
 //! After a sale: the buyer's licence certificate, and who owns a copyright ID.
 
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
 use crate::domain::copyright_id::{CopyrightId, MalformedId};
 use crate::domain::error::AppError;
 use crate::domain::price::Price;
 use crate::domain::rights::{Certificate, Verification};
-use crate::services::sales;
-use crate::storage::user;
+use crate::services::{accounts, sales};
 
 /// A Unix time as a date such as `26 November 2026` (UTC).
 fn date(seconds: i64) -> String {
@@ -22,8 +21,7 @@ pub async fn certificate(
     piece_id: i64,
 ) -> Result<Certificate, AppError> {
     let (piece, sale) = sales::bought(db, viewer, piece_id).await?;
-    let owner = user::Entity::find_by_id(sale.buyer_id)
-        .one(db)
+    let owner = accounts::find(db, sale.buyer_id)
         .await?
         .map_or_else(String::new, |user| user.display_name);
     Ok(Certificate {

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
 use tower_sessions::Session;
 
 use crate::domain::error::AppError;
-use crate::services::{pieces, random_token};
+use crate::services::{generations, pieces, random_token};
 use crate::storage::piece;
 
 /// The session key holding the signed-in user's id.
@@ -87,10 +87,22 @@ pub async fn sign_in(
         .await
         .map_err(failed)?
     {
-        pieces::give_visitor_pieces(db, &key, user).await?;
+        give_visitor_to(db, &key, user).await?;
     }
     session.cycle_id().await.map_err(failed)?;
     session.insert(USER_KEY, user).await.map_err(failed)
+}
+
+/// Gives visitor `key`'s generations, then their pieces, to account `user`:
+/// in that order, a piece stored in between follows its generation
+/// (`generations::store`).
+pub async fn give_visitor_to(
+    db: &DatabaseConnection,
+    key: &str,
+    user: i64,
+) -> Result<(), sea_orm::DbErr> {
+    generations::give_visitor_generations(db, key, user).await?;
+    pieces::give_visitor_pieces(db, key, user).await
 }
 
 /// Ends the session.
