@@ -20,7 +20,8 @@ pub struct PieceView {
     pub key_name: Option<String>,
     /// The model that composed it.
     pub model_version: String,
-    /// The settings it was composed with, its seed included.
+    /// The settings it was composed with; the seed only for its owner, since
+    /// the seed and settings compose the same music again.
     pub settings: ComposeSettings,
     /// Whether its rights can be bought, and by whom they were.
     pub sale: SaleState,
@@ -31,8 +32,10 @@ pub struct PieceView {
 /// A piece's exclusive rights, as the person looking sees them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SaleState {
-    /// Nobody has bought it; this is the price.
+    /// Nobody has bought it; this is the price, for the person who composed it.
     ForSale(String),
+    /// Nobody has bought it, and only the person who composed it may.
+    ComposerOnly,
     /// Someone's payment is going through right now.
     Pending,
     /// The person looking bought it, under this copyright ID.

@@ -21,8 +21,8 @@ use crate::services::pieces;
 #[server(endpoint = "piece")]
 pub async fn get_piece(id: i64) -> Result<PieceView, AppError> {
     let context = request::context();
-    let viewer = request::signed_in().await?;
-    pieces::view(&context.db, &context.price, viewer, id).await
+    let viewer = request::owner(false).await?;
+    pieces::view(&context.db, &context.price, viewer.as_ref(), id).await
 }
 
 /// The page of one piece.
@@ -88,8 +88,10 @@ fn PieceDetails(piece: PieceView) -> impl IntoView {
             <dd>{piece.key_name.clone().unwrap_or_else(|| "—".into())}</dd>
             <dt>"Creativity"</dt>
             <dd>{format!("{:.2}", piece.settings.creativity)}</dd>
-            <dt>"Seed"</dt>
-            <dd>{piece.settings.seed}</dd>
+            {piece.settings.seed.map(|seed| view! {
+                <dt>"Seed"</dt>
+                <dd>{seed}</dd>
+            })}
             <dt>"Model"</dt>
             <dd><code>{piece.model_version.clone()}</code></dd>
         </dl>
@@ -104,6 +106,10 @@ fn Rights(id: i64, sale: SaleState) -> impl IntoView {
         SaleState::ForSale(price) => view! {
             <p>{format!("Exclusive rights: {price}. Sold once: after you, nobody can buy this piece.")}</p>
             <A href=format!("/pieces/{id}/buy") attr:class="button button-primary">"Buy exclusive rights"</A>
+        }
+        .into_any(),
+        SaleState::ComposerOnly => view! {
+            <p>"Each piece's exclusive rights are for the person who composed it. You can listen, and compose more like it."</p>
         }
         .into_any(),
         SaleState::Pending => view! {

@@ -18,8 +18,8 @@ use crate::services::{sales, sessions};
 /// Starts buying piece `piece_id`: its price and a new checkout key.
 #[server(endpoint = "checkout")]
 pub async fn start_checkout(piece_id: i64) -> Result<Checkout, AppError> {
-    sessions::require_user(&request::session().await?, "buy a piece").await?;
-    sales::checkout(&request::context(), piece_id).await
+    let buyer = sessions::require_user(&request::session().await?, "buy a piece").await?;
+    sales::checkout(&request::context(), buyer, piece_id).await
 }
 
 /// Pays for piece `piece_id` under checkout `key`; on success goes to the

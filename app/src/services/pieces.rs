@@ -38,18 +38,30 @@ pub fn settings_of(row: &piece::Model) -> ComposeSettings {
     }
 }
 
-/// Piece `id` as its page shows it to `viewer` (the signed-in account, if any).
+/// Whether `owner` owns `row`.
+pub fn owned_by(row: &piece::Model, owner: Option<&Owner>) -> bool {
+    match owner {
+        Some(Owner::User(id)) => row.owner_id == Some(*id),
+        Some(Owner::Visitor(key)) => row.owner_id.is_none() && row.visitor.as_ref() == Some(key),
+        None => false,
+    }
+}
+
+/// Piece `id` as its page shows it to `viewer` (whoever is browsing, if anyone).
 pub async fn view(
     db: &DatabaseConnection,
     price: &Price,
-    viewer: Option<i64>,
+    viewer: Option<&Owner>,
     id: i64,
 ) -> Result<PieceView, AppError> {
     let row = find(db, id).await?;
+    let owner = owned_by(&row, viewer);
+    let viewer_account = viewer.and_then(Owner::user);
     let sale = match sales::sale_of(db, id).await? {
-        None => SaleState::ForSale(price.to_string()),
+        None if owner => SaleState::ForSale(price.to_string()),
+        None => SaleState::ComposerOnly,
         Some(sale) if sale.status != Status::Paid => SaleState::Pending,
-        Some(sale) if Some(sale.buyer_id) == viewer => SaleState::Yours(sale.copyright_id),
+        Some(sale) if Some(sale.buyer_id) == viewer_account => SaleState::Yours(sale.copyright_id),
         Some(sale) => SaleState::Sold(sale.copyright_id),
     };
     let music = models::music::midi::read(&row.midi)
@@ -72,7 +84,10 @@ pub async fn view(
         instrument,
         seconds: row.seconds,
         key_name: row.key_name.clone(),
-        settings: settings_of(&row),
+        settings: ComposeSettings {
+            seed: settings_of(&row).seed.filter(|_| owner),
+            ..settings_of(&row)
+        },
         sale,
         model_version: row.model_version,
         notes,

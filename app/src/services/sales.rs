@@ -16,6 +16,7 @@ use crate::domain::piece::Purchase;
 use crate::domain::price::Price;
 use crate::domain::rights::Checkout;
 use crate::services::payments::{Charge, Gateway};
+use crate::services::sessions::Owner;
 use crate::services::{ServerContext, pieces, random_bytes, random_token};
 use crate::storage::sale::{self as sales, Status};
 use crate::storage::{now, piece, user};
@@ -30,6 +31,22 @@ fn sold() -> AppError {
     AppError::Conflict("This piece has already been sold.".into())
 }
 
+/// Piece `piece_id`, if account `buyer` composed it (its pieces as a
+/// visitor became theirs when they signed in); otherwise the refusal.
+async fn own_piece(
+    db: &DatabaseConnection,
+    buyer: i64,
+    piece_id: i64,
+) -> Result<piece::Model, AppError> {
+    let piece = pieces::find(db, piece_id).await?;
+    if !pieces::owned_by(&piece, Some(&Owner::User(buyer))) {
+        return Err(AppError::Forbidden(
+            "Only the person who composed this piece can buy its rights.".into(),
+        ));
+    }
+    Ok(piece)
+}
+
 /// Buys piece `piece_id` for account `buyer` with `card`, under the
 /// checkout's idempotency `key`: a repeated key returns the first attempt's
 /// result and never charges again.
@@ -42,7 +59,7 @@ pub async fn buy(
     key: &str,
     card: &Card,
 ) -> Result<sales::Model, AppError> {
-    let piece = pieces::find(db, piece_id).await?;
+    let piece = own_piece(db, buyer, piece_id).await?;
     if let Some(earlier) = by_key(db, key).await? {
         return replay(db, gateway, earlier, buyer, piece_id).await;
     }
@@ -403,9 +420,14 @@ pub async fn sold_among(
         .await
 }
 
-/// Starts buying piece `piece_id`: its price and a new checkout key.
-pub async fn checkout(context: &ServerContext, piece_id: i64) -> Result<Checkout, AppError> {
-    let piece = pieces::find(&context.db, piece_id).await?;
+/// Starts account `buyer` buying piece `piece_id`, which they composed: its
+/// price and a new checkout key.
+pub async fn checkout(
+    context: &ServerContext,
+    buyer: i64,
+    piece_id: i64,
+) -> Result<Checkout, AppError> {
+    let piece = own_piece(&context.db, buyer, piece_id).await?;
     if sale_of(&context.db, piece_id).await?.is_some() {
         return Err(sold());
     }

@@ -2,7 +2,7 @@
 //! libraries and the one-sale rule hold whichever instance answers.
 
 use crate::common::{Browser, Models, Running};
-use crate::purchases::fifty_buyers_race;
+use crate::purchases::fifty_checkouts_race;
 
 #[tokio::test]
 async fn a_session_made_on_one_instance_is_valid_on_the_other_with_the_same_library() {
@@ -40,10 +40,10 @@ async fn a_session_made_on_one_instance_is_valid_on_the_other_with_the_same_libr
 }
 
 #[tokio::test]
-async fn fifty_buyers_spread_over_two_instances_make_exactly_one_sale() {
+async fn fifty_checkouts_spread_over_two_instances_make_exactly_one_sale() {
     let first = Running::start(Models::Shipped).await;
     let second = first.beside(Models::Shipped).await;
-    fifty_buyers_race(&[&first, &second]).await;
+    fifty_checkouts_race(&[&first, &second]).await;
     second.stop().await;
     first.stop().await;
 }

@@ -4,8 +4,8 @@
 use crate::common::{Models, Running, Site, client, client_builder, piece_of, text_of};
 use reqwest::StatusCode;
 use reqwest::header::{
-    ACCEPT, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION,
-    RANGE,
+    ACCEPT, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, COOKIE,
+    LOCATION, RANGE, SET_COOKIE,
 };
 
 fn form(length: &str, seed: &str) -> Vec<(&'static str, String)> {
@@ -22,14 +22,37 @@ fn form(length: &str, seed: &str) -> Vec<(&'static str, String)> {
 
 /// Composes through the server function as the page's script does; returns the piece's id.
 async fn compose(server: &Running, seed: &str) -> i64 {
+    compose_as_visitor(server, &form("12", seed)).await.0
+}
+
+/// Composes with `settings` as a new visitor; the piece's id and the
+/// visitor's session cookie.
+async fn compose_as_visitor(server: &Running, settings: &[(&str, String)]) -> (i64, String) {
     let response = client()
         .post(server.url("/api/compose"))
-        .form(&form("12", seed))
+        .form(settings)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    piece_of(server, response.json().await.unwrap()).await
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    (
+        piece_of(server, response.json().await.unwrap()).await,
+        cookie,
+    )
+}
+
+/// Page `path` as seen with session `cookie`.
+async fn page_as(server: &Running, cookie: &str, path: &str) -> String {
+    let response = client()
+        .get(server.url(path))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.unwrap()
 }
 
 #[tokio::test]
@@ -38,7 +61,7 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
     use sea_orm::EntityTrait;
 
     let server = Running::start(Models::Shipped).await;
-    let id = compose(&server, "7").await;
+    let (id, owner) = compose_as_visitor(&server, &form("12", "7")).await;
     let row = piece_table::Entity::find_by_id(id)
         .one(&server.db)
         .await
@@ -82,7 +105,10 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
         html.matches(r#"class="roll-note""#).count(),
         music.notes.len()
     );
-    assert!(html.contains("Seed</dt><dd>7</dd>"), "{html}");
+    // The seed composes the same music again, so only its owner sees it.
+    assert!(!html.contains("Seed</dt>"), "{html}");
+    let own = page_as(&server, &owner, &format!("/pieces/{id}")).await;
+    assert!(own.contains("Seed</dt><dd>7</dd>"), "{own}");
     server.stop().await;
 }
 
@@ -98,13 +124,7 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
     settings[4].1 = "minor".into();
     settings[5].1 = "0.85".into();
     let client = client();
-    let response = client
-        .post(server.url("/api/compose"))
-        .form(&settings)
-        .send()
-        .await
-        .unwrap();
-    let id = piece_of(&server, response.json().await.unwrap()).await;
+    let (id, owner) = compose_as_visitor(&server, &settings).await;
     let response = client
         .post(server.url("/api/more_like_this"))
         .form(&[("id", id.to_string())])
@@ -133,8 +153,9 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
     assert_ne!(second.seed, first.seed);
     assert_ne!(second.midi, first.midi, "a new seed composes new music");
 
-    // "Change settings and regenerate" opens the form with every setting filled in.
-    let (_, page) = server.get(&format!("/pieces/{id}")).await;
+    // "Change settings and regenerate" opens the form with every setting
+    // filled in, the seed for its owner only.
+    let page = page_as(&server, &owner, &format!("/pieces/{id}")).await;
     let link = "/instruments?instrument=piano&amp;length_seconds=15&amp;tempo_bpm=132\
                 &amp;key=E%E2%99%AD&amp;mode=minor&amp;creativity=0.85&amp;seed=7";
     assert!(page.contains(link), "{page}");

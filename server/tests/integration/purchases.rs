@@ -308,28 +308,27 @@ async fn a_double_submit_with_one_key_charges_once() {
 }
 
 #[tokio::test]
-async fn fifty_buyers_race_for_one_piece_and_exactly_one_pays() {
+async fn fifty_checkouts_of_one_piece_race_and_exactly_one_pays() {
     let server = Running::start(Models::Shipped).await;
-    fifty_buyers_race(&[&server]).await;
+    fifty_checkouts_race(&[&server]).await;
     server.stop().await;
 }
 
-/// Fifty registered buyers, spread over `servers` (instances of one site),
-/// pay for one piece at once: exactly one sale and one charge, 49 told it is sold.
-pub async fn fifty_buyers_race(servers: &[&Running]) {
+/// Fifty checkouts of one piece by its composer (fifty tabs), spread over
+/// `servers` (instances of one site), pay at once: exactly one sale and one
+/// charge, 49 told it is sold.
+pub async fn fifty_checkouts_race(servers: &[&Running]) {
     let mut composer = Browser::default();
+    composer
+        .register(servers[0], "ana@bakery.example", "Ana's Bakery")
+        .await;
     let piece = composer.compose(servers[0], "10").await;
     let mut buyers = Vec::new();
     for i in 0..50 {
         let server = servers[i % servers.len()];
-        let mut browser = Browser::default();
-        browser
-            .register(
-                server,
-                &format!("buyer{i}@shop.example"),
-                &format!("Shop {i}"),
-            )
-            .await;
+        let mut browser = Browser {
+            cookie: composer.cookie.clone(),
+        };
         let (status, key) = checkout(server, &mut browser, piece).await;
         assert_eq!(status, StatusCode::OK, "{key}");
         buyers.push((server, browser, key));
@@ -563,5 +562,53 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
     // Piece 1 is for sale again.
     let (status, _) = checkout(&server, &mut buyer, pieces[1]).await;
     assert_eq!(status, StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn only_the_composer_may_buy_a_piece_and_see_its_seed() {
+    let server = Running::start(Models::Shipped).await;
+    let mut composer = Browser::default();
+    composer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = composer.compose(&server, "5").await;
+    let mut other = Browser::default();
+    other
+        .register(&server, "bo@florist.example", "Bo's Flowers")
+        .await;
+
+    // Another account who has the link may listen, not buy.
+    let (status, body) = checkout(&server, &mut other, piece).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(
+        message(&body),
+        "Only the person who composed this piece can buy its rights."
+    );
+    let (status, body) = buy(&server, &mut other, piece, &"k".repeat(32), GOOD_CARD).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(count(&server, sale_table::Entity).await, 0);
+    assert_eq!(count(&server, sandbox_charge_table::Entity).await, 0);
+
+    let view = |body: String| serde_json::from_str::<serde_json::Value>(&body).unwrap();
+    let id = piece.to_string();
+    let (status, body) = other.post(&server, "piece", &[("id", &id)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let seen = view(body);
+    assert_eq!(seen["sale"], "ComposerOnly", "{seen}");
+    assert!(seen["settings"]["seed"].is_null(), "{seen}");
+    let (_, _, page) = other.get(&server, &format!("/pieces/{piece}")).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(!page.contains("Buy exclusive rights"), "{page}");
+    assert!(!page.contains("seed=5"), "{page}");
+
+    // The composer sees the price and the seed, and buys.
+    let (_, body) = composer.post(&server, "piece", &[("id", &id)]).await;
+    let own = view(body);
+    assert!(own["sale"]["ForSale"].is_string(), "{own}");
+    assert_eq!(own["settings"]["seed"], 5);
+    let (_, key) = checkout(&server, &mut composer, piece).await;
+    let (status, body) = buy(&server, &mut composer, piece, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     server.stop().await;
 }
