@@ -34,6 +34,40 @@ where
 /// Applies MixTape's migrations in order.
 pub struct Migrator;
 
+/// The key of the PostgreSQL advisory lock that migrating holds: any number,
+/// as long as nothing else here takes the same lock.
+const MIGRATION_LOCK: i64 = 0x4d69_7854_6170_6501;
+
+/// Brings `db` up to date, also when several instances start at once: on
+/// PostgreSQL under an advisory lock held for the whole run, so that they take
+/// turns instead of creating the same tables side by side (one would fail)
+/// and the later ones find nothing to do. SQLite has no such lock: there an
+/// instance that lost a race for a statement tries again once the winner has
+/// recorded the migration.
+pub async fn migrate(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        let mut tries = 1;
+        loop {
+            match Migrator::up(db, None).await {
+                Err(_) if tries < 10 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100 * tries)).await;
+                    tries += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+    // A transaction holds one connection, and the lock with it until it ends.
+    let lock = db.begin().await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await?;
+    let migrated = Migrator::up(db, None).await;
+    lock.commit().await?;
+    migrated
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

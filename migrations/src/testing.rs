@@ -5,10 +5,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-
-use crate::Migrator;
 
 /// Names a PostgreSQL server, `postgres://USER@HOST:PORT`, where tests may create databases.
 pub const POSTGRES_ENV: &str = "MIXTAPE_TEST_POSTGRES";
@@ -50,6 +47,6 @@ pub async fn new_database(dir: &Path) -> String {
 /// A new database with every migration applied.
 pub async fn migrated_database(dir: &Path) -> DatabaseConnection {
     let db = Database::connect(new_database(dir).await).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
+    crate::migrate(&db).await.unwrap();
     db
 }

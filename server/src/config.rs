@@ -48,9 +48,14 @@ pub struct Config {
     #[arg(long, env = "MIXTAPE_QUEUE")]
     pub queue: Option<usize>,
 
-    /// Login attempts allowed per address and per account in 15 minutes.
+    /// Failed logins allowed per address (then refused) and per account (then
+    /// slowed down) in 15 minutes.
     #[arg(long, env = "MIXTAPE_LOGIN_LIMIT", default_value_t = 10)]
     pub login_limit: u32,
+
+    /// Accounts that may be created per address in an hour.
+    #[arg(long, env = "MIXTAPE_REGISTER_LIMIT", default_value_t = 10)]
+    pub register_limit: u32,
 
     /// Pieces that may be asked for per address and per account in an hour.
     #[arg(long, env = "MIXTAPE_COMPOSE_LIMIT", default_value_t = 120)]
@@ -136,6 +141,10 @@ impl Config {
             login: Limit {
                 attempts: self.login_limit,
                 window: Duration::from_secs(15 * 60),
+            },
+            register: Limit {
+                attempts: self.register_limit,
+                window: Duration::from_secs(60 * 60),
             },
             compose: Limit {
                 attempts: self.compose_limit,

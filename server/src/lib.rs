@@ -23,9 +23,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
-use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
@@ -303,7 +303,7 @@ async fn connect(database_url: &str) -> Result<DatabaseConnection, StartError> {
     let db = Database::connect(options)
         .await
         .map_err(StartError::Database)?;
-    Migrator::up(&db, None)
+    migrations::migrate(&db)
         .await
         .map_err(StartError::Migration)?;
     Ok(db)
@@ -318,6 +318,9 @@ fn routes() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
+
+/// The largest request body accepted, in bytes.
+const MAX_BODY_BYTES: usize = 16 * 1024;
 
 fn router(state: AppState) -> Router {
     let routes = routes();
@@ -337,6 +340,9 @@ fn router(state: AppState) -> Router {
             _,
         >(provide_server_context, app::shell))
         .layer(axum::middleware::from_fn(cross_site::refuse_cross_site))
+        // Every form and server function fits in a few kilobytes; a larger
+        // body is 413 before anything reads it (axum's default allows 2 MB).
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -30,9 +30,10 @@ pub async fn register(
     password: String,
     display_name: String,
 ) -> Result<(), AppError> {
-    let db = request::context().db;
-    let user = accounts::register(&db, &email, password, &display_name).await?;
-    sessions::sign_in(&db, &request::session().await?, user).await?;
+    let context = request::context();
+    let client = request::client(&context).await;
+    let user = accounts::register(&context, &client, &email, password, &display_name).await?;
+    sessions::sign_in(&context.db, &request::session().await?, user).await?;
     leptos_axum::redirect("/instruments");
     Ok(())
 }

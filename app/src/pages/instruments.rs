@@ -14,7 +14,7 @@ use crate::domain::instrument::InstrumentInfo;
 #[cfg(feature = "ssr")]
 use crate::pages::request;
 #[cfg(feature = "ssr")]
-use crate::services::{generations, pieces};
+use crate::services::{generations, pieces, sessions};
 
 /// Lists the instruments that have a trained model in the models directory.
 #[server]
@@ -58,11 +58,11 @@ pub async fn more_like_this(id: i64) -> Result<i64, AppError> {
 #[cfg(feature = "ssr")]
 async fn queue(settings: crate::domain::compose::ComposeSettings) -> Result<i64, AppError> {
     let context = request::context();
-    let owner = request::owner(true)
-        .await?
-        .expect("an owner is created when asked for");
+    let session = request::session().await?;
+    let owner = sessions::owner_or_new_visitor(&session).await?;
     let client = request::client(&context).await;
-    let id = generations::queue(&context, owner, &client, settings).await?;
+    let id = generations::queue(&context, owner.clone(), &client, settings).await?;
+    sessions::keep(&session, &owner).await?;
     leptos_axum::redirect(&crate::pages::addresses::generation(id));
     Ok(id)
 }

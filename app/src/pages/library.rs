@@ -17,14 +17,14 @@ use crate::services::{library, pieces};
 /// The browsing person's pieces, newest first, page `page` (from 1).
 #[server(endpoint = "my_pieces")]
 pub async fn my_pieces(page: u64) -> Result<Library, AppError> {
-    let owner = request::owner(false).await?;
+    let owner = request::owner().await?;
     library::page(&request::context().db, owner.as_ref(), page).await
 }
 
 /// Deletes one of the browsing person's pieces, unless it is sold.
 #[server(endpoint = "delete_piece")]
 pub async fn delete_piece(id: i64) -> Result<(), AppError> {
-    let owner = request::owner(false).await?;
+    let owner = request::owner().await?;
     pieces::delete(&request::context().db, owner.as_ref(), id).await
 }
 

@@ -21,7 +21,7 @@ use crate::services::pieces;
 #[server(endpoint = "piece")]
 pub async fn get_piece(id: i64) -> Result<PieceView, AppError> {
     let context = request::context();
-    let viewer = request::owner(false).await?;
+    let viewer = request::owner().await?;
     pieces::view(&context.db, &context.price, viewer.as_ref(), id).await
 }
 

@@ -32,9 +32,9 @@ pub async fn signed_in() -> Result<Option<i64>, AppError> {
     sessions::signed_in(&session().await?).await
 }
 
-/// Who is asking; a visitor gets a key when `create` is set.
-pub async fn owner(create: bool) -> Result<Option<Owner>, AppError> {
-    sessions::owner(&session().await?, create).await
+/// Who is asking, if anyone yet.
+pub async fn owner() -> Result<Option<Owner>, AppError> {
+    sessions::owner(&session().await?).await
 }
 
 /// The client's address as the rate limits count it.

@@ -1,6 +1,7 @@
 //! Accounts: registering, checking a password, and who an account is.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -8,21 +9,26 @@ use password_hash::rand_core::OsRng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr,
 };
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::domain::account::{SignedInUser, normalize_email, validate_registration};
 use crate::domain::error::AppError;
 use crate::services::ServerContext;
 use crate::storage::{now, user};
 
-/// Creates an account from the registration form; its id.
+/// Creates an account from the registration form, counted against the
+/// registration limit of `client` (an address key); its id.
 pub async fn register(
-    db: &DatabaseConnection,
+    context: &ServerContext,
+    client: &str,
     email: &str,
     password: String,
     display_name: &str,
 ) -> Result<i64, AppError> {
     let (email, display_name) =
         validate_registration(email, &password, display_name).map_err(AppError::Invalid)?;
+    let db = &context.db;
+    context.limits.register(db, client).await?;
     let taken = || {
         AppError::invalid(
             "email",
@@ -61,7 +67,11 @@ pub async fn log_in(
     email: &str,
     password: String,
 ) -> Result<i64, AppError> {
-    context.limits.login(&context.db, client, email).await?;
+    let db = &context.db;
+    context.limits.login(db, client).await?;
+    if context.limits.login_slowed(db, email).await? {
+        tokio::time::sleep(SLOWED_LOGIN).await;
+    }
     let user = match normalize_email(email) {
         Some(email) => {
             user::Entity::find()
@@ -74,12 +84,15 @@ pub async fn log_in(
     let hash = user
         .as_ref()
         .map_or_else(decoy_hash, |u| u.password_hash.clone());
-    let matches = verify(password, hash).await;
+    let matches = verify(password, hash).await?;
     match user {
         Some(user) if matches => Ok(user.id),
-        _ => Err(AppError::Unauthorized(
-            "The email or the password is not right.".into(),
-        )),
+        _ => {
+            context.limits.login_failed(db, client, email).await?;
+            Err(AppError::Unauthorized(
+                "The email or the password is not right.".into(),
+            ))
+        }
     }
 }
 
@@ -94,9 +107,34 @@ pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<SignedInUse
         }))
 }
 
+/// How long a login at an account with too many failed logins waits first.
+const SLOWED_LOGIN: Duration = Duration::from_secs(1);
+
+/// How long a password check waits for a free core before the answer is 429.
+const HASHING_WAIT: Duration = Duration::from_secs(3);
+
+/// A turn to hash a password: about one at a time per core, since argon2id
+/// takes tens of milliseconds of CPU and a few MB by design, so that a flood of
+/// registrations or guesses neither exhausts memory nor starves logins.
+async fn hashing_turn() -> Result<SemaphorePermit<'static>, AppError> {
+    static TURNS: OnceLock<Semaphore> = OnceLock::new();
+    let turns = TURNS.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    });
+    match tokio::time::timeout(HASHING_WAIT, turns.acquire()).await {
+        Ok(Ok(turn)) => Ok(turn),
+        _ => Err(AppError::TooManyRequests {
+            message: "The server is busy checking passwords. Please try again in a few seconds."
+                .into(),
+            retry_after: HASHING_WAIT.as_secs() as u32,
+        }),
+    }
+}
+
 /// Hashes on a blocking thread: argon2id takes tens of milliseconds by design.
 async fn hash(password: String) -> Result<String, AppError> {
     let failed = "Your account could not be created. Please try again.";
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -109,8 +147,9 @@ async fn hash(password: String) -> Result<String, AppError> {
 }
 
 /// Whether `password` matches `hash`, on a blocking thread.
-async fn verify(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+async fn verify(password: String, hash: String) -> Result<bool, AppError> {
+    let _turn = hashing_turn().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {
             Argon2::default()
                 .verify_password(password.as_bytes(), &parsed)
@@ -118,7 +157,7 @@ async fn verify(password: String, hash: String) -> bool {
         })
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 /// A hash no password matches, verified against when the email is unknown

@@ -9,6 +9,7 @@ use ipnet::IpNet;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
+use crate::domain::account::normalize_email;
 use crate::domain::error::AppError;
 use crate::storage::now;
 use crate::storage::rate_limit as table;
@@ -25,8 +26,10 @@ pub struct Limit {
 /// The limits this server applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Login attempts, per address and per account (email).
+    /// Failed logins, per address (then refused) and per account (then slowed).
     pub login: Limit,
+    /// Accounts created per address.
+    pub register: Limit,
     /// Pieces requested, per address and per signed-in account.
     pub compose: Limit,
     /// The reverse proxies and load balancers in front of the server: a request
@@ -35,20 +38,49 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// Counts a login attempt for `email` from `client` (see
-    /// [`RateLimits::client`]); a 429 error once either is over the limit.
-    pub async fn login(
+    /// Refuses a login from `client` (see [`RateLimits::client`]) with a
+    /// 429 once its failed logins are over the limit.
+    pub async fn login(&self, db: &DatabaseConnection, client: &str) -> Result<(), AppError> {
+        match over(db, &login_address(client), self.login, now()).await? {
+            None => Ok(()),
+            Some(seconds) => Err(AppError::TooManyRequests {
+                message: format!(
+                    "Too many login attempts. Please wait {} and try again.",
+                    in_words(seconds)
+                ),
+                retry_after: seconds,
+            }),
+        }
+    }
+
+    /// Whether the account named `email` has had more failed logins than the
+    /// limit: its logins are then slowed down, never refused, so that someone
+    /// who knows the email cannot lock its owner out.
+    pub async fn login_slowed(&self, db: &DatabaseConnection, email: &str) -> Result<bool, DbErr> {
+        Ok(over(db, &login_account(email), self.login, now())
+            .await?
+            .is_some())
+    }
+
+    /// Counts a failed login for `email` from `client`: only failures count,
+    /// so an owner who knows their password is never held back.
+    pub async fn login_failed(
         &self,
         db: &DatabaseConnection,
         client: &str,
         email: &str,
-    ) -> Result<(), AppError> {
-        let keys = [
-            format!("login:address:{client}"),
-            format!("login:account:{}", email.trim().to_lowercase()),
-        ];
-        self.check(db, &keys, self.login, |wait| {
-            format!("Too many login attempts. Please wait {wait} and try again.")
+    ) -> Result<(), DbErr> {
+        for key in [login_address(client), login_account(email)] {
+            // Counted whatever the limit: an address over it is refused before.
+            let _over = hit(db, &key, self.login, now()).await?;
+        }
+        Ok(())
+    }
+
+    /// Counts a registration from `client`; a 429 error once it is over the limit.
+    pub async fn register(&self, db: &DatabaseConnection, client: &str) -> Result<(), AppError> {
+        self.check(db, &[format!("register:address:{client}")], self.register, |wait| {
+            format!("Too many accounts were created from your network. Please wait {wait} and try again.")
         })
         .await
     }
@@ -91,6 +123,37 @@ impl RateLimits {
             }),
         }
     }
+}
+
+/// The counter of failed logins from `client`.
+fn login_address(client: &str) -> String {
+    format!("login:address:{client}")
+}
+
+/// The counter of failed logins at the account named `email`: by a digest of
+/// the email as accounts store it, so that any spelling of one address is one
+/// counter, and a key of bounded length whatever was typed.
+fn login_account(email: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let email = normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
+    let digest = Sha256::digest(email.as_bytes());
+    format!("login:account:{}", hex::encode(&digest[..16]))
+}
+
+/// Seconds until the window of `key` ends, if it already holds `limit`'s
+/// attempts at time `now`; reads without counting.
+async fn over(
+    db: &DatabaseConnection,
+    key: &str,
+    limit: Limit,
+    now: i64,
+) -> Result<Option<u32>, DbErr> {
+    let window = limit.window.as_secs().max(1) as i64;
+    let start = now - now.rem_euclid(window);
+    let row = table::Entity::find_by_id(key.to_owned()).one(db).await?;
+    Ok(row
+        .filter(|row| row.window_start == start && row.count as u32 >= limit.attempts)
+        .map(|_| (start + window - now).max(1) as u32))
 }
 
 /// Counts one attempt under `key` at time `now`: `Err(seconds until the window

@@ -58,21 +58,39 @@ pub async fn require_user(session: &Session, what: &str) -> Result<i64, AppError
         .ok_or_else(|| AppError::Unauthorized(format!("Log in to {what}.")))
 }
 
-/// The session's owner; a visitor without a key gets one when `create` is set
-/// (composing does), and is nobody otherwise.
-pub async fn owner(session: &Session, create: bool) -> Result<Option<Owner>, AppError> {
+/// The session's owner, if it is anyone yet.
+pub async fn owner(session: &Session) -> Result<Option<Owner>, AppError> {
     if let Some(user) = signed_in(session).await? {
         return Ok(Some(Owner::User(user)));
     }
-    if let Some(key) = session.get::<String>(VISITOR_KEY).await.map_err(failed)? {
-        return Ok(Some(Owner::Visitor(key)));
+    let key = session.get::<String>(VISITOR_KEY).await.map_err(failed)?;
+    Ok(key.map(Owner::Visitor))
+}
+
+/// The session's owner, or a new visitor who becomes the session's owner
+/// only once [`keep`] is called, when something is stored for them: a
+/// refused request leaves no session behind.
+pub async fn owner_or_new_visitor(session: &Session) -> Result<Owner, AppError> {
+    Ok(owner(session)
+        .await?
+        .unwrap_or_else(|| Owner::Visitor(random_token(16))))
+}
+
+/// Makes `owner` the session's owner, if it is a visitor it is not yet.
+pub async fn keep(session: &Session, owner: &Owner) -> Result<(), AppError> {
+    match owner {
+        Owner::Visitor(key)
+            if session
+                .get::<String>(VISITOR_KEY)
+                .await
+                .map_err(failed)?
+                .as_ref()
+                != Some(key) =>
+        {
+            session.insert(VISITOR_KEY, key).await.map_err(failed)
+        }
+        _ => Ok(()),
     }
-    if !create {
-        return Ok(None);
-    }
-    let key = random_token(16);
-    session.insert(VISITOR_KEY, &key).await.map_err(failed)?;
-    Ok(Some(Owner::Visitor(key)))
 }
 
 /// Starts a fresh session (a new id, so that one fixed before sign-in is

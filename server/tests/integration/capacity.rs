@@ -180,7 +180,7 @@ async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_ret
 }
 
 #[tokio::test]
-async fn login_attempts_are_limited_per_account_and_per_address() {
+async fn failed_logins_are_limited_per_address() {
     let server = Running::start_with(Models::Listed(&[]), |config| config.login_limit = 3).await;
     let mut owner = Browser::default();
     owner
@@ -204,8 +204,8 @@ async fn login_attempts_are_limited_per_account_and_per_address() {
         let (status, _) = attempt("ana@bakery.example", "wrong password 1").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    // The fourth try on the account is refused, even with the right password,
-    // whatever the letter case.
+    // After three failures the address is refused, even with the right
+    // password, whatever the letter case.
     let (status, body) = attempt("ANA@bakery.example", "tulip sunrise harbour").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     let error: app::AppError = serde_json::from_str(&body).unwrap();
@@ -296,4 +296,126 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     let status = log_in_from(&direct, "198.51.100.3", "c@shop.example").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     direct.stop().await;
+}
+
+/// A login for `email` with `password` from `client_address`, behind a
+/// trusted proxy that names it.
+async fn log_in_as(
+    server: &Running,
+    client_address: &str,
+    email: &str,
+    password: &str,
+) -> StatusCode {
+    client()
+        .post(server.url("/api/log_in"))
+        .header("x-forwarded-for", client_address)
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn an_attacker_who_knows_an_email_cannot_lock_its_owner_out() {
+    let server = Running::start_with(Models::Listed(&[]), |config| {
+        config.login_limit = 3;
+        config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let mut owner = Browser::default();
+    owner
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    for _ in 0..3 {
+        let status = log_in_as(&server, "203.0.113.7", "ana@bakery.example", "guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // The attacker's address is over its limit...
+    let status = log_in_as(&server, "203.0.113.7", "ana@bakery.example", "guess").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // ...and from elsewhere, wrong guesses at the account are slowed, not
+    // refused, so its owner still gets in.
+    let status = log_in_as(&server, "203.0.113.8", "Ana@Bakery.example ", "guess").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let status = log_in_as(
+        &server,
+        "198.51.100.2",
+        "ana@bakery.example",
+        "tulip sunrise harbour",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // Only failures count: the owner may log in as often as they like.
+    for _ in 0..5 {
+        let status = log_in_as(
+            &server,
+            "198.51.100.3",
+            "ana@bakery.example",
+            "tulip sunrise harbour",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // An email far longer than any real one is one bounded counter, not an error.
+    let long = format!("{}@shop.example", "a".repeat(5000));
+    let status = log_in_as(&server, "198.51.100.4", &long, "guess").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_registrations_from_one_address_gets_429s() {
+    let server = Running::start(Models::Listed(&[])).await;
+    let attempts = (0..40).map(|i| {
+        let server = &server;
+        async move {
+            let mut browser = Browser::default();
+            browser
+                .post(
+                    server,
+                    "register",
+                    &[
+                        ("email", format!("shop{i}@burst.example").as_str()),
+                        ("password", "tulip sunrise harbour"),
+                        ("display_name", "Burst"),
+                    ],
+                )
+                .await
+        }
+    });
+    let answers = futures::future::join_all(attempts).await;
+    let refused = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    let created = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .count();
+    assert!(refused >= 30, "{answers:?}");
+    assert_eq!(created + refused, 40, "{answers:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_compose_stores_no_visitor_session() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+
+    let server = Running::start_with(Models::Shipped, |config| config.compose_limit = 1).await;
+    let sessions = || app::storage::session::Entity::find().count(&server.db);
+    let mut browser = Browser::default();
+    let (status, _) = browser.post(&server, "compose", &piano_form("5", "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut first = Browser::default();
+    first.compose(&server, "1").await;
+    assert_eq!(sessions().await.unwrap(), 1);
+    // Over the address's limit: refused, and nothing stored for this visitor.
+    let (status, _) = browser
+        .post(&server, "compose", &piano_form("10", "2"))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(browser.cookie, None);
+    assert_eq!(sessions().await.unwrap(), 1);
+    server.stop().await;
 }

@@ -200,7 +200,8 @@ async fn try_buy(base: &str, cookie: &str, piece: i64, key: &str) -> Option<Stat
 async fn killed_while_selling_no_sale_is_lost_and_no_charge_is_left_without_rights() {
     let dir = tempfile::tempdir().unwrap();
     let url = migrations::testing::new_database(dir.path()).await;
-    let options = ["--purchase-timeout", "1"];
+    // Twelve accounts from one address: more than the default allows.
+    let options = ["--purchase-timeout", "1", "--register-limit", "100"];
     let server = Process::start(dir.path(), &url, &options).await;
     let mut buyers = Vec::new();
     for i in 0..12 {

@@ -47,3 +47,15 @@ async fn fifty_checkouts_spread_over_two_instances_make_exactly_one_sale() {
     second.stop().await;
     first.stop().await;
 }
+
+#[tokio::test]
+async fn instances_starting_at_once_on_a_new_database_all_come_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = migrations::testing::new_database(dir.path()).await;
+    let starting = (0..4).map(|_| Running::start_on_database(Models::Listed(&[]), url.clone()));
+    let servers = futures::future::join_all(starting).await;
+    for server in servers {
+        assert_eq!(server.get("/healthz").await.0, 200);
+        server.stop().await;
+    }
+}

@@ -437,3 +437,24 @@ async fn a_compose_request_from_another_site_is_refused() {
     assert_eq!(response.status(), StatusCode::OK);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_form_of_a_megabyte_is_refused_with_413() {
+    let server = Running::start(Models::Listed(&[])).await;
+    let mut settings = form("12", "");
+    settings[0].1 = "x".repeat(1 << 20);
+    for function in ["compose", "register"] {
+        let response = client()
+            .post(server.url(&format!("/api/{function}")))
+            .form(&settings)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{function}"
+        );
+    }
+    server.stop().await;
+}
