@@ -47,7 +47,7 @@ export default defineConfig({
   ],
   // The server built by `cargo leptos build`; the runner waits for /healthz before the first test.
   webServer: {
-    command: `../target/debug/mixtape --listen 127.0.0.1:${port} --data-dir ${dataDir} --models-dir ../models --site-root ../target/site${database}`,
+    command: `../target/debug/mixtape --insecure-cookies --listen 127.0.0.1:${port} --data-dir ${dataDir} --models-dir ../models --site-root ../target/site${database}`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -95,7 +95,16 @@ async fn timed(
 
 /// One user's loop until `deadline`.
 async fn user(args: Arc<Args>, results: Shared, deadline: Instant) {
-    let client = reqwest::Client::new();
+    // As a browser on the site's own page: the server refuses state-changing
+    // requests that do not say they come from it.
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(origin) = reqwest::header::HeaderValue::from_str(args.url.trim_end_matches('/')) {
+        headers.insert(reqwest::header::ORIGIN, origin);
+    }
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a default HTTP client builds");
     let length = args.piece_seconds.to_string();
     while Instant::now() < deadline {
         let form = [

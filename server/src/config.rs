@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use app::domain::price::Price;
+
+use crate::cross_site::PublicOrigin;
 use app::services::rate_limits::{Limit, RateLimits};
 use clap::Parser;
 use ipnet::IpNet;
@@ -94,9 +96,17 @@ pub struct Config {
     #[arg(long, env = "MIXTAPE_PRICE", default_value = "250.00 INR")]
     pub price: Price,
 
-    /// Mark session cookies Secure; turn on whenever the site is served over HTTPS.
-    #[arg(long, env = "MIXTAPE_SECURE_COOKIES")]
-    pub secure_cookies: bool,
+    /// Session cookies without the Secure flag, which browsers send over
+    /// HTTPS only: for a plain-HTTP run on this machine, never in production.
+    #[arg(long, env = "MIXTAPE_INSECURE_COOKIES")]
+    pub insecure_cookies: bool,
+
+    /// The site's origin as browsers see it (`https://mixtape.example`): a
+    /// state-changing request must come from a page there. Behind a proxy that
+    /// rewrites `Host`, set it; without it the page must be on the `Host` the
+    /// request names.
+    #[arg(long, env = "MIXTAPE_PUBLIC_ORIGIN")]
+    pub public_origin: Option<PublicOrigin>,
 
     /// Log filter: a level (error, warn, info, debug, trace) or per-module directives.
     #[arg(long, env = "MIXTAPE_LOG", default_value = "info")]

@@ -3,7 +3,7 @@
 
 pub mod audio;
 pub mod config;
-mod cross_site;
+pub mod cross_site;
 mod downloads;
 mod outage;
 
@@ -21,6 +21,7 @@ use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use cross_site::PublicOrigin;
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
@@ -173,15 +174,18 @@ impl Server {
         let sessions = DatabaseSessionStore::new(db.clone());
         tokio::spawn(sessions.clone().delete_expired_every(SESSION_SWEEP));
         let session_layer = SessionManagerLayer::new(sessions)
-            .with_secure(config.secure_cookies)
+            .with_secure(!config.insecure_cookies)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_expiry(Expiry::OnInactivity(SESSION_LIFETIME));
-        let router = router(AppState {
-            leptos_options,
-            context,
-            audio,
-        })
+        let router = router(
+            AppState {
+                leptos_options,
+                context,
+                audio,
+            },
+            config.public_origin.clone(),
+        )
         .layer(session_layer)
         // Outside the session layer, which fails when the database is away.
         .layer(axum::middleware::from_fn_with_state(
@@ -322,7 +326,7 @@ fn routes() -> Vec<AxumRouteListing> {
 /// The largest request body accepted, in bytes.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, public_origin: Option<PublicOrigin>) -> Router {
     let routes = routes();
     let context = state.context.clone();
     let provide_server_context = move || provide_context(context.clone());
@@ -339,7 +343,10 @@ fn router(state: AppState) -> Router {
             AppState,
             _,
         >(provide_server_context, app::shell))
-        .layer(axum::middleware::from_fn(cross_site::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            public_origin,
+            cross_site::refuse_cross_site,
+        ))
         // Every form and server function fits in a few kilobytes; a larger
         // body is 413 before anything reads it (axum's default allows 2 MB).
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the web app (what `mixtape` does with no command).
-    Serve(Config),
+    Serve(Box<Config>),
     /// Inspect MIDI corpora.
     Data {
         #[command(subcommand)]
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => serve(cli.serve),
-        Some(Command::Serve(config)) => serve(config),
+        Some(Command::Serve(config)) => serve(*config),
         Some(Command::Data {
             command: DataCommand::Stats { dirs },
         }) => data_stats(&dirs),

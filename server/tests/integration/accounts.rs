@@ -1,7 +1,7 @@
 //! Registering, logging in and out, and the library, through the server
 //! functions, with the session cookie as a browser keeps it.
 
-use crate::common::{Browser, Models, Running};
+use crate::common::{Browser, Models, Running, Site};
 use reqwest::StatusCode;
 
 const PASSWORD: &str = "tulip sunrise harbour";
@@ -351,4 +351,37 @@ async fn long_libraries_come_in_pages_newest_first() {
     // Past the end: the last page.
     assert_eq!(library(&server, &mut owner, 9).await.0, ids[20..]);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn session_cookies_are_secure_unless_a_plain_http_run_opts_out() {
+    let register = |server: &Running| {
+        crate::common::client()
+            .post(server.url("/api/register"))
+            .form(&registration(
+                "ana@bakery.example",
+                PASSWORD,
+                "Ana's Bakery",
+            ))
+            .send()
+    };
+    let server = Running::start(Models::Listed(&[])).await;
+    let response = register(&server).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    server.stop().await;
+
+    let plain =
+        Running::start_with(Models::Listed(&[]), |config| config.insecure_cookies = true).await;
+    let response = register(&plain).await.unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    plain.stop().await;
 }

@@ -18,9 +18,18 @@ pub fn client() -> reqwest::Client {
     client_builder().build().unwrap()
 }
 
-/// A builder for an HTTP client that gives up after [`RESPONSE_TIMEOUT`].
+/// A builder for an HTTP client that gives up after [`RESPONSE_TIMEOUT`] and,
+/// as a browser does on the site's own pages, says its requests come from the
+/// same origin (the cross-site check wants `Origin` or `Sec-Fetch-Site`).
 pub fn client_builder() -> reqwest::ClientBuilder {
-    reqwest::Client::builder().timeout(RESPONSE_TIMEOUT)
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "sec-fetch-site",
+        reqwest::header::HeaderValue::from_static("same-origin"),
+    );
+    reqwest::Client::builder()
+        .timeout(RESPONSE_TIMEOUT)
+        .default_headers(headers)
 }
 
 /// Which models the server sees.

@@ -399,22 +399,30 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[tokio::test]
 async fn a_compose_request_from_another_site_is_refused() {
     use app::storage::piece as piece_table;
-    use reqwest::header::{ORIGIN, REFERER};
+    use reqwest::header::{HeaderName, ORIGIN, REFERER};
     use sea_orm::{EntityTrait, PaginatorTrait};
+    const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
     let server = Running::start(Models::Shipped).await;
-    let client = client();
-    for (name, value) in [
-        (ORIGIN, "http://evil.example"),
-        (REFERER, "http://evil.example/page"),
+    // A client that says nothing of where its requests come from.
+    let client = reqwest::Client::new();
+    for headers in [
+        vec![
+            (ORIGIN, "http://evil.example"),
+            (SEC_FETCH_SITE, "cross-site"),
+        ],
+        vec![
+            (REFERER, "http://evil.example/page"),
+            (SEC_FETCH_SITE, "cross-site"),
+        ],
+        // Neither Origin nor Sec-Fetch-Site: nothing says where it came from.
+        vec![],
     ] {
-        let response = client
-            .post(server.url("/api/compose"))
-            .header(name, value)
-            .form(&form("10", "1"))
-            .send()
-            .await
-            .unwrap();
+        let mut request = client.post(server.url("/api/compose"));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request.form(&form("10", "1")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         assert_eq!(
             response.text().await.unwrap(),
@@ -426,16 +434,42 @@ async fn a_compose_request_from_another_site_is_refused() {
         0
     );
 
-    // The site's own pages pass.
-    let response = client
-        .post(server.url("/api/compose"))
-        .header(ORIGIN, server.base.as_str())
-        .form(&form("10", "1"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    // The site's own pages pass, named by Origin or by Sec-Fetch-Site.
+    for (name, value) in [
+        (ORIGIN, server.base.as_str()),
+        (SEC_FETCH_SITE, "same-origin"),
+    ] {
+        let response = client
+            .post(server.url("/api/compose"))
+            .header(name, value)
+            .form(&form("10", "1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
     server.stop().await;
+
+    // Behind a proxy that rewrites Host, the configured public origin decides,
+    // scheme included.
+    let public = Running::start_with(Models::Listed(&[]), |config| {
+        config.public_origin = Some("https://mixtape.example".parse().unwrap());
+    })
+    .await;
+    for (origin, expected) in [
+        ("https://mixtape.example", StatusCode::OK),
+        ("http://mixtape.example", StatusCode::FORBIDDEN),
+        (public.base.as_str(), StatusCode::FORBIDDEN),
+    ] {
+        let response = client
+            .post(public.url("/api/current_user"))
+            .header(ORIGIN, origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected, "{origin}");
+    }
+    public.stop().await;
 }
 
 #[tokio::test]
