@@ -55,6 +55,10 @@ pub struct Config {
     #[arg(long, env = "MIXTAPE_LOGIN_LIMIT", default_value_t = 10)]
     pub login_limit: u32,
 
+    /// Payments an account may attempt in an hour.
+    #[arg(long, env = "MIXTAPE_BUY_LIMIT", default_value_t = 30)]
+    pub buy_limit: u32,
+
     /// Accounts that may be created per address in an hour.
     #[arg(long, env = "MIXTAPE_REGISTER_LIMIT", default_value_t = 10)]
     pub register_limit: u32,
@@ -154,6 +158,10 @@ impl Config {
             },
             register: Limit {
                 attempts: self.register_limit,
+                window: Duration::from_secs(60 * 60),
+            },
+            buy: Limit {
+                attempts: self.buy_limit,
                 window: Duration::from_secs(60 * 60),
             },
             compose: Limit {

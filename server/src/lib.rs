@@ -81,8 +81,6 @@ pub enum StartError {
     Database(#[source] sea_orm::DbErr),
     #[error("cannot migrate the database: {0}")]
     Migration(#[source] sea_orm::DbErr),
-    #[error("cannot settle unfinished purchases: {0}")]
-    Reconcile(String),
     #[error("cannot load the SoundFont: {0}")]
     SoundFont(#[source] AudioError),
     #[error("cannot create the audio cache in {path}: {source}")]
@@ -128,12 +126,15 @@ impl Server {
         let gateway: Arc<dyn Gateway> = Arc::new(SandboxGateway::new(db.clone()));
         // Purchases a stopped server left half done: completed or undone first.
         // Only stalled ones: other instances may be in the middle of theirs.
+        // What cannot be settled now (the gateway away) waits for the next
+        // pass rather than keeping the site down.
         let stalled = config.purchase_timeout as i64;
-        let settled = sales::reconcile(&db, gateway.as_ref(), stalled)
-            .await
-            .map_err(StartError::Reconcile)?;
-        if settled != sales::Reconciled::default() {
-            tracing::warn!(?settled, "settled unfinished purchases");
+        match sales::reconcile(&db, gateway.as_ref(), stalled).await {
+            Ok(settled) if settled != sales::Reconciled::default() => {
+                tracing::warn!(?settled, "settled unfinished purchases");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::error!(%err, "cannot settle unfinished purchases yet"),
         }
         tokio::spawn(reconcile_every(
             db.clone(),

@@ -18,8 +18,11 @@ use crate::services::{sales, sessions};
 /// Starts buying piece `piece_id`: its price and a new checkout key.
 #[server(endpoint = "checkout")]
 pub async fn start_checkout(piece_id: i64) -> Result<Checkout, AppError> {
-    let buyer = sessions::require_user(&request::session().await?, "buy a piece").await?;
-    sales::checkout(&request::context(), buyer, piece_id).await
+    let session = request::session().await?;
+    let buyer = sessions::require_user(&session, "buy a piece").await?;
+    let checkout = sales::checkout(&request::context(), buyer, piece_id).await?;
+    sessions::issue_checkout(&session, piece_id, &checkout.key).await?;
+    Ok(checkout)
 }
 
 /// Pays for piece `piece_id` under checkout `key`; on success goes to the
@@ -39,7 +42,11 @@ pub async fn buy(
         expiry,
         cvv,
     };
-    let buyer = sessions::require_user(&request::session().await?, "buy a piece").await?;
+    let session = request::session().await?;
+    let buyer = sessions::require_user(&session, "buy a piece").await?;
+    if !sessions::issued_checkout(&session, piece_id, &key).await? {
+        return Err(sales::expired_checkout());
+    }
     let copyright_id = sales::pay(
         &request::context(),
         buyer,

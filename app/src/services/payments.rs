@@ -4,7 +4,8 @@
 
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 use crate::domain::card::Card;
@@ -95,8 +96,12 @@ pub trait Gateway: Send + Sync + std::fmt::Debug {
     /// Gives the money of charge `charge_id` back.
     async fn refund(&self, charge_id: &str) -> Result<(), GatewayError>;
 
-    /// Successful, unrefunded charges as (idempotency key, charge), oldest first.
-    async fn unrefunded_charges(&self) -> Result<Vec<(String, Charge)>, GatewayError>;
+    /// Successful, unrefunded charges made at or after Unix time
+    /// `created_after`, as (idempotency key, charge), oldest first.
+    async fn unrefunded_charges(
+        &self,
+        created_after: i64,
+    ) -> Result<Vec<(String, Charge)>, GatewayError>;
 }
 
 /// The built-in test gateway; see the README for its test card numbers.
@@ -207,10 +212,15 @@ impl Gateway for SandboxGateway {
         Ok(())
     }
 
-    async fn unrefunded_charges(&self) -> Result<Vec<(String, Charge)>, GatewayError> {
+    async fn unrefunded_charges(
+        &self,
+        created_after: i64,
+    ) -> Result<Vec<(String, Charge)>, GatewayError> {
         let rows = ledger::Entity::find()
             .filter(ledger::Column::Outcome.eq("succeeded"))
             .filter(ledger::Column::Refunded.eq(false))
+            .filter(ledger::Column::CreatedAt.gte(created_after))
+            .order_by_asc(ledger::Column::CreatedAt)
             .all(&self.db)
             .await
             .map_err(unreachable)?;

@@ -30,6 +30,8 @@ pub struct RateLimits {
     pub login: Limit,
     /// Accounts created per address.
     pub register: Limit,
+    /// Payments attempted per account.
+    pub buy: Limit,
     /// Pieces requested, per address and per signed-in account.
     pub compose: Limit,
     /// The reverse proxies and load balancers in front of the server: a request
@@ -75,6 +77,15 @@ impl RateLimits {
             let _over = hit(db, &key, self.login, now()).await?;
         }
         Ok(())
+    }
+
+    /// Counts a payment attempted by account `user`; a 429 error once it is
+    /// over the limit, before any card is charged.
+    pub async fn buy(&self, db: &DatabaseConnection, user: i64) -> Result<(), AppError> {
+        self.check(db, &[format!("buy:account:{user}")], self.buy, |wait| {
+            format!("You have tried to pay many times in a short time. Please wait {wait} and try again.")
+        })
+        .await
     }
 
     /// Counts a registration from `client`; a 429 error once it is over the limit.

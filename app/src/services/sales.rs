@@ -31,6 +31,11 @@ fn sold() -> AppError {
     AppError::Conflict("This piece has already been sold.".into())
 }
 
+/// The answer to a checkout key that is not (or no longer) valid.
+pub fn expired_checkout() -> AppError {
+    AppError::Conflict("This checkout has expired. Please reload the page.".into())
+}
+
 /// Piece `piece_id`, if account `buyer` composed it (its pieces as a
 /// visitor became theirs when they signed in); otherwise the refusal.
 async fn own_piece(
@@ -110,6 +115,14 @@ pub async fn buy(
         .charge(price.minor, &price.currency, card, key)
         .await
     {
+        // The gateway answers a repeated key with its first charge, which may
+        // have been refunded since (its sale was gone): that pays for nothing.
+        Ok(Ok(charge)) if charge.refunded => {
+            release(db, &sale).await?;
+            Err(AppError::Conflict(
+                "This checkout's payment was refunded. Please reload the page to pay again.".into(),
+            ))
+        }
         Ok(Ok(charge)) => complete(db, gateway, sale, &charge).await,
         Ok(Err(decline)) => {
             release(db, &sale).await?;
@@ -148,6 +161,14 @@ async fn complete(
             )
         })?;
     if updated.rows_affected == 0 {
+        // Another instance's pass, or the purchase itself, may have completed
+        // it meanwhile: a sale paid with this very charge is done, not refunded.
+        if let Some(paid) = sales::Entity::find_by_id(sale.id).one(db).await?
+            && paid.status == Status::Paid
+            && paid.charge_id.as_deref() == Some(charge.id.as_str())
+        {
+            return Ok(paid);
+        }
         gateway.refund(&charge.id).await.map_err(|err| {
             AppError::internal(
                 "The sale could not be completed; your payment will be refunded.",
@@ -246,65 +267,124 @@ pub struct Reconciled {
     pub released: usize,
     /// Charges without a sale, refunded.
     pub refunded: usize,
+    /// Reservations or charges left for the next pass: the gateway could not
+    /// be asked about them.
+    pub unsettled: usize,
 }
 
+/// How far back a pass looks for charges without a sale: a pass runs every
+/// minute, so each charge is looked at a thousand times and more.
+const CHARGES_LOOKBACK: i64 = 24 * 60 * 60;
+
 /// Completes or releases reservations older than `older_than` seconds by
-/// asking the gateway what became of their charge, then refunds every
+/// asking the gateway what became of their charge, then refunds every recent
 /// charge that has no sale: no charge without rights, no rights without a
-/// charge.
+/// charge. A gateway that cannot answer about one leaves it for the next pass.
+///
+/// One pass at a time across instances (a PostgreSQL advisory lock; on
+/// SQLite, one per process): a pass that finds another under way does nothing.
 pub async fn reconcile(
     db: &DatabaseConnection,
     gateway: &dyn Gateway,
     older_than: i64,
-) -> Result<Reconciled, String> {
+) -> Result<Reconciled, DbErr> {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+    static IN_PROCESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+    let Ok(_in_process) = IN_PROCESS.try_lock() else {
+        return Ok(Reconciled::default());
+    };
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return settle(db, gateway, older_than).await;
+    }
+    // The transaction holds one connection, and the lock with it until it ends.
+    let lock = db.begin().await?;
+    let locked = lock
+        .query_one_raw(sea_orm::Statement::from_string(
+            DatabaseBackend::Postgres,
+            format!("SELECT pg_try_advisory_xact_lock({SETTLEMENT_LOCK}) AS locked"),
+        ))
+        .await?
+        .map(|row| row.try_get::<bool>("", "locked"))
+        .transpose()?
+        .unwrap_or(false);
+    let settled = if locked {
+        settle(db, gateway, older_than).await
+    } else {
+        Ok(Reconciled::default())
+    };
+    lock.commit().await?;
+    settled
+}
+
+/// The key of the PostgreSQL advisory lock a settling pass holds.
+const SETTLEMENT_LOCK: i64 = 0x4d69_7854_6170_6502;
+
+async fn settle(
+    db: &DatabaseConnection,
+    gateway: &dyn Gateway,
+    older_than: i64,
+) -> Result<Reconciled, DbErr> {
     let mut done = Reconciled::default();
     let stale = sales::Entity::find()
         .filter(sales::Column::Status.eq(Status::Reserved))
         .filter(sales::Column::ReservedAt.lte(now() - older_than))
         .order_by_asc(sales::Column::Id)
         .all(db)
-        .await
-        .map_err(|err| err.to_string())?;
+        .await?;
     for sale in stale {
-        match gateway
-            .find(&sale.idempotency_key)
-            .await
-            .map_err(|err| err.to_string())?
-        {
-            Some(Ok(charge)) if !charge.refunded => {
-                complete(db, gateway, sale, &charge)
-                    .await
-                    .map_err(|err| err.to_string())?;
-                done.completed += 1;
+        match gateway.find(&sale.idempotency_key).await {
+            Ok(Some(Ok(charge))) if !charge.refunded => {
+                match complete(db, gateway, sale, &charge).await {
+                    Ok(_) => done.completed += 1,
+                    Err(err) => {
+                        tracing::warn!(%err, "a charged reservation could not be completed");
+                        done.unsettled += 1;
+                    }
+                }
             }
-            _ => {
-                release(db, &sale).await.map_err(|err| err.to_string())?;
+            Ok(_) => {
+                release(db, &sale).await?;
                 done.released += 1;
+            }
+            Err(err) => {
+                tracing::warn!(%err, sale = sale.id, "cannot ask the gateway about a reservation");
+                done.unsettled += 1;
             }
         }
     }
-    for (key, charge) in gateway
-        .unrefunded_charges()
-        .await
-        .map_err(|err| err.to_string())?
-    {
+    let charges = match gateway.unrefunded_charges(now() - CHARGES_LOOKBACK).await {
+        Ok(charges) => charges,
+        Err(err) => {
+            tracing::warn!(%err, "cannot list the gateway's recent charges");
+            done.unsettled += 1;
+            return Ok(done);
+        }
+    };
+    // The sales of all those charges in one query, not one each.
+    let keys: Vec<&str> = charges.iter().map(|(key, _)| key.as_str()).collect();
+    let covering = sales::Entity::find()
+        .filter(sales::Column::IdempotencyKey.is_in(keys))
+        .all(db)
+        .await?;
+    for (key, charge) in &charges {
         // A reservation in flight will use the charge; a paid sale holds it.
-        let covered = by_key(db, &key)
-            .await
-            .map_err(|err| err.to_string())?
-            .is_some_and(|sale| {
-                sale.status == Status::Reserved
+        let covered = covering.iter().any(|sale| {
+            sale.idempotency_key == *key
+                && (sale.status == Status::Reserved
                     || (sale.status == Status::Paid
-                        && sale.charge_id.as_deref() == Some(&charge.id))
-            });
+                        && sale.charge_id.as_deref() == Some(&charge.id)))
+        });
         if covered {
             continue;
         }
-        gateway
-            .refund(&charge.id)
-            .await
-            .map_err(|err| err.to_string())?;
-        done.refunded += 1;
+        match gateway.refund(&charge.id).await {
+            Ok(()) => done.refunded += 1,
+            Err(err) => {
+                tracing::warn!(%err, charge = %charge.id, "cannot refund a charge without a sale");
+                done.unsettled += 1;
+            }
+        }
     }
     Ok(done)
 }
@@ -451,10 +531,9 @@ pub async fn pay(
 ) -> Result<String, AppError> {
     let card = card::check(form, this_month).map_err(AppError::Invalid)?;
     if key.is_empty() || key.len() > 64 {
-        return Err(AppError::Conflict(
-            "This checkout has expired. Please reload the page.".into(),
-        ));
+        return Err(expired_checkout());
     }
+    context.limits.buy(&context.db, buyer).await?;
     let sale = buy(
         &context.db,
         context.gateway.as_ref(),

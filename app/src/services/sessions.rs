@@ -123,6 +123,42 @@ pub async fn give_visitor_to(
     pieces::give_visitor_pieces(db, key, user).await
 }
 
+/// The most checkout keys a session keeps per piece (a payment page open in
+/// several tabs, each retry a new checkout).
+const KEPT_CHECKOUTS: usize = 64;
+
+/// The session key listing the checkout keys issued for piece `piece`.
+fn checkouts(piece: i64) -> String {
+    format!("checkouts:{piece}")
+}
+
+/// Remembers that checkout `key` was issued to this session for `piece`:
+/// only such keys pay, so a caller cannot choose its own.
+pub async fn issue_checkout(session: &Session, piece: i64, key: &str) -> Result<(), AppError> {
+    let mut keys: Vec<String> = session
+        .get(&checkouts(piece))
+        .await
+        .map_err(failed)?
+        .unwrap_or_default();
+    keys.push(key.to_owned());
+    let excess = keys.len().saturating_sub(KEPT_CHECKOUTS);
+    keys.drain(..excess);
+    session
+        .insert(&checkouts(piece), keys)
+        .await
+        .map_err(failed)
+}
+
+/// Whether checkout `key` was issued to this session for `piece`.
+pub async fn issued_checkout(session: &Session, piece: i64, key: &str) -> Result<bool, AppError> {
+    let keys: Vec<String> = session
+        .get(&checkouts(piece))
+        .await
+        .map_err(failed)?
+        .unwrap_or_default();
+    Ok(keys.iter().any(|issued| issued == key))
+}
+
 /// Ends the session.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(failed)

@@ -83,7 +83,16 @@ impl Running {
 
     /// A second instance serving this one's database, as behind a load balancer.
     pub async fn beside(&self, models: Models<'_>) -> Running {
-        Running::start_on(models, Some(self.database_url.clone()), |_| {}).await
+        self.beside_with(models, |_| {}).await
+    }
+
+    /// A second instance on this one's database, its configuration changed by `adjust`.
+    pub async fn beside_with(
+        &self,
+        models: Models<'_>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Running {
+        Running::start_on(models, Some(self.database_url.clone()), adjust).await
     }
 
     async fn start_on(

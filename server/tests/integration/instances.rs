@@ -41,8 +41,11 @@ async fn a_session_made_on_one_instance_is_valid_on_the_other_with_the_same_libr
 
 #[tokio::test]
 async fn fifty_checkouts_spread_over_two_instances_make_exactly_one_sale() {
-    let first = Running::start(Models::Shipped).await;
-    let second = first.beside(Models::Shipped).await;
+    // Fifty payments from one account: more than the default limit allows.
+    let first = Running::start_with(Models::Shipped, |config| config.buy_limit = 100).await;
+    let second = first
+        .beside_with(Models::Shipped, |config| config.buy_limit = 100)
+        .await;
     fifty_checkouts_race(&[&first, &second]).await;
     second.stop().await;
     first.stop().await;

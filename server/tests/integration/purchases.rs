@@ -309,7 +309,8 @@ async fn a_double_submit_with_one_key_charges_once() {
 
 #[tokio::test]
 async fn fifty_checkouts_of_one_piece_race_and_exactly_one_pays() {
-    let server = Running::start(Models::Shipped).await;
+    // Fifty payments from one account: more than the default limit allows.
+    let server = Running::start_with(Models::Shipped, |config| config.buy_limit = 100).await;
     fifty_checkouts_race(&[&server]).await;
     server.stop().await;
 }
@@ -539,7 +540,8 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
         Reconciled {
             completed: 1,
             released: 1,
-            refunded: 1
+            refunded: 1,
+            unsettled: 0
         }
     );
     let sales = sale_table::Entity::find().all(&server.db).await.unwrap();
@@ -585,8 +587,9 @@ async fn only_the_composer_may_buy_a_piece_and_see_its_seed() {
         message(&body),
         "Only the person who composed this piece can buy its rights."
     );
+    // Nor pay with a key of its own making.
     let (status, body) = buy(&server, &mut other, piece, &"k".repeat(32), GOOD_CARD).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(count(&server, sale_table::Entity).await, 0);
     assert_eq!(count(&server, sandbox_charge_table::Entity).await, 0);
 
@@ -610,5 +613,185 @@ async fn only_the_composer_may_buy_a_piece_and_see_its_seed() {
     let (_, key) = checkout(&server, &mut composer, piece).await;
     let (status, body) = buy(&server, &mut composer, piece, &key, GOOD_CARD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    server.stop().await;
+}
+
+/// A card that pays, checked as the payment page checks it.
+fn good_card() -> app::domain::card::Card {
+    use app::domain::card::{CardForm, YearMonth, check};
+    check(
+        &CardForm {
+            name: "Ana".into(),
+            number: GOOD_CARD.into(),
+            expiry: "12/30".into(),
+            cvv: CVV.into(),
+        },
+        YearMonth {
+            year: 2026,
+            month: 1,
+        },
+    )
+    .unwrap()
+}
+
+/// Reserves `piece` for `buyer` under checkout `key`, as a purchase cut off
+/// after its reservation does, long ago.
+async fn stale_reservation(server: &Running, piece: i64, buyer: i64, key: &str) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let row = piece_table::Entity::find_by_id(piece)
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    sale_table::ActiveModel {
+        piece_id: Set(piece),
+        fingerprint: Set(row.fingerprint),
+        buyer_id: Set(buyer),
+        copyright_id: Set(app::domain::copyright_id::CopyrightId::new(
+            2026,
+            [piece as u8, 9, 8, 7, 6, 5, 4],
+        )
+        .to_string()),
+        status: Set(sale_table::Status::Reserved),
+        price_minor: Set(25_000),
+        currency: Set("INR".into()),
+        licence_version: Set("MT-EXCLUSIVE-1".into()),
+        idempotency_key: Set(key.into()),
+        reserved_at: Set(0),
+        ..Default::default()
+    }
+    .insert(&server.db)
+    .await
+    .unwrap();
+}
+
+async fn only_user(server: &Running) -> i64 {
+    app::storage::user::Entity::find()
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn two_instances_settling_one_stale_reservation_leave_one_paid_sale_and_no_refund() {
+    use app::services::payments::{Gateway, SandboxGateway};
+    use app::services::sales::reconcile;
+
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = buyer.compose(&server, "30").await;
+    let buyer_id = only_user(&server).await;
+    stale_reservation(&server, piece, buyer_id, &"c".repeat(32)).await;
+    let gateway = SandboxGateway::new(server.db.clone());
+    gateway
+        .charge(25_000, "INR", &good_card(), &"c".repeat(32))
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Two instances' passes at the same moment.
+    let (first, second) = tokio::join!(
+        reconcile(&server.db, &gateway, 0),
+        reconcile(&server.db, &gateway, 0)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(
+        first.completed + second.completed,
+        1,
+        "{first:?} {second:?}"
+    );
+    assert_eq!(first.refunded + second.refunded, 0, "{first:?} {second:?}");
+    let sales = sale_table::Entity::find().all(&server.db).await.unwrap();
+    assert_eq!(sales.len(), 1);
+    assert_eq!(sales[0].status, sale_table::Status::Paid);
+    let charges = sandbox_charge_table::Entity::find()
+        .all(&server.db)
+        .await
+        .unwrap();
+    assert!(charges.iter().all(|charge| !charge.refunded), "{charges:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refunded_charge_never_counts_as_paid_also_on_a_replay() {
+    use app::services::payments::{Gateway, SandboxGateway};
+
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = buyer.compose(&server, "31").await;
+    let (status, key) = checkout(&server, &mut buyer, piece).await;
+    assert_eq!(status, StatusCode::OK, "{key}");
+    // The first attempt's charge went through after its reservation was
+    // released, and a settling pass refunded it as a charge without a sale.
+    let gateway = SandboxGateway::new(server.db.clone());
+    let charge = gateway
+        .charge(25_000, "INR", &good_card(), &key)
+        .await
+        .unwrap()
+        .unwrap();
+    gateway.refund(&charge.id).await.unwrap();
+
+    // The same checkout again gets the refunded charge back from the gateway.
+    let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
+    assert_ne!(status, StatusCode::OK, "{body}");
+    assert_eq!(count(&server, sale_table::Entity).await, 0, "{body}");
+    // A new checkout pays.
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn only_checkout_keys_the_server_issued_are_accepted() {
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = buyer.compose(&server, "32").await;
+    let (status, body) = buy(&server, &mut buyer, piece, "made-up-key", GOOD_CARD).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        message(&body),
+        "This checkout has expired. Please reload the page."
+    );
+    assert_eq!(count(&server, sandbox_charge_table::Entity).await, 0);
+    // A key issued for another piece is not this piece's.
+    let other = buyer.compose(&server, "33").await;
+    let (_, other_key) = checkout(&server, &mut buyer, other).await;
+    let (status, _) = buy(&server, &mut buyer, piece, &other_key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn payments_are_limited_per_account() {
+    let server = Running::start_with(Models::Shipped, |config| config.buy_limit = 2).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = buyer.compose(&server, "34").await;
+    for _ in 0..2 {
+        let (_, key) = checkout(&server, &mut buyer, piece).await;
+        let (status, _) = buy(&server, &mut buyer, piece, &key, "4000 0000 0000 0002").await;
+        assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+    }
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(count(&server, sandbox_charge_table::Entity).await, 2);
     server.stop().await;
 }
