@@ -9,6 +9,7 @@ mod m20261126_000003_piece_owners;
 mod m20261126_000004_create_sales;
 mod m20261126_000005_create_generations;
 mod m20261126_000006_create_rate_limits;
+mod m20261203_000001_sale_licensee;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_create_sales::Migration),
             Box::new(m20261126_000005_create_generations::Migration),
             Box::new(m20261126_000006_create_rate_limits::Migration),
+            Box::new(m20261203_000001_sale_licensee::Migration),
         ]
     }
 }

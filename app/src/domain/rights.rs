@@ -14,6 +14,23 @@ pub struct Checkout {
     pub price: String,
     /// This checkout's idempotency key: a repeated submit charges once.
     pub key: String,
+    /// The licensee the form suggests: the account's name.
+    pub licensee: String,
+}
+
+/// The longest licensee name a certificate shows.
+pub const MAX_LICENSEE: usize = 120;
+
+/// The licensee named at checkout, trimmed; `None` when left empty.
+pub fn licensee(text: &str) -> Result<Option<String>, crate::domain::error::FieldError> {
+    let name = text.trim();
+    if name.chars().count() > MAX_LICENSEE || name.chars().any(char::is_control) {
+        return Err(crate::domain::error::FieldError::new(
+            "licensee",
+            format!("Enter the name for the certificate, up to {MAX_LICENSEE} characters."),
+        ));
+    }
+    Ok((!name.is_empty()).then(|| name.to_owned()))
 }
 
 /// The terms of licence `MT-EXCLUSIVE-1`, which every sale grants.
@@ -57,4 +74,22 @@ pub struct Verification {
     pub piece_id: i64,
     /// The piece's title.
     pub title: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_LICENSEE, licensee};
+
+    #[test]
+    fn a_licensee_is_trimmed_bounded_and_may_be_left_empty() {
+        assert_eq!(
+            licensee("  Sunrise Bakery Ltd ").unwrap().as_deref(),
+            Some("Sunrise Bakery Ltd")
+        );
+        assert_eq!(licensee("   ").unwrap(), None);
+        assert!(licensee(&"a".repeat(MAX_LICENSEE)).is_ok());
+        let too_long = licensee(&"a".repeat(MAX_LICENSEE + 1)).unwrap_err();
+        assert_eq!(too_long.field, "licensee");
+        assert!(licensee("Sunrise\nBakery").is_err());
+    }
 }

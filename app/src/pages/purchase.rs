@@ -9,7 +9,7 @@ use crate::components::alerts::{self, ErrorAlert, FieldMessage};
 use crate::components::meta::PageMeta;
 use crate::domain::card::{self, CardForm, YearMonth};
 use crate::domain::error::AppError;
-use crate::domain::rights::Checkout;
+use crate::domain::rights::{Checkout, MAX_LICENSEE};
 #[cfg(feature = "ssr")]
 use crate::pages::request;
 #[cfg(feature = "ssr")]
@@ -35,6 +35,9 @@ pub async fn buy(
     number: String,
     expiry: String,
     cvv: String,
+    /// Whom the certificate names; empty for the account's name.
+    #[server(default)]
+    licensee: String,
 ) -> Result<String, AppError> {
     let form = CardForm {
         name,
@@ -49,10 +52,9 @@ pub async fn buy(
     }
     let copyright_id = sales::pay(
         &request::context(),
-        buyer,
-        piece_id,
-        &key,
+        (buyer, piece_id, &key),
         &form,
+        &licensee,
         this_month(),
     )
     .await?;
@@ -150,6 +152,7 @@ fn PaymentForm(checkout: Checkout, pay: ServerAction<Buy>) -> impl IntoView {
         title,
         price,
         key,
+        licensee,
     } = checkout;
     let refused_here = RwSignal::new(None::<AppError>);
     let error = Signal::derive(move || {
@@ -165,7 +168,8 @@ fn PaymentForm(checkout: Checkout, pay: ServerAction<Buy>) -> impl IntoView {
             .map(|err| err.to_string())
     };
     let pending = pay.pending();
-    let (name, number, expiry, cvv) = (
+    let (name, number, expiry, cvv, licensee_input) = (
+        NodeRef::<leptos::html::Input>::new(),
         NodeRef::<leptos::html::Input>::new(),
         NodeRef::<leptos::html::Input>::new(),
         NodeRef::<leptos::html::Input>::new(),
@@ -199,6 +203,7 @@ fn PaymentForm(checkout: Checkout, pay: ServerAction<Buy>) -> impl IntoView {
                     number: form.number,
                     expiry: form.expiry,
                     cvv: form.cvv,
+                    licensee: value(licensee_input),
                 });
             }
         }
@@ -220,6 +225,12 @@ fn PaymentForm(checkout: Checkout, pay: ServerAction<Buy>) -> impl IntoView {
             <h2 id="card-heading">"Card"</h2>
             <input type="hidden" name="piece_id" value=piece_id />
             <input type="hidden" name="key" value=key />
+            <div class="field">
+                <label for="licensee">"Name on the certificate"</label>
+                <input id="licensee" name="licensee" node_ref=licensee_input value=licensee maxlength=MAX_LICENSEE autocomplete="organization" aria-describedby="licensee-hint" aria-invalid=invalid("licensee") />
+                <p class="hint" id="licensee-hint">"The owner the licence certificate and the public verification page name; nothing else about you is shown."</p>
+                <FieldMessage field="licensee" error />
+            </div>
             <div class="field">
                 <label for="card-name">"Name on card"</label>
                 <input id="card-name" name="name" node_ref=name autocomplete="cc-name" required aria-invalid=invalid("name") />

@@ -21,9 +21,12 @@ pub async fn certificate(
     piece_id: i64,
 ) -> Result<Certificate, AppError> {
     let (piece, sale) = sales::bought(db, viewer, piece_id).await?;
-    let owner = accounts::find(db, sale.buyer_id)
-        .await?
-        .map_or_else(String::new, |user| user.display_name);
+    let owner = match sale.licensee.clone() {
+        Some(licensee) => licensee,
+        None => accounts::find(db, sale.buyer_id)
+            .await?
+            .map_or_else(String::new, |user| user.display_name),
+    };
     Ok(Certificate {
         copyright_id: sale.copyright_id,
         owner,

@@ -13,11 +13,11 @@ use crate::domain::card::{self, Card, CardForm, YearMonth};
 use crate::domain::copyright_id::CopyrightId;
 use crate::domain::error::AppError;
 use crate::domain::piece::Purchase;
-use crate::domain::price::Price;
+use crate::domain::rights;
 use crate::domain::rights::Checkout;
 use crate::services::payments::{Charge, Gateway};
 use crate::services::sessions::Owner;
-use crate::services::{ServerContext, pieces, random_bytes, random_token};
+use crate::services::{ServerContext, accounts, pieces, random_bytes, random_token};
 use crate::storage::sale::{self as sales, Status};
 use crate::storage::{now, piece, user};
 
@@ -29,6 +29,13 @@ const REPLAY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn sold() -> AppError {
     AppError::Conflict("This piece has already been sold.".into())
+}
+
+/// The name of account `id`, as a certificate names it by default.
+async fn account_name(db: &DatabaseConnection, id: i64) -> Result<String, AppError> {
+    Ok(accounts::find(db, id)
+        .await?
+        .map_or_else(String::new, |user| user.display_name))
 }
 
 /// The answer to a checkout key that is not (or no longer) valid.
@@ -52,18 +59,28 @@ async fn own_piece(
     Ok(piece)
 }
 
+/// A purchase as the payment form orders it, checked.
+struct Order<'a> {
+    buyer: i64,
+    piece_id: i64,
+    key: &'a str,
+    card: &'a Card,
+    /// Whom the certificate names.
+    licensee: &'a str,
+}
+
 /// Buys piece `piece_id` for account `buyer` with `card`, under the
 /// checkout's idempotency `key`: a repeated key returns the first attempt's
 /// result and never charges again.
-pub async fn buy(
-    db: &DatabaseConnection,
-    gateway: &dyn Gateway,
-    price: &Price,
-    buyer: i64,
-    piece_id: i64,
-    key: &str,
-    card: &Card,
-) -> Result<sales::Model, AppError> {
+async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, AppError> {
+    let (db, gateway, price) = (&context.db, context.gateway.as_ref(), &context.price);
+    let Order {
+        buyer,
+        piece_id,
+        key,
+        card,
+        licensee,
+    } = order;
     let piece = own_piece(db, buyer, piece_id).await?;
     if let Some(earlier) = by_key(db, key).await? {
         return replay(db, gateway, earlier, buyer, piece_id).await;
@@ -79,6 +96,7 @@ pub async fn buy(
             currency: Set(price.currency.clone()),
             licence_version: Set(LICENCE_VERSION.into()),
             idempotency_key: Set(key.to_owned()),
+            licensee: Set(Some(licensee.to_owned())),
             reserved_at: Set(now()),
             ..Default::default()
         };
@@ -445,7 +463,8 @@ pub async fn download(
     })
 }
 
-/// The paid sale with this copyright ID, its piece and its buyer's name.
+/// The paid sale with this copyright ID, its piece and the name it shows as
+/// the owner (the licensee named at checkout).
 pub async fn by_copyright_id(
     db: &DatabaseConnection,
     id: &CopyrightId,
@@ -460,7 +479,8 @@ pub async fn by_copyright_id(
         return Ok(None);
     };
     let piece = piece::Entity::find_by_id(sale.piece_id).one(db).await?;
-    Ok(piece.map(|piece| (sale, piece, buyer.display_name)))
+    let owner = sale.licensee.clone().unwrap_or(buyer.display_name);
+    Ok(piece.map(|piece| (sale, piece, owner)))
 }
 
 /// The paid purchases of account `buyer`, newest first.
@@ -516,32 +536,47 @@ pub async fn checkout(
         title: piece.title(),
         price: context.price.to_string(),
         key: random_token(16),
+        licensee: account_name(&context.db, buyer).await?,
     })
 }
 
 /// Pays for piece `piece_id` as account `buyer` under checkout `key` with
-/// the card `form` (checked against `this_month`); the copyright ID.
+/// the card `form` (checked against `this_month`), naming `licensee` on the
+/// certificate (the account's name when empty); the copyright ID.
 pub async fn pay(
     context: &ServerContext,
-    buyer: i64,
-    piece_id: i64,
-    key: &str,
+    (buyer, piece_id, key): (i64, i64, &str),
     form: &CardForm,
+    licensee: &str,
     this_month: YearMonth,
 ) -> Result<String, AppError> {
-    let card = card::check(form, this_month).map_err(AppError::Invalid)?;
+    let checked = card::check(form, this_month);
+    let licensee_field = rights::licensee(licensee);
+    let (card, licensee_field) = match (checked, licensee_field) {
+        (Ok(card), Ok(licensee)) => (card, licensee),
+        (checked, licensee) => {
+            let mut errors = checked.err().unwrap_or_default();
+            errors.extend(licensee.err());
+            return Err(AppError::Invalid(errors));
+        }
+    };
     if key.is_empty() || key.len() > 64 {
         return Err(expired_checkout());
     }
+    let licensee = match licensee_field {
+        Some(name) => name,
+        None => account_name(&context.db, buyer).await?,
+    };
     context.limits.buy(&context.db, buyer).await?;
     let sale = buy(
-        &context.db,
-        context.gateway.as_ref(),
-        &context.price,
-        buyer,
-        piece_id,
-        key,
-        &card,
+        context,
+        Order {
+            buyer,
+            piece_id,
+            key,
+            card: &card,
+            licensee: &licensee,
+        },
     )
     .await?;
     tracing::info!(piece_id, buyer, copyright_id = %sale.copyright_id, "piece sold");

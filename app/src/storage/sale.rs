@@ -36,6 +36,10 @@ pub struct Model {
     pub reserved_at: i64,
     /// Unix time of the payment.
     pub paid_at: Option<i64>,
+    /// Whom the certificate and the verification page name as the owner, as
+    /// the buyer entered it at checkout; `None` for sales from before it was
+    /// asked (they show the account's name).
+    pub licensee: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

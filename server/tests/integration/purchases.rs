@@ -795,3 +795,41 @@ async fn payments_are_limited_per_account() {
     assert_eq!(count(&server, sandbox_charge_table::Entity).await, 2);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_verify_page_shows_the_licensee_named_at_checkout_and_nothing_more() {
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana.pereira@bakery.example", "Ana Pereira")
+        .await;
+    let piece = buyer.compose(&server, "35").await;
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    let (status, body) = buyer
+        .post(
+            &server,
+            "buy",
+            &[
+                ("piece_id", &piece.to_string()),
+                ("key", &key),
+                ("name", "Ana Pereira"),
+                ("number", GOOD_CARD),
+                ("expiry", "12/30"),
+                ("cvv", CVV),
+                ("licensee", "  Sunrise Bakery Ltd "),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let copyright_id: String = serde_json::from_str(&body).unwrap();
+    let (status, page) = server.get(&format!("/verify/{copyright_id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("belong to Sunrise Bakery Ltd"), "{page}");
+    assert!(!page.contains("Ana Pereira"), "{page}");
+    let (_, _, certificate) = buyer
+        .get(&server, &format!("/pieces/{piece}/certificate"))
+        .await;
+    let certificate = String::from_utf8(certificate).unwrap();
+    assert!(certificate.contains("Sunrise Bakery Ltd"), "{certificate}");
+    server.stop().await;
+}
