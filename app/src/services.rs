@@ -15,7 +15,7 @@ pub mod sales;
 pub mod session_store;
 pub mod sessions;
 
-pub use context::ServerContext;
+pub use context::{PieceFiles, ServerContext};
 
 use password_hash::rand_core::{OsRng, RngCore};
 

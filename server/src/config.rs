@@ -55,6 +55,12 @@ pub struct Config {
     #[arg(long, env = "MIXTAPE_LOGIN_LIMIT", default_value_t = 10)]
     pub login_limit: u32,
 
+    /// Rendered audio kept under the data directory, in MiB; beyond it the
+    /// least recently played files are deleted (they render again on demand).
+    #[arg(long, env = "MIXTAPE_AUDIO_CACHE_MB", default_value_t = 4096,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub audio_cache_mb: u64,
+
     /// Payments an account may attempt in an hour.
     #[arg(long, env = "MIXTAPE_BUY_LIMIT", default_value_t = 30)]
     pub buy_limit: u32,

@@ -29,7 +29,7 @@ pub async fn full_wav(
         Ok(bought) => bought,
         Err(response) => return response,
     };
-    let rendered = match files.rendered(bought.midi).await {
+    let rendered = match files.rendered(bought.midi, files::Kind::Full).await {
         Ok(rendered) => rendered,
         Err(err) => {
             tracing::error!(%err, piece = bought.piece_id, "cannot render a bought piece");
@@ -40,7 +40,7 @@ pub async fn full_wav(
                 .into_response();
         }
     };
-    let mut response = files::serve_file(&rendered.full, request, CACHE_CONTROL).await;
+    let mut response = files::serve_file(&rendered, request, CACHE_CONTROL).await;
     attach(&mut response, &format!("{}.wav", bought.copyright_id));
     response
 }

@@ -114,11 +114,15 @@ impl Server {
             .and_then(|path| Renderer::open(&path))
             .map_err(StartError::SoundFont)?;
         tracing::info!(soundfont = %renderer.path().display(), "SoundFont loaded");
-        let audio = AudioFiles::new(renderer, &config.data_dir, workers).map_err(|source| {
-            StartError::AudioCache {
-                path: config.data_dir.join("audio"),
-                source,
-            }
+        let audio = AudioFiles::new(
+            renderer,
+            &config.data_dir,
+            workers,
+            config.audio_cache_mb.saturating_mul(1 << 20),
+        )
+        .map_err(|source| StartError::AudioCache {
+            path: config.data_dir.join("audio"),
+            source,
         })?;
         let device = config.device.select().map_err(StartError::Device)?;
         tracing::info!(device = %device.description, workers, "models run here");
@@ -154,6 +158,7 @@ impl Server {
             limits: config.rate_limits(),
             gateway,
             price: config.price.clone(),
+            files: Arc::new(audio.clone()),
         };
         tokio::spawn(keep_alive_every(
             db.clone(),

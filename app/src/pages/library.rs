@@ -25,7 +25,7 @@ pub async fn my_pieces(page: u64) -> Result<Library, AppError> {
 #[server(endpoint = "delete_piece")]
 pub async fn delete_piece(id: i64) -> Result<(), AppError> {
     let owner = request::owner().await?;
-    pieces::delete(&request::context().db, owner.as_ref(), id).await
+    pieces::delete(&request::context(), owner.as_ref(), id).await
 }
 
 /// The library page.

@@ -25,4 +25,13 @@ pub struct ServerContext {
     pub gateway: Arc<dyn Gateway>,
     /// What a piece costs.
     pub price: Price,
+    /// The server's rendered audio of pieces.
+    pub files: Arc<dyn PieceFiles>,
+}
+
+/// What the server keeps of a piece besides its row: its rendered audio,
+/// cached by the server (it renders the audio; the services do not).
+pub trait PieceFiles: Send + Sync + std::fmt::Debug {
+    /// Deletes whatever is kept for the piece whose MIDI is `midi`.
+    fn forget(&self, midi: &[u8]);
 }

@@ -11,6 +11,7 @@ use crate::domain::compose::{ComposeSettings, Mode};
 use crate::domain::error::AppError;
 use crate::domain::piece::{PieceView, RollNote, SaleState};
 use crate::domain::price::Price;
+use crate::services::ServerContext;
 use crate::services::composer::Composed;
 use crate::services::sales;
 use crate::services::sessions::Owner;
@@ -172,18 +173,25 @@ pub async fn give_visitor_pieces(
     Ok(())
 }
 
-/// Deletes piece `id` of `owner` (none: nobody's), unless it is sold.
+/// Deletes piece `id` of `owner` (none: nobody's), unless it is sold, with
+/// its rendered audio.
 pub async fn delete(
-    db: &DatabaseConnection,
+    context: &ServerContext,
     owner: Option<&Owner>,
     id: i64,
 ) -> Result<(), AppError> {
+    let db = &context.db;
     // Another person's piece, or none: the same answer, so ids reveal nothing.
     let not_yours = || AppError::NotFound("There is no such piece in your library.".into());
     let owner = owner.ok_or_else(not_yours)?;
     let sold = || {
         AppError::Conflict("A sold piece cannot be deleted: its rights belong to its buyer.".into())
     };
+    let row = piece::Entity::find_by_id(id)
+        .filter(owner.pieces())
+        .one(db)
+        .await?
+        .ok_or_else(not_yours)?;
     if sales::sale_of(db, id).await?.is_some() {
         return Err(sold());
     }
@@ -200,6 +208,7 @@ pub async fn delete(
     if deleted.rows_affected == 0 {
         return Err(not_yours());
     }
+    context.files.forget(&row.midi);
     Ok(())
 }
 

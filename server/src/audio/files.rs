@@ -24,13 +24,23 @@ use app::services::pieces;
 /// browser may keep a preview for a day.
 const CACHE_CONTROL: &str = "public, max-age=86400";
 
-/// A piece's two rendered files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedFiles {
-    /// The Ogg Vorbis preview, with its chime.
-    pub preview: PathBuf,
-    /// The full version, 44.1 kHz 16-bit stereo WAV.
-    pub full: PathBuf,
+/// What is rendered of a piece.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The Ogg Vorbis preview, with its chime: for anyone who listens.
+    Preview,
+    /// The full version, 44.1 kHz 16-bit stereo WAV: for its buyer, rendered
+    /// when they first download it.
+    Full,
+}
+
+impl Kind {
+    fn extension(self) -> &'static str {
+        match self {
+            Kind::Preview => "ogg",
+            Kind::Full => "wav",
+        }
+    }
 }
 
 /// The renderer, its worker pool and the cache folder; cheap to clone.
@@ -44,16 +54,27 @@ struct Inner {
     renderer: Renderer,
     dir: PathBuf,
     workers: Semaphore,
-    /// One lock per piece being rendered, so that two requests for a new
+    /// The most bytes the cache keeps.
+    cap: u64,
+    /// One lock per file being rendered, so that two requests for a new
     /// piece render it once.
-    rendering: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    rendering: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
 }
+
+/// Part of a file's name while it is being written (see [`Inner::render_to`]).
+const PARTIAL: &str = ".partial-";
 
 impl AudioFiles {
     /// Caches renderings under `data_dir/audio/<SoundFont name>-<rendering
     /// version>/` (another SoundFont or a changed rendering renders afresh),
-    /// with at most `workers` renderings at a time.
-    pub fn new(renderer: Renderer, data_dir: &Path, workers: usize) -> std::io::Result<AudioFiles> {
+    /// at most `cap` bytes of them, with at most `workers` renderings at a
+    /// time. Files a crash left half written are deleted.
+    pub fn new(
+        renderer: Renderer,
+        data_dir: &Path,
+        workers: usize,
+        cap: u64,
+    ) -> std::io::Result<AudioFiles> {
         let soundfont = renderer.path().file_stem().map_or_else(
             || "soundfont".into(),
             |stem| stem.to_string_lossy().into_owned(),
@@ -62,52 +83,75 @@ impl AudioFiles {
             .join("audio")
             .join(format!("{soundfont}-{}", audio::RENDERING_VERSION));
         std::fs::create_dir_all(&dir)?;
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.to_string_lossy().contains(PARTIAL) {
+                tracing::info!(path = %path.display(), "deleting a file a crash left half written");
+                std::fs::remove_file(&path)?;
+            }
+        }
         Ok(AudioFiles {
             inner: Arc::new(Inner {
                 renderer,
                 dir,
                 workers: Semaphore::new(workers.max(1)),
+                cap,
                 rendering: Mutex::new(HashMap::new()),
             }),
         })
     }
 
-    /// The files of the piece whose MIDI is `midi`, rendered now if they are
-    /// not in the cache yet.
-    pub async fn rendered(&self, midi: Vec<u8>) -> Result<RenderedFiles, AudioError> {
-        let key = hex::encode(&Sha256::digest(&midi)[..16]);
-        let files = RenderedFiles {
-            preview: self.inner.dir.join(format!("{key}.ogg")),
-            full: self.inner.dir.join(format!("{key}.wav")),
-        };
-        if files.exist() {
-            return Ok(files);
+    /// Where the `kind` file of the piece whose MIDI is `midi` is cached.
+    fn path(&self, midi: &[u8], kind: Kind) -> PathBuf {
+        let key = hex::encode(&Sha256::digest(midi)[..16]);
+        self.inner.dir.join(format!("{key}.{}", kind.extension()))
+    }
+
+    /// The `kind` file of the piece whose MIDI is `midi`, rendered now if it
+    /// is not in the cache yet.
+    pub async fn rendered(&self, midi: Vec<u8>, kind: Kind) -> Result<PathBuf, AudioError> {
+        let path = self.path(&midi, kind);
+        if path.is_file() {
+            touch(&path);
+            return Ok(path);
         }
         // In a task of its own: a request given up half way (the browser moved
         // on) must not release the piece's lock while its rendering still runs.
         let this = self.clone();
-        tokio::spawn(async move { this.render_once(key, midi, files).await })
+        tokio::spawn(async move { this.render_once(midi, kind, path).await })
             .await
             .unwrap_or_else(|err| Err(AudioError::Encode(format!("the renderer failed: {err}"))))
     }
 
-    /// Renders the piece under its lock, unless a rendering before it did.
+    /// Deletes the rendered files of the piece whose MIDI is `midi`.
+    pub fn forget(&self, midi: &[u8]) {
+        for kind in [Kind::Preview, Kind::Full] {
+            match std::fs::remove_file(self.path(midi, kind)) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => tracing::warn!(%err, "cannot delete a deleted piece's audio"),
+            }
+        }
+    }
+
+    /// Renders the file under its lock, unless a rendering before it did,
+    /// then keeps the cache within its cap.
     async fn render_once(
         &self,
-        key: String,
         midi: Vec<u8>,
-        files: RenderedFiles,
-    ) -> Result<RenderedFiles, AudioError> {
+        kind: Kind,
+        path: PathBuf,
+    ) -> Result<PathBuf, AudioError> {
         let lock = Arc::clone(
             self.inner
                 .rendering
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .entry(key.clone())
+                .entry(path.clone())
                 .or_default(),
         );
         let _rendering = lock.lock().await;
-        let result = if files.exist() {
+        let result = if path.is_file() {
             Ok(())
         } else {
             let _worker = self
@@ -117,57 +161,104 @@ impl AudioFiles {
                 .await
                 .expect("the worker semaphore is never closed");
             let inner = Arc::clone(&self.inner);
-            let target = files.clone();
-            tokio::task::spawn_blocking(move || inner.render_to(&midi, &target))
-                .await
-                .unwrap_or_else(|err| {
-                    Err(AudioError::Encode(format!("the renderer failed: {err}")))
-                })
+            let target = path.clone();
+            tokio::task::spawn_blocking(move || {
+                inner.render_to(&midi, kind, &target)?;
+                inner.keep_to_cap(&target);
+                Ok(())
+            })
+            .await
+            .unwrap_or_else(|err| Err(AudioError::Encode(format!("the renderer failed: {err}"))))
         };
         self.inner
             .rendering
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&key);
-        result.map(|()| files)
+            .remove(&path);
+        result.map(|()| path)
     }
 }
 
-impl RenderedFiles {
-    fn exist(&self) -> bool {
-        self.preview.is_file() && self.full.is_file()
+impl app::services::PieceFiles for AudioFiles {
+    fn forget(&self, midi: &[u8]) {
+        AudioFiles::forget(self, midi);
+    }
+}
+
+/// Marks `path` as just played, so that the cache keeps it longest.
+fn touch(path: &Path) {
+    let now = std::time::SystemTime::now();
+    if let Err(err) = File::options()
+        .append(true)
+        .open(path)
+        .and_then(|file| file.set_modified(now))
+    {
+        tracing::debug!(%err, path = %path.display(), "cannot mark an audio file as played");
     }
 }
 
 impl Inner {
-    /// Renders into temporary files and renames them into place, so that a
-    /// crash never leaves a truncated file in the cache.
-    fn render_to(&self, midi: &[u8], files: &RenderedFiles) -> Result<(), AudioError> {
-        let partial = |path: &Path| {
-            let mut name = path.as_os_str().to_owned();
-            name.push(format!(".partial-{}", std::process::id()));
-            PathBuf::from(name)
-        };
-        let (full_tmp, preview_tmp) = (partial(&files.full), partial(&files.preview));
+    /// Renders the `kind` file into a temporary file and renames it into
+    /// place, so that a crash never leaves a truncated file in the cache.
+    fn render_to(&self, midi: &[u8], kind: Kind, path: &Path) -> Result<(), AudioError> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!("{PARTIAL}{}", std::process::id()));
+        let partial = PathBuf::from(name);
         let result = (|| -> Result<(), AudioError> {
-            let mut full = BufWriter::new(File::create(&full_tmp)?);
-            let mut preview = BufWriter::new(File::create(&preview_tmp)?);
-            self.renderer
-                .render_products(midi, &mut full, Some(&mut preview))?;
-            full.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            preview
-                .into_inner()
-                .map_err(|e| e.into_error())?
-                .sync_all()?;
-            std::fs::rename(&full_tmp, &files.full)?;
-            std::fs::rename(&preview_tmp, &files.preview)?;
+            let mut out = BufWriter::new(File::create(&partial)?);
+            match kind {
+                // The full version's samples are synthesised either way;
+                // only its file is not written.
+                Kind::Preview => {
+                    self.renderer
+                        .render_products(midi, &mut std::io::sink(), Some(&mut out))?;
+                }
+                Kind::Full => {
+                    self.renderer.render_products(midi, &mut out, None)?;
+                }
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            std::fs::rename(&partial, path)?;
             Ok(())
         })();
         if result.is_err() {
-            let _ = std::fs::remove_file(&full_tmp);
-            let _ = std::fs::remove_file(&preview_tmp);
+            let _ = std::fs::remove_file(&partial);
         }
         result
+    }
+
+    /// Deletes the least recently played files until the cache holds at most
+    /// its cap, never `keep` (just rendered for a request).
+    fn keep_to_cap(&self, keep: &Path) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                let path = entry.path();
+                let meta = entry.metadata().ok()?;
+                let done = meta.is_file() && !path.to_string_lossy().contains(PARTIAL);
+                let played = meta.modified().ok()?;
+                done.then_some((played, meta.len(), path))
+            })
+            .collect();
+        let mut total: u64 = files.iter().map(|file| file.1).sum();
+        files.sort();
+        for (_, size, path) in files {
+            if total <= self.cap {
+                break;
+            }
+            if path == keep {
+                continue;
+            }
+            match std::fs::remove_file(&path) {
+                Ok(()) => total -= size,
+                Err(err) => {
+                    tracing::warn!(%err, path = %path.display(), "cannot evict an audio file")
+                }
+            }
+        }
     }
 }
 
@@ -201,7 +292,7 @@ pub async fn preview(
                 .into_response();
         }
     };
-    let rendered = match files.rendered(midi).await {
+    let rendered = match files.rendered(midi, Kind::Preview).await {
         Ok(rendered) => rendered,
         Err(err) => {
             tracing::error!(%err, id, "cannot render a piece");
@@ -212,7 +303,7 @@ pub async fn preview(
                 .into_response();
         }
     };
-    serve_file(&rendered.preview, request, CACHE_CONTROL).await
+    serve_file(&rendered, request, CACHE_CONTROL).await
 }
 
 /// Serves a file with its content type and length, `Range` requests (206 and

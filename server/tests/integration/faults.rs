@@ -390,3 +390,25 @@ async fn while_the_database_is_stopped_requests_get_503_and_the_server_recovers_
     assert_eq!(status, StatusCode::OK);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn partial_audio_files_a_crash_left_are_swept_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = migrations::testing::new_database(dir.path()).await;
+    let server = Process::start(dir.path(), &url, &[]).await;
+    server.kill();
+    let audio = std::fs::read_dir(dir.path().join("data/audio"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let partial = audio.join("0123456789abcdef.wav.partial-4242");
+    let whole = audio.join("0123456789abcdef.ogg");
+    std::fs::write(&partial, b"half a file").unwrap();
+    std::fs::write(&whole, b"a whole file").unwrap();
+    let server = Process::start(dir.path(), &url, &[]).await;
+    assert!(!partial.exists(), "the partial file is still there");
+    assert!(whole.exists(), "a finished file was swept");
+    server.kill();
+}

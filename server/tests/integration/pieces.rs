@@ -315,13 +315,8 @@ async fn the_preview_is_rendered_once_cached_and_served_with_ranges() {
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "ogg"))
         .count();
-    let wavs: Vec<_> = cached
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
-        .collect();
-    assert_eq!((oggs, wavs.len(), cached.len()), (1, 1, 2), "{cached:?}");
-    let wav = std::fs::read(wavs[0]).unwrap();
-    assert_eq!(&wav[..4], b"RIFF");
+    // Only the preview: the full version waits for its buyer's download.
+    assert_eq!((oggs, cached.len()), (1, 1), "{cached:?}");
 
     let ranged = client
         .get(&url)
@@ -375,11 +370,7 @@ async fn a_preview_request_given_up_half_way_does_not_render_the_piece_twice() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(&response.bytes().await.unwrap()[..4], b"OggS");
     let cached = walk(&server.dir.path().join("data/audio"));
-    assert_eq!(
-        cached.len(),
-        2,
-        "one preview, one WAV, nothing partial: {cached:?}"
-    );
+    assert_eq!(cached.len(), 1, "one preview, nothing partial: {cached:?}");
     server.stop().await;
 }
 
@@ -490,5 +481,87 @@ async fn a_form_of_a_megabyte_is_refused_with_413() {
             "{function}"
         );
     }
+    server.stop().await;
+}
+
+/// The rendered audio files under a server's data directory, by extension.
+fn audio_files(server: &Running, extension: &str) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(server.dir.path().join("data/audio")).unwrap() {
+        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|e| e == extension) {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn a_preview_renders_no_full_wav_and_deleting_a_piece_removes_its_audio() {
+    use crate::common::Browser;
+
+    let server = Running::start(Models::Shipped).await;
+    let mut owner = Browser::default();
+    let piece = owner.compose(&server, "40").await;
+    let (status, _, _) = owner
+        .get(&server, &format!("/pieces/{piece}/preview.ogg"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(audio_files(&server, "ogg").len(), 1);
+    assert_eq!(
+        audio_files(&server, "wav").len(),
+        0,
+        "the full version before anyone bought it"
+    );
+    let (status, body) = owner
+        .post(&server, "delete_piece", &[("id", &piece.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        audio_files(&server, "ogg").len(),
+        0,
+        "its preview outlived it"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_audio_cache_keeps_to_its_cap_dropping_the_least_recently_played() {
+    use crate::common::Browser;
+
+    let server = Running::start_with(Models::Shipped, |config| config.audio_cache_mb = 1).await;
+    let mut visitor = Browser::default();
+    let mut pieces = Vec::new();
+    for seed in 0..16 {
+        let piece = visitor.compose(&server, &(50 + seed).to_string()).await;
+        pieces.push(piece);
+        for played in [piece, pieces[0]] {
+            let (status, _, _) = visitor
+                .get(&server, &format!("/pieces/{played}/preview.ogg"))
+                .await;
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+    let sizes: Vec<u64> = audio_files(&server, "ogg")
+        .iter()
+        .map(|path| std::fs::metadata(path).unwrap().len())
+        .collect();
+    let largest = sizes.iter().copied().max().unwrap();
+    assert!(
+        sizes.iter().sum::<u64>() <= (1 << 20) + largest,
+        "{sizes:?}"
+    );
+    assert!(sizes.len() < pieces.len(), "nothing was dropped: {sizes:?}");
+    // The first piece, played all along, is kept; the second, played once, is not.
+    let (_, _, first) = visitor
+        .get(&server, &format!("/pieces/{}/preview.ogg", pieces[0]))
+        .await;
+    assert!(
+        audio_files(&server, "ogg")
+            .iter()
+            .any(|path| std::fs::read(path).unwrap() == first)
+    );
     server.stop().await;
 }
