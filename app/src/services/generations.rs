@@ -329,6 +329,11 @@ pub async fn queue(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    if pieces::sold_with(&context.db, &settings).await? {
+        return Err(AppError::Conflict(
+            "This seed and these settings compose a piece that has been sold. Leave the seed empty for a new piece.".into(),
+        ));
+    }
     context
         .limits
         .compose(&context.db, client, owner.user())

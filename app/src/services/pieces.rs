@@ -95,6 +95,31 @@ pub async fn view(
     })
 }
 
+/// Whether a sold (or reserved) piece was composed with `settings`' seed
+/// and every setting that shapes its notes. Length and tempo do not: the
+/// same seed composes the same opening at any length, and the same notes at
+/// any tempo, so those would be copies of the sold piece.
+pub async fn sold_with(db: &DatabaseConnection, settings: &ComposeSettings) -> Result<bool, DbErr> {
+    use sea_orm::{JoinType, PaginatorTrait, RelationTrait};
+    let Some(seed) = settings.seed else {
+        return Ok(false);
+    };
+    let mut query = piece::Entity::find()
+        .join(JoinType::InnerJoin, piece::Relation::Sales.def())
+        .filter(piece::Column::Instrument.eq(settings.instrument.as_str()))
+        .filter(piece::Column::Seed.eq(seed as i64))
+        .filter(piece::Column::Creativity.eq(settings.creativity));
+    query = match settings.tonic {
+        Some(tonic) => query.filter(piece::Column::Tonic.eq(i16::from(tonic))),
+        None => query.filter(piece::Column::Tonic.is_null()),
+    };
+    query = match settings.mode {
+        Some(mode) => query.filter(piece::Column::Mode.eq(mode.name())),
+        None => query.filter(piece::Column::Mode.is_null()),
+    };
+    Ok(query.count(db).await? > 0)
+}
+
 /// The standard MIDI file of piece `id`, if it exists.
 pub async fn midi(db: &DatabaseConnection, id: i64) -> Result<Option<Vec<u8>>, DbErr> {
     piece::Entity::find_by_id(id)

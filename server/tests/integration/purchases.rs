@@ -3,7 +3,7 @@
 //! downloads and certificate, the public verification page, and settling
 //! what a crash leaves half done.
 
-use crate::common::{Browser, Models, Running, Site};
+use crate::common::{Browser, Models, Running, Site, piano_form};
 use app::storage::{
     piece as piece_table, sale as sale_table, sandbox_charge as sandbox_charge_table,
 };
@@ -831,5 +831,41 @@ async fn the_verify_page_shows_the_licensee_named_at_checkout_and_nothing_more()
         .await;
     let certificate = String::from_utf8(certificate).unwrap();
     assert!(certificate.contains("Sunrise Bakery Ltd"), "{certificate}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_seed_and_settings_that_compose_a_sold_piece_again_are_refused() {
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = buyer.compose(&server, "5").await;
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Longer (its first ten seconds note for note), shorter, faster: refused.
+    for (seconds, tempo) in [("31", "100"), ("12", "100"), ("10", "140")] {
+        let mut form = piano_form(seconds, "5");
+        form[2].1 = tempo;
+        let (status, body) = buyer.post(&server, "compose", &form).await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "{seconds} s at {tempo}: {body}"
+        );
+        assert_eq!(
+            message(&body),
+            "This seed and these settings compose a piece that has been sold. Leave the seed empty for a new piece."
+        );
+    }
+    // Another seed, or another creativity, composes.
+    buyer.compose(&server, "6").await;
+    let mut form = piano_form("10", "5");
+    form[5].1 = "0.9";
+    let (status, body) = buyer.post(&server, "compose", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     server.stop().await;
 }
