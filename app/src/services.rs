@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod composer;
 pub mod context;
+pub mod exclusivity;
 pub mod generations;
 pub mod library;
 pub mod payments;
@@ -22,6 +23,39 @@ use password_hash::rand_core::{OsRng, RngCore};
 /// `bytes` random bytes from the operating system, written as hex.
 pub fn random_token(bytes: usize) -> String {
     hex::encode(random_bytes(bytes))
+}
+
+/// A new random id for a row whose id is an address anyone may be given
+/// (pieces, generations), so that no address leads to the next: 51 random
+/// bits, below 2^53 so that JavaScript reads it exactly.
+pub fn random_id() -> i64 {
+    let bytes: [u8; 8] = random_bytes(8).try_into().expect("eight bytes");
+    let random = u64::from_le_bytes(bytes) >> 13;
+    (random | 1 << 51) as i64
+}
+
+/// Inserts with `insert` under a new [`random_id`], drawing another in the
+/// unlikely case that one is taken.
+pub async fn with_random_id<T, F, Fut>(mut insert: F) -> Result<T, sea_orm::DbErr>
+where
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<T, sea_orm::DbErr>>,
+{
+    let mut tries = 0;
+    loop {
+        match insert(random_id()).await {
+            Err(err)
+                if tries < 3
+                    && matches!(
+                        err.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) =>
+            {
+                tries += 1;
+            }
+            done => return done,
+        }
+    }
 }
 
 /// `count` random bytes from the operating system.

@@ -8,8 +8,8 @@ test("compose a piano piece, land on its page and hear the preview", async ({ pa
   await page.getByRole("button", { name: "Compose" }).click();
 
   await expect(page).toHaveURL(/\/pieces\/\d+$/, { timeout: 20_000 });
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/^Piano piece No\. \d+$/);
-  await expect(page).toHaveTitle(/^Piano piece No\. \d+ · MixTape$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/^Piano piece No\. [0-9A-Z]+$/);
+  await expect(page).toHaveTitle(/^Piano piece No\. [0-9A-Z]+ · MixTape$/);
   const notes = page.locator(".piano-roll .roll-note");
   expect(await notes.count()).toBeGreaterThan(10);
 

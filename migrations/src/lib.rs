@@ -10,6 +10,8 @@ mod m20261126_000004_create_sales;
 mod m20261126_000005_create_generations;
 mod m20261126_000006_create_rate_limits;
 mod m20261203_000001_sale_licensee;
+mod m20261203_000002_sale_shingles;
+mod m20261203_000003_generation_queue_order;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -81,6 +83,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_create_generations::Migration),
             Box::new(m20261126_000006_create_rate_limits::Migration),
             Box::new(m20261203_000001_sale_licensee::Migration),
+            Box::new(m20261203_000002_sale_shingles::Migration),
+            Box::new(m20261203_000003_generation_queue_order::Migration),
         ]
     }
 }
@@ -102,6 +106,7 @@ mod tests {
             "sandbox_charges",
             "generations",
             "rate_limits",
+            "sale_shingles",
         ];
         for table in tables {
             assert!(manager.has_table(table).await.unwrap(), "{table}");

@@ -8,3 +8,4 @@ pub mod key;
 pub mod midi;
 pub mod musicality;
 pub mod piece;
+pub mod similarity;

@@ -16,7 +16,7 @@ use app::services::composer::Studio;
 use app::services::generations::{self, Generations};
 use app::services::payments::{Gateway, SandboxGateway};
 use app::services::session_store::DatabaseSessionStore;
-use app::services::{ServerContext, rate_limits, sales};
+use app::services::{ServerContext, exclusivity, rate_limits, sales};
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -127,6 +127,12 @@ impl Server {
         let device = config.device.select().map_err(StartError::Device)?;
         tracing::info!(device = %device.description, workers, "models run here");
         let db = connect(database_url).await?;
+        // Sales from before their music was recorded are compared like the rest.
+        match exclusivity::index_earlier_sales(&db).await {
+            Ok(0) => {}
+            Ok(indexed) => tracing::info!(indexed, "recorded the music of earlier sales"),
+            Err(err) => tracing::error!(%err, "cannot record the music of earlier sales"),
+        }
         let gateway: Arc<dyn Gateway> = Arc::new(SandboxGateway::new(db.clone()));
         // Purchases a stopped server left half done: completed or undone first.
         // Only stalled ones: other instances may be in the middle of theirs.

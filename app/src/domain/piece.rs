@@ -10,7 +10,7 @@ use crate::domain::compose::ComposeSettings;
 pub struct PieceView {
     /// Its id, in its address.
     pub id: i64,
-    /// Its title, such as `Piano piece No. 12`.
+    /// Its title, such as `Piano piece No. 4F1ZQ8K2XA`.
     pub title: String,
     /// The instrument's name.
     pub instrument: String,
@@ -36,6 +36,9 @@ pub enum SaleState {
     ForSale(String),
     /// Nobody has bought it, and only the person who composed it may.
     ComposerOnly,
+    /// Nobody has bought it, but its music is too close to a piece already
+    /// sold (the person who composed it is told so instead of offered it).
+    TooClose,
     /// Someone's payment is going through right now.
     Pending,
     /// The person looking bought it, under this copyright ID.
@@ -69,7 +72,7 @@ pub struct RollNote {
 pub struct PieceSummary {
     /// Its id.
     pub id: i64,
-    /// Its title, such as `Piano piece No. 12`.
+    /// Its title, such as `Piano piece No. 4F1ZQ8K2XA`.
     pub title: String,
     /// Length in seconds.
     pub seconds: f64,

@@ -112,6 +112,13 @@ fn Rights(id: i64, sale: SaleState) -> impl IntoView {
             <p>"Each piece's exclusive rights are for the person who composed it. You can listen, and compose more like it."</p>
         }
         .into_any(),
+        SaleState::TooClose => view! {
+            <p role="status">
+                <strong>"Not for sale."</strong>
+                " Its music is too close to a piece whose exclusive rights are already sold, so nobody can buy it. Compose another piece; you can still listen to this one."
+            </p>
+        }
+        .into_any(),
         SaleState::Pending => view! {
             <p role="status">"Someone is paying for this piece right now."</p>
         }

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, NotSet,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 use crate::domain::compose::{ComposeForm, ComposeSettings, SEED};
@@ -19,9 +19,9 @@ use crate::domain::generation::GenerationState;
 use crate::services::composer::{Composed, Full, Ticket};
 use crate::services::rate_limits::in_words;
 use crate::services::sessions::Owner;
-use crate::services::{ServerContext, pieces, random_token};
+use crate::services::{ServerContext, pieces, random_token, with_random_id};
 use crate::storage::generation::{self as table, Status};
-use crate::storage::now;
+use crate::storage::{now, now_micros};
 
 /// What the person sees when their piece's instance stopped.
 const STOPPED: &str =
@@ -87,6 +87,7 @@ impl Generations {
         let settings = serde_json::to_string(&request.settings)
             .map_err(|err| DbErr::Custom(format!("settings do not encode: {err}")))?;
         let row = table::ActiveModel {
+            id: NotSet,
             instance: Set(self.instance.clone()),
             settings: Set(settings),
             owner_id: Set(owner_id),
@@ -96,11 +97,16 @@ impl Generations {
             error: Set(None),
             created_at: Set(now()),
             updated_at: Set(now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        Ok(row.id)
+            queued_at_micros: Set(now_micros()),
+        };
+        with_random_id(|id| {
+            let row = table::ActiveModel {
+                id: Set(id),
+                ..row.clone()
+            };
+            async move { row.insert(db).await.map(|row| row.id) }
+        })
+        .await
     }
 
     async fn run(&self, context: &ServerContext, id: i64, request: Request, ticket: Ticket) {
@@ -194,7 +200,16 @@ pub async fn ahead_of(db: &DatabaseConnection, row: &table::Model) -> Result<u64
     table::Entity::find()
         .filter(table::Column::Status.eq(Status::Queued))
         .filter(table::Column::Instance.eq(row.instance.as_str()))
-        .filter(table::Column::Id.lt(row.id))
+        // Ids are random: those queued earlier (ties, if any, by id).
+        .filter(
+            Condition::any()
+                .add(table::Column::QueuedAtMicros.lt(row.queued_at_micros))
+                .add(
+                    Condition::all()
+                        .add(table::Column::QueuedAtMicros.eq(row.queued_at_micros))
+                        .add(table::Column::Id.lt(row.id)),
+                ),
+        )
         .count(db)
         .await
 }
@@ -393,6 +408,7 @@ mod tests {
             error: None,
             created_at: 0,
             updated_at: 0,
+            queued_at_micros: 0,
         }
     }
 

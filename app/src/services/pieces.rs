@@ -3,7 +3,7 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, NotSet, QueryFilter,
     QuerySelect, Set, SqlErr,
 };
 
@@ -13,8 +13,8 @@ use crate::domain::piece::{PieceView, RollNote, SaleState};
 use crate::domain::price::Price;
 use crate::services::ServerContext;
 use crate::services::composer::Composed;
-use crate::services::sales;
 use crate::services::sessions::Owner;
+use crate::services::{exclusivity, sales, with_random_id};
 use crate::storage::sale::Status;
 use crate::storage::{now, piece};
 
@@ -59,6 +59,14 @@ pub async fn view(
     let owner = owned_by(&row, viewer);
     let viewer_account = viewer.and_then(Owner::user);
     let sale = match sales::sale_of(db, id).await? {
+        // Checked as the page is shown, since a piece alike may sell at any time.
+        None if owner
+            && exclusivity::sold_alike(db, &exclusivity::shingles_of(&row.midi)?, id)
+                .await?
+                .is_some() =>
+        {
+            SaleState::TooClose
+        }
         None if owner => SaleState::ForSale(price.to_string()),
         None => SaleState::ComposerOnly,
         Some(sale) if sale.status != Status::Paid => SaleState::Pending,
@@ -147,6 +155,7 @@ pub async fn insert(
 ) -> Result<i64, DbErr> {
     let (owner_id, visitor) = columns(owner);
     let row = piece::ActiveModel {
+        id: NotSet,
         instrument: Set(settings.instrument.clone()),
         length_seconds: Set(settings.length_seconds as i32),
         tempo_bpm: Set(settings.tempo_bpm as i32),
@@ -162,11 +171,15 @@ pub async fn insert(
         created_at: Set(now()),
         owner_id: Set(owner_id),
         visitor: Set(visitor),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(row.id)
+    };
+    with_random_id(|id| {
+        let row = piece::ActiveModel {
+            id: Set(id),
+            ..row.clone()
+        };
+        async move { row.insert(db).await.map(|row| row.id) }
+    })
+    .await
 }
 
 /// Gives piece `id` to `owner`.
@@ -260,6 +273,7 @@ pub async fn page_of(
             piece::Column::Seconds,
             piece::Column::KeyName,
         ])
+        .order_by_desc(piece::Column::CreatedAt)
         .order_by_desc(piece::Column::Id)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)

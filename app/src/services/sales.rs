@@ -1,7 +1,8 @@
 //! Selling exclusive rights: a piece is reserved for one buyer before their
-//! card is charged (the unique indexes on the piece and its fingerprint make
-//! every other attempt fail first, uncharged), then marked paid. Whatever a
-//! crash or a failure leaves half done, [`reconcile`] completes or undoes.
+//! card is charged (the unique index on the piece, and the comparison with
+//! every sold piece's music, make every other attempt fail first,
+//! uncharged), then marked paid. Whatever a crash or a failure leaves half
+//! done, [`reconcile`] completes or undoes.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -17,7 +18,7 @@ use crate::domain::rights;
 use crate::domain::rights::Checkout;
 use crate::services::payments::{Charge, Gateway};
 use crate::services::sessions::Owner;
-use crate::services::{ServerContext, accounts, pieces, random_bytes, random_token};
+use crate::services::{ServerContext, accounts, exclusivity, pieces, random_bytes, random_token};
 use crate::storage::sale::{self as sales, Status};
 use crate::storage::{now, piece, user};
 
@@ -85,6 +86,7 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
     if let Some(earlier) = by_key(db, key).await? {
         return replay(db, gateway, earlier, buyer, piece_id).await;
     }
+    let shingles = exclusivity::shingles_of(&piece.midi)?;
     let sale = loop {
         let reservation = sales::ActiveModel {
             piece_id: Set(piece.id),
@@ -100,33 +102,51 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
             reserved_at: Set(now()),
             ..Default::default()
         };
-        match reservation.insert(db).await {
-            Ok(sale) => break sale,
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                if let Some(earlier) = by_key(db, key).await? {
-                    return replay(db, gateway, earlier, buyer, piece_id).await;
-                }
-                let taken = sales::Entity::find()
-                    .filter(
-                        Condition::any()
-                            .add(sales::Column::PieceId.eq(piece.id))
-                            .add(sales::Column::Fingerprint.eq(piece.fingerprint.as_str())),
-                    )
-                    .one(db)
-                    .await?;
-                match taken {
-                    Some(other) if other.piece_id == piece.id => return Err(sold()),
-                    Some(_) => {
-                        return Err(AppError::Conflict(
-                            "A piece with the same music has already been sold, so this one cannot be."
-                                .into(),
-                        ));
-                    }
-                    // Only the copyright ID collided (1 in 34 billion): draw another.
-                    None => continue,
-                }
+        // Comparing with the sold music and recording this piece's are one
+        // step for every instance, or two near-copies could both be reserved.
+        let (txn, _in_process) = exclusive(db).await?;
+        if exclusivity::sold_alike(&txn, &shingles, piece.id)
+            .await?
+            .is_some()
+        {
+            txn.rollback().await?;
+            return Err(exclusivity::too_close());
+        }
+        let reserved = match reservation.insert(&txn).await {
+            Ok(sale) => exclusivity::record(&txn, sale.id, &shingles)
+                .await
+                .map(|()| sale),
+            Err(err) => Err(err),
+        };
+        let err = match reserved {
+            Ok(sale) => {
+                txn.commit().await?;
+                break sale;
             }
-            Err(err) => return Err(err.into()),
+            Err(err) => {
+                txn.rollback().await?;
+                err
+            }
+        };
+        if !matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+            return Err(err.into());
+        }
+        if let Some(earlier) = by_key(db, key).await? {
+            return replay(db, gateway, earlier, buyer, piece_id).await;
+        }
+        let taken = sales::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(sales::Column::PieceId.eq(piece.id))
+                    .add(sales::Column::Fingerprint.eq(piece.fingerprint.as_str())),
+            )
+            .one(db)
+            .await?;
+        match taken {
+            Some(other) if other.piece_id == piece.id => return Err(sold()),
+            Some(_) => return Err(exclusivity::too_close()),
+            // Only the copyright ID collided (1 in 34 billion): draw another.
+            None => continue,
         }
     };
     match gateway
@@ -260,13 +280,47 @@ async fn by_key(db: &DatabaseConnection, key: &str) -> Result<Option<sales::Mode
         .await
 }
 
+/// Releases a reservation, and its music with it.
 async fn release(db: &DatabaseConnection, sale: &sales::Model) -> Result<(), DbErr> {
-    sales::Entity::delete_many()
+    let released = sales::Entity::delete_many()
         .filter(sales::Column::Id.eq(sale.id))
         .filter(sales::Column::Status.eq(Status::Reserved))
         .exec(db)
-        .await
-        .map(|_| ())
+        .await?;
+    if released.rows_affected > 0 {
+        // The foreign key's cascade does this where foreign keys are enforced.
+        exclusivity::forget(db, sale.id).await?;
+    }
+    Ok(())
+}
+
+/// The key of the PostgreSQL advisory lock a reservation holds while it
+/// compares its music with the sold music and records its own.
+const RESERVATION_LOCK: i64 = 0x4d69_7854_6170_6503;
+
+/// A transaction that no other reservation runs beside, in any instance: on
+/// PostgreSQL under an advisory lock that ends with it; on SQLite (one
+/// instance) under a lock of this process, which the caller holds until then.
+async fn exclusive(
+    db: &DatabaseConnection,
+) -> Result<
+    (
+        sea_orm::DatabaseTransaction,
+        Option<tokio::sync::MutexGuard<'static, ()>>,
+    ),
+    DbErr,
+> {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+    static IN_PROCESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        let guard = IN_PROCESS.lock().await;
+        return Ok((db.begin().await?, Some(guard)));
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({RESERVATION_LOCK})"))
+        .await?;
+    Ok((txn, None))
 }
 
 fn new_copyright_id() -> CopyrightId {
@@ -530,6 +584,13 @@ pub async fn checkout(
     let piece = own_piece(&context.db, buyer, piece_id).await?;
     if sale_of(&context.db, piece_id).await?.is_some() {
         return Err(sold());
+    }
+    let shingles = exclusivity::shingles_of(&piece.midi)?;
+    if exclusivity::sold_alike(&context.db, &shingles, piece_id)
+        .await?
+        .is_some()
+    {
+        return Err(exclusivity::too_close());
     }
     Ok(Checkout {
         piece_id,

@@ -24,6 +24,7 @@ pub enum Status {
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "generations")]
 pub struct Model {
+    /// Random (`services::random_id`), since it is the generation's address.
     #[sea_orm(primary_key)]
     pub id: i64,
     /// The server process composing it.
@@ -45,6 +46,9 @@ pub struct Model {
     pub created_at: i64,
     /// Unix time in seconds, refreshed while its instance is alive.
     pub updated_at: i64,
+    /// Unix time in microseconds when it was queued: its place in the queue
+    /// (0 for generations from before 3 December 2026).
+    pub queued_at_micros: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

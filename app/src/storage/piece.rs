@@ -6,6 +6,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "pieces")]
 pub struct Model {
+    /// Random (`services::random_id`), since it is the piece's address.
     #[sea_orm(primary_key)]
     pub id: i64,
     /// The instrument's id.
@@ -75,14 +76,29 @@ impl Related<super::generation::Entity> for Entity {
     }
 }
 
-/// The title of piece `id` of `instrument` (an id), such as `Piano piece No. 12`.
+/// The title of piece `id` of `instrument` (an id), such as `Piano piece
+/// No. 4F1ZQ8K2XA`: the id in base 36, as ids are random and long.
 pub fn title(instrument: &str, id: i64) -> String {
     let name = models::Instrument::from_id(instrument).map_or(instrument, |i| i.display_name());
-    format!("{name} piece No. {id}")
+    let mut digits = Vec::new();
+    let mut rest = id.unsigned_abs();
+    loop {
+        digits.push(
+            char::from_digit((rest % 36) as u32, 36)
+                .unwrap_or('0')
+                .to_ascii_uppercase(),
+        );
+        rest /= 36;
+        if rest == 0 {
+            break;
+        }
+    }
+    let code: String = digits.into_iter().rev().collect();
+    format!("{name} piece No. {code}")
 }
 
 impl Model {
-    /// The piece's title, such as `Piano piece No. 12`.
+    /// The piece's title, such as `Piano piece No. 4F1ZQ8K2XA`.
     pub fn title(&self) -> String {
         title(&self.instrument, self.id)
     }

@@ -40,6 +40,10 @@ pub struct Model {
     /// the buyer entered it at checkout; `None` for sales from before it was
     /// asked (they show the account's name).
     pub licensee: Option<String>,
+    /// How many shingles its piece's music has in `sale_shingles`; `None`
+    /// until they are recorded (sales from before 3 December 2026 are, as the
+    /// server starts).
+    pub shingles: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -58,6 +62,9 @@ pub enum Relation {
         to = "super::user::Column::Id"
     )]
     Buyer,
+    /// Its piece's music, by shingle.
+    #[sea_orm(has_many = "super::sale_shingle::Entity")]
+    Shingles,
 }
 
 impl Related<super::piece::Entity> for Entity {
@@ -69,6 +76,12 @@ impl Related<super::piece::Entity> for Entity {
 impl Related<super::user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Buyer.def()
+    }
+}
+
+impl Related<super::sale_shingle::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Shingles.def()
     }
 }
 

@@ -1,7 +1,9 @@
 //! Composing through the server function, the piece's page, and its preview
 //! audio with range requests, on a real server with the shipped models.
 
-use crate::common::{Models, Running, Site, client, client_builder, piece_of, text_of};
+use crate::common::{
+    Browser, Models, Running, Site, client, client_builder, piano_form, piece_of, text_of,
+};
 use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, COOKIE,
@@ -95,7 +97,7 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
     assert_eq!(status, 200);
     assert_eq!(
         text_of(&html, "title"),
-        format!("Piano piece No. {id} · MixTape")
+        format!("{} · MixTape", app::storage::piece::title("piano", id))
     );
     assert!(
         html.contains(&format!(r#"src="/pieces/{id}/preview.ogg""#)),
@@ -563,5 +565,36 @@ async fn the_audio_cache_keeps_to_its_cap_dropping_the_least_recently_played() {
             .iter()
             .any(|path| std::fs::read(path).unwrap() == first)
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn piece_and_generation_addresses_do_not_lead_to_one_another() {
+    let server = Running::start(Models::Shipped).await;
+    let mut composer = Browser::default();
+    let mut pieces = Vec::new();
+    let mut generations = Vec::new();
+    for _ in 0..3 {
+        let (status, body) = composer
+            .post(&server, "compose", &piano_form("10", ""))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let generation: i64 = body.parse().unwrap();
+        generations.push(generation);
+        pieces.push(piece_of(&server, generation).await);
+    }
+    for ids in [&pieces, &generations] {
+        for pair in ids.windows(2) {
+            // 51 random bits each: neighbours are not a step apart.
+            assert!(pair[0] >= 1 << 51 && pair[1] >= 1 << 51, "{ids:?}");
+            assert!((pair[0] - pair[1]).abs() > 1_000_000, "{ids:?}");
+        }
+    }
+    for id in &pieces {
+        for step in [-1, 1] {
+            let (status, _) = server.get(&format!("/pieces/{}", id + step)).await;
+            assert_eq!(status, 404);
+        }
+    }
     server.stop().await;
 }

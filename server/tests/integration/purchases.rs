@@ -3,7 +3,7 @@
 //! downloads and certificate, the public verification page, and settling
 //! what a crash leaves half done.
 
-use crate::common::{Browser, Models, Running, Site, piano_form};
+use crate::common::{Browser, Models, Running, Site, piano_form, piece_of};
 use app::storage::{
     piece as piece_table, sale as sale_table, sandbox_charge as sandbox_charge_table,
 };
@@ -13,6 +13,7 @@ use sea_orm::{ActiveEnum, ConnectionTrait, EntityTrait, PaginatorTrait};
 
 const GOOD_CARD: &str = "4242 4242 4242 4242";
 const CVV: &str = "8317";
+const TOO_CLOSE: &str = "This piece's music is too close to a piece already sold, so its exclusive rights cannot be sold. Compose another piece.";
 
 /// A new checkout key for `piece`.
 pub async fn checkout(
@@ -377,10 +378,9 @@ async fn the_same_music_in_another_piece_cannot_be_sold_again() {
         buy(&server, &mut buyer, first, &key, GOOD_CARD).await.0,
         StatusCode::OK
     );
-    let (_, key) = checkout(&server, &mut buyer, twin).await;
-    let (status, body) = buy(&server, &mut buyer, twin, &key, GOOD_CARD).await;
+    let (status, body) = checkout(&server, &mut buyer, twin).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(message(&body).contains("same music"), "{body}");
+    assert_eq!(message(&body), TOO_CLOSE);
     assert_eq!(count(&server, sandbox_charge_table::Entity).await, 1);
     server.stop().await;
 }
@@ -867,5 +867,199 @@ async fn a_seed_and_settings_that_compose_a_sold_piece_again_are_refused() {
     form[5].1 = "0.9";
     let (status, body) = buyer.post(&server, "compose", &form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    server.stop().await;
+}
+
+/// The notes of stored piece `piece`.
+async fn notes_of(server: &Running, piece: i64) -> Vec<models::music::events::GridNote> {
+    let row = piece_table::Entity::find_by_id(piece)
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    models::music::events::quantise(&models::music::midi::read(&row.midi).unwrap()).0
+}
+
+/// Stores `notes` at `bpm` as a piano piece of account `owner`, as if
+/// another seed had composed them; its id.
+async fn store_piece(
+    server: &Running,
+    owner: i64,
+    notes: &[models::music::events::GridNote],
+    bpm: f64,
+) -> i64 {
+    use models::music::piece::TimeSignature;
+    use sea_orm::{ActiveModelTrait, Set};
+    let program = models::Instrument::Piano.program();
+    let written: Vec<_> = notes.iter().map(|n| n.to_note(program)).collect();
+    let midi = models::music::midi::write(&written, program, bpm, TimeSignature::default());
+    let end = notes
+        .iter()
+        .map(|n| n.onset + n.duration)
+        .max()
+        .unwrap_or(0);
+    let seconds = f64::from(end) / 12.0 * 60.0 / bpm;
+    piece_table::ActiveModel {
+        instrument: Set("piano".into()),
+        length_seconds: Set(seconds.round() as i32),
+        tempo_bpm: Set(bpm as i32),
+        creativity: Set(1.0),
+        seed: Set(900 + notes.len() as i64),
+        model_version: Set("piano-test".into()),
+        seconds: Set(seconds),
+        midi: Set(midi),
+        fingerprint: Set(models::music::events::fingerprint(notes)),
+        created_at: Set(0),
+        owner_id: Set(Some(owner)),
+        ..Default::default()
+    }
+    .insert(&server.db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// The sale state piece `piece`'s page shows `browser`.
+async fn sale_state(server: &Running, browser: &mut Browser, piece: i64) -> serde_json::Value {
+    let (status, body) = browser
+        .post(server, "piece", &[("id", &piece.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["sale"].clone()
+}
+
+#[tokio::test]
+async fn a_sold_pieces_music_longer_shorter_transposed_faster_or_touched_cannot_be_sold_again() {
+    use models::music::events::GridNote;
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let owner = only_user(&server).await;
+    let (status, body) = buyer.post(&server, "compose", &piano_form("30", "5")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let sold = piece_of(&server, body.parse().unwrap()).await;
+    let (status, body) = buyer.post(&server, "compose", &piano_form("15", "6")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let other = piece_of(&server, body.parse().unwrap()).await;
+    let notes = notes_of(&server, sold).await;
+    let end = notes.iter().map(|n| n.onset + n.duration).max().unwrap();
+    let shifted = |notes: &[GridNote], by: u32| -> Vec<GridNote> {
+        notes
+            .iter()
+            .map(|n| GridNote {
+                onset: n.onset + by,
+                ..*n
+            })
+            .collect()
+    };
+    let mut longer = notes.clone();
+    longer.extend(shifted(&notes_of(&server, other).await, end));
+    let mut a_little_longer = notes.clone();
+    a_little_longer.extend(shifted(&notes[..3], end));
+    let transposed: Vec<GridNote> = notes
+        .iter()
+        .map(|n| GridNote {
+            pitch: n.pitch + 2,
+            ..*n
+        })
+        .collect();
+    let mut touched = notes.clone();
+    touched[10].pitch += 1;
+    let opening = notes[..notes.len() * 2 / 5].to_vec();
+    let variants = [
+        ("45 s: the piece, then another", longer, 100.0),
+        ("31 s", a_little_longer, 100.0),
+        ("its first 12 s", opening, 100.0),
+        ("transposed", transposed, 100.0),
+        ("at 140 BPM", notes.clone(), 140.0),
+        ("one note changed", touched, 100.0),
+    ];
+    let mut stored = Vec::new();
+    for (name, variant, bpm) in &variants {
+        stored.push((*name, store_piece(&server, owner, variant, *bpm).await));
+    }
+    // A checkout begun before the piece sold meets the check in the sale itself.
+    let (_, early_key) = checkout(&server, &mut buyer, stored[0].1).await;
+    let (_, key) = checkout(&server, &mut buyer, sold).await;
+    let (status, body) = buy(&server, &mut buyer, sold, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let (status, body) = buy(&server, &mut buyer, stored[0].1, &early_key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(message(&body), TOO_CLOSE);
+    for (name, piece) in &stored {
+        let (status, body) = checkout(&server, &mut buyer, *piece).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{name}: {body}");
+        assert_eq!(message(&body), TOO_CLOSE, "{name}");
+        assert_eq!(
+            sale_state(&server, &mut buyer, *piece).await,
+            "TooClose",
+            "{name}"
+        );
+    }
+    let (_, _, page) = buyer
+        .get(&server, &format!("/pieces/{}", stored[3].1))
+        .await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("too close to a piece whose exclusive rights are already sold"));
+    assert!(!page.contains("Buy exclusive rights"), "{page}");
+    assert_eq!(count(&server, sale_table::Entity).await, 1);
+    assert_eq!(count(&server, sandbox_charge_table::Entity).await, 1);
+
+    // Other music still sells.
+    assert!(sale_state(&server, &mut buyer, other).await["ForSale"].is_string());
+    let (_, key) = checkout(&server, &mut buyer, other).await;
+    let (status, body) = buy(&server, &mut buyer, other, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn two_instances_selling_one_music_in_two_pieces_at_once_sell_it_once() {
+    let server = Running::start(Models::Shipped).await;
+    let beside = server.beside(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let owner = only_user(&server).await;
+    for (round, seed) in ["21", "22", "23", "24", "25"].into_iter().enumerate() {
+        let piece = buyer.compose(&server, seed).await;
+        let notes = notes_of(&server, piece).await;
+        // One note changed: another fingerprint, so only the music's
+        // similarity can keep the two from both selling.
+        let mut touched = notes.clone();
+        touched[4].pitch -= 1;
+        let copy = store_piece(&server, owner, &touched, 100.0).await;
+        let (_, first_key) = checkout(&server, &mut buyer, piece).await;
+        let (_, second_key) = checkout(&beside, &mut buyer, copy).await;
+        let (mut first, mut second) = (
+            Browser {
+                cookie: buyer.cookie.clone(),
+            },
+            Browser {
+                cookie: buyer.cookie.clone(),
+            },
+        );
+        let (a, b) = tokio::join!(
+            buy(&server, &mut first, piece, &first_key, GOOD_CARD),
+            buy(&beside, &mut second, copy, &second_key, GOOD_CARD),
+        );
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "round {round}: {a:?} {b:?}"
+        );
+        assert_eq!(count(&server, sale_table::Entity).await, round as u64 + 1);
+        assert_eq!(
+            count(&server, sandbox_charge_table::Entity).await,
+            round as u64 + 1
+        );
+    }
+    beside.stop().await;
     server.stop().await;
 }
