@@ -198,6 +198,7 @@ impl Server {
             },
             config.public_origin.clone(),
         )
+        .layer(axum::middleware::from_fn(keep_session_alive))
         .layer(session_layer)
         // Outside the session layer, which fails when the database is away.
         .layer(axum::middleware::from_fn_with_state(
@@ -364,6 +365,20 @@ fn router(state: AppState, public_origin: Option<PublicOrigin>) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Keeps the browser's session alive after each request, inside the session
+/// layer that then saves it (see `sessions::keep_alive`).
+async fn keep_session_alive(
+    session: tower_sessions::Session,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    if let Err(err) = app::services::sessions::keep_alive(&session).await {
+        tracing::warn!(%err, "cannot keep a session alive");
+    }
+    response
 }
 
 /// 200 while the database answers, 503 when it does not.

@@ -12,6 +12,8 @@ use crate::storage::piece;
 const USER_KEY: &str = "user_id";
 /// The session key naming a visitor's pieces until they sign in.
 const VISITOR_KEY: &str = "visitor";
+/// The session key holding the day (Unix days) it was last kept alive.
+const KEPT_KEY: &str = "kept_on";
 
 /// Whom new pieces belong to, and whose pieces the library lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,4 +164,20 @@ pub async fn issued_checkout(session: &Session, piece: i64, key: &str) -> Result
 /// Ends the session.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(failed)
+}
+
+/// Keeps a stored session alive for its full lifetime from today: sessions
+/// expire after a lifetime without a request, not a lifetime after sign-in.
+/// Marking the session changed once a day makes the session layer save it
+/// with a new expiry and send the cookie again, without a database write on
+/// every request. A browser without a stored session gets none from this.
+pub async fn keep_alive(session: &Session) -> Result<(), AppError> {
+    if session.is_empty().await {
+        return Ok(());
+    }
+    let today = crate::storage::now() / (24 * 60 * 60);
+    if session.get::<i64>(KEPT_KEY).await.map_err(failed)? != Some(today) {
+        session.insert(KEPT_KEY, today).await.map_err(failed)?;
+    }
+    Ok(())
 }

@@ -385,3 +385,57 @@ async fn session_cookies_are_secure_unless_a_plain_http_run_opts_out() {
     assert!(!cookie.contains("Secure"), "{cookie}");
     plain.stop().await;
 }
+
+#[tokio::test]
+async fn a_session_expires_thirty_days_after_its_last_request_not_after_sign_in() {
+    use app::storage::session as session_table;
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+
+    let server = Running::start(Models::Listed(&[])).await;
+    let mut owner = Browser::default();
+    owner
+        .post(
+            &server,
+            "register",
+            &registration("gil@cafe.example", PASSWORD, "Gil"),
+        )
+        .await;
+    // As if signed in 29 days ago and not seen since: a day to live.
+    let row = session_table::Entity::find()
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut data: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&row.data).unwrap();
+    data.retain(|key, _| key == "user_id");
+    let day_left = app::storage::now() + 24 * 60 * 60;
+    let mut aged = row.clone().into_active_model();
+    aged.data = Set(serde_json::to_vec(&data).unwrap());
+    aged.expires_at = Set(day_left);
+    aged.update(&server.db).await.unwrap();
+
+    // A request today gives it thirty days again, in the database and the cookie.
+    assert_eq!(owner.who(&server).await.as_deref(), Some("Gil"));
+    let refreshed = session_table::Entity::find_by_id(row.id.clone())
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let thirty_days = 30 * 24 * 60 * 60;
+    assert!(
+        refreshed.expires_at >= app::storage::now() + thirty_days - 60,
+        "{} left",
+        refreshed.expires_at - app::storage::now()
+    );
+    let response = crate::common::client()
+        .post(server.url("/api/current_user"))
+        .header(reqwest::header::COOKIE, owner.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // Once a day is enough: the second request of the day writes nothing.
+    assert!(response.headers().get("set-cookie").is_none());
+    server.stop().await;
+}
