@@ -16,7 +16,7 @@ use crate::services::composer::Composed;
 use crate::services::sessions::Owner;
 use crate::services::{exclusivity, sales, with_random_id};
 use crate::storage::sale::Status;
-use crate::storage::{now, piece};
+use crate::storage::{generation, now, piece};
 
 /// Stored piece `id`, or the not-found answer.
 pub async fn find(db: &DatabaseConnection, id: i64) -> Result<piece::Model, AppError> {
@@ -260,7 +260,7 @@ pub async fn page_of(
     owner: &Owner,
     page: u64,
 ) -> Result<(Vec<(i64, String, f64, Option<String>)>, u64, u64), DbErr> {
-    use sea_orm::{PaginatorTrait, QueryOrder};
+    use sea_orm::{JoinType, PaginatorTrait, QueryOrder, QuerySelect, RelationTrait};
     let query = piece::Entity::find().filter(owner.pieces());
     let count = query.clone().count(db).await?;
     let pages = count.div_ceil(PAGE_SIZE).max(1);
@@ -273,7 +273,11 @@ pub async fn page_of(
             piece::Column::Seconds,
             piece::Column::KeyName,
         ])
+        // Seconds alone leave pieces of one second in any order, and ids are
+        // random: the moment its generation was queued orders them.
+        .join(JoinType::LeftJoin, piece::Relation::Generation.def())
         .order_by_desc(piece::Column::CreatedAt)
+        .order_by_desc(generation::Column::QueuedAtMicros)
         .order_by_desc(piece::Column::Id)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)

@@ -104,7 +104,7 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
         };
         // Comparing with the sold music and recording this piece's are one
         // step for every instance, or two near-copies could both be reserved.
-        let (txn, _in_process) = exclusive(db).await?;
+        let txn = exclusive(db).await?;
         if exclusivity::sold_alike(&txn, &shingles, piece.id)
             .await?
             .is_some()
@@ -299,28 +299,28 @@ async fn release(db: &DatabaseConnection, sale: &sales::Model) -> Result<(), DbE
 const RESERVATION_LOCK: i64 = 0x4d69_7854_6170_6503;
 
 /// A transaction that no other reservation runs beside, in any instance: on
-/// PostgreSQL under an advisory lock that ends with it; on SQLite (one
-/// instance) under a lock of this process, which the caller holds until then.
-async fn exclusive(
-    db: &DatabaseConnection,
-) -> Result<
-    (
-        sea_orm::DatabaseTransaction,
-        Option<tokio::sync::MutexGuard<'static, ()>>,
-    ),
-    DbErr,
-> {
-    use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
-    static IN_PROCESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// PostgreSQL under an advisory lock that ends with it; on SQLite one that
+/// takes the database's write lock as it begins (`BEGIN IMMEDIATE`), since a
+/// transaction that reads first cannot wait for the lock when it comes to
+/// write after another connection wrote: SQLite answers "busy" at once.
+async fn exclusive(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{
+        ConnectionTrait, DatabaseBackend, SqliteTransactionMode, TransactionOptions,
+        TransactionTrait,
+    };
 
     if db.get_database_backend() != DatabaseBackend::Postgres {
-        let guard = IN_PROCESS.lock().await;
-        return Ok((db.begin().await?, Some(guard)));
+        return db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await;
     }
     let txn = db.begin().await?;
     txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({RESERVATION_LOCK})"))
         .await?;
-    Ok((txn, None))
+    Ok(txn)
 }
 
 fn new_copyright_id() -> CopyrightId {
@@ -642,4 +642,50 @@ pub async fn pay(
     .await?;
     tracing::info!(piece_id, buyer, copyright_id = %sale.copyright_id, "piece sold");
     Ok(sale.copyright_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, Database};
+
+    /// A reservation reads the sold music, then writes its own: another
+    /// instance writing in between must wait for it, not make it fail.
+    #[tokio::test]
+    async fn a_reservation_outlasts_a_write_from_another_instance() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = migrations::testing::new_database(dir.path()).await;
+        let (db, other) = (
+            Database::connect(&url).await.unwrap(),
+            Database::connect(&url).await.unwrap(),
+        );
+        db.execute_unprepared("CREATE TABLE scratch (n INTEGER)")
+            .await
+            .unwrap();
+
+        let txn = exclusive(&db).await.unwrap();
+        txn.execute_unprepared("SELECT COUNT(*) FROM scratch")
+            .await
+            .unwrap();
+        let meanwhile = tokio::spawn(async move {
+            other
+                .execute_unprepared("INSERT INTO scratch VALUES (1)")
+                .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        txn.execute_unprepared("INSERT INTO scratch VALUES (2)")
+            .await
+            .expect("the reservation writes");
+        txn.commit().await.unwrap();
+        meanwhile.await.unwrap().expect("the other write waited");
+
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT n FROM scratch",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+    }
 }
