@@ -45,6 +45,11 @@ pub struct ModelConfig {
     /// What the sampler keeps of the training music; `None` in a model made
     /// before it was kept (then `calibrate` adds it).
     pub style: Option<Style>,
+    /// The sampler's nucleus for rests and lengths (see `compose::generate`);
+    /// `None` trims them as notes are trimmed. Chosen per model by its
+    /// musicality against held-out music, written in its card: where the
+    /// network learned rhythm from enough music its rare rhythms are real.
+    pub rhythm_top_p: Option<f64>,
 }
 
 /// Errors opening a model folder.

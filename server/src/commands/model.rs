@@ -316,8 +316,8 @@ pub struct GenerateArgs {
     /// Creativity: below 1 safer, above 1 bolder (0.1 to 2).
     #[arg(long, default_value_t = 1.0)]
     temperature: f64,
-    /// Sample among the likeliest events holding this much probability (0 to 1].
-    #[arg(long, default_value_t = 0.95)]
+    /// Sample among the likeliest notes holding this share of each pitch class's probability (0 to 1].
+    #[arg(long, default_value_t = models::compose::generate::Settings::default().top_p)]
     top_p: f64,
     /// Same seed, model and settings give the same piece; random when absent.
     #[arg(long)]
