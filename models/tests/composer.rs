@@ -528,9 +528,19 @@ fn a_piece_that_copies_the_training_music_is_resampled() {
         .unwrap()
         .generate(&settings)
         .unwrap();
-    // From the seed that was accepted, the first attempt gives this piece again.
+    // Long enough to hold a run the copy check looks for.
+    assert!(
+        original.notes.len() >= models::compose::guards::COPY_RUN,
+        "{} notes",
+        original.notes.len()
+    );
+    // From the seed that was accepted, in its key (one drawn from the seed
+    // when none is asked), the first attempt gives this piece again.
+    let key = original.key.unwrap();
     let settings = Settings {
         seed: original.attempt_seed,
+        tonic: Some(key.tonic),
+        mode: Some(key.mode),
         ..settings
     };
     // Make the first attempt's piece part of the "training music".

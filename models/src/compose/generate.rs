@@ -251,9 +251,10 @@ const PHRASE_BARS: u32 = 4;
 const MIN_FINAL_NOTES: usize = 2;
 /// Notes of the final chord at most, its bass included.
 const MAX_FINAL_NOTES: usize = 4;
-/// Semitones above its bass the final chord may span per note beyond the bass:
-/// a violin's double stop within an octave, a guitar's three notes within two
-/// octaves, a pianist's four within three.
+/// Semitones a note of the final chord may lie above the one below it, so the
+/// chord spans this much per note beyond the bass: a violin's double stop
+/// within an octave, a guitar's three notes within two octaves, a pianist's
+/// four within three.
 const FINAL_SPAN_PER_NOTE: u8 = 12;
 
 /// What the sampler knows of music beyond the network's logits.
@@ -1001,7 +1002,10 @@ impl Attempt {
         }
         let degree = |p: u8| (p + 12 - self.key.tonic % 12) % 12;
         let Some(ending) = self.ending else {
-            return true;
+            // A piece counted in events ends on a note (and its length):
+            // time after the last note would be dropped, leaving it short.
+            let last = self.events.len() + 1 >= self.target_events;
+            return !(last && matches!(event, Event::Shift(_) | Event::Velocity(_)));
         };
         let now = grammar.time;
         if now < ending.onset {
@@ -1023,11 +1027,11 @@ impl Attempt {
                     let low = self.lowest.unwrap_or(*self.range.start());
                     degree(p) == 0 && (low..low.saturating_add(12)).contains(&p)
                 }
+                // Each note at most the span above the one below it, so that a
+                // chord that stops at two notes spans no more than two may.
                 Some(&top) => {
-                    let bass = grammar.at_onset.iter().min().copied().unwrap_or(top);
-                    let span = FINAL_SPAN_PER_NOTE.saturating_mul((self.final_notes - 1) as u8);
                     p > top
-                        && p <= bass.saturating_add(span)
+                        && p <= top.saturating_add(FINAL_SPAN_PER_NOTE)
                         && self.key.triad().contains(&degree(p))
                 }
             },
