@@ -432,7 +432,7 @@ fn a_batch_composes_each_piece_as_it_would_be_composed_alone() {
 
 #[test]
 fn evaluation_compares_with_the_ngram_baseline() {
-    let report = evaluate(&model_dir(), &[tiny()], 3, &Device::flex()).unwrap();
+    let report = evaluate(&model_dir(), &[tiny()], 3, 1, &Device::flex()).unwrap();
     assert_eq!(report.files, 4);
     assert_eq!(report.notes, 555);
     assert_eq!(report.ngram_training_files, 3);
@@ -472,6 +472,18 @@ fn evaluation_compares_with_the_ngram_baseline() {
     assert!((0.0..=1.0).contains(&m.asked_key_match));
     let svg = models::training::plot::feature_distributions(&m.tables);
     assert_eq!(svg.matches("<polyline").count(), 30);
+
+    // Another first seed draws other pieces against the same real music.
+    let other = evaluate(&model_dir(), &[tiny()], 3, 101, &Device::flex()).unwrap();
+    assert_eq!((report.first_seed, other.first_seed), (1, 101));
+    let generated = |r: &models::training::eval::EvalReport| -> Vec<f64> {
+        r.musicality.features.iter().map(|f| f.generated).collect()
+    };
+    assert_ne!(generated(&report), generated(&other));
+    let real = |r: &models::training::eval::EvalReport| -> Vec<f64> {
+        r.musicality.features.iter().map(|f| f.real).collect()
+    };
+    assert_eq!(real(&report), real(&other));
 }
 
 #[test]

@@ -50,8 +50,11 @@ pub struct EvalReport {
     pub ngram_accuracy: f64,
     /// Training files the baseline was fitted on.
     pub ngram_training_files: usize,
-    /// Pieces generated for the originality figures (30 s each, seeds 1 to N).
+    /// Pieces generated for the originality figures (30 s each, seeds
+    /// `first_seed` to `first_seed` + N - 1).
     pub samples: usize,
+    /// The seed of the first generated piece.
+    pub first_seed: u64,
     /// Mean notes of a generated piece.
     pub sample_notes: f64,
     /// Share of generated pieces with a run of 16 notes found in the training data.
@@ -76,7 +79,7 @@ pub const CREATIVITIES: [f64; 3] = [0.5, 1.0, 1.5];
 /// against real training excerpts as the ceiling.
 #[derive(Debug, Clone, Serialize)]
 pub struct Musicality {
-    /// Generated pieces per setting (seeds 1 to N).
+    /// Generated pieces per setting (seeds `first_seed` to `first_seed` + N - 1).
     pub pieces: usize,
     /// Their asked length in seconds, at the default tempo.
     pub seconds: f64,
@@ -190,11 +193,14 @@ pub fn calibrate(dir: &Path) -> Result<Style, EvalError> {
 
 /// Evaluates the model in `dir` on every MIDI file of `data` (on the files
 /// held out from its training when `data` is empty), and generates `samples`
-/// pieces per setting to compare them with real music.
+/// pieces per setting, from seed `first_seed` on, to compare them with real
+/// music: another first seed draws another set, so that the spread of a
+/// figure between sets can be seen.
 pub fn evaluate(
     dir: &Path,
     data: &[PathBuf],
     samples: usize,
+    first_seed: u64,
     device: &Device,
 ) -> Result<EvalReport, EvalError> {
     let generator = Generator::open(dir, device)?;
@@ -231,7 +237,9 @@ pub fn evaluate(
     // Short shared runs are normal in real music; compare generated pieces with
     // real excerpts of the same length against the same training data.
     let shared = RunIndex::build(SHARED_RUN, train.songs.iter().map(|s| s.notes.as_slice()));
-    let pieces: Vec<_> = (1..=samples as u64)
+    let seeds = first_seed..first_seed.saturating_add(samples as u64);
+    let pieces: Vec<_> = seeds
+        .clone()
         .filter_map(|seed| {
             generator
                 .generate(&Settings {
@@ -267,7 +275,7 @@ pub fn evaluate(
         pieces.iter().map(|p| p.attempts as usize).sum(),
         pieces.len(),
     );
-    let musicality = musicality_report(&generator, &pieces, &corpus, &train, samples);
+    let musicality = musicality_report(&generator, &pieces, &corpus, &train, seeds);
     Ok(EvalReport {
         model: dir.to_path_buf(),
         files: corpus.songs.len(),
@@ -281,6 +289,7 @@ pub fn evaluate(
         ngram_accuracy: baseline.accuracy(),
         ngram_training_files,
         samples: pieces.len(),
+        first_seed,
         sample_notes,
         generated_share_16,
         held_out_share_16,
@@ -316,14 +325,14 @@ fn song_table(songs: &[Song], steps: u32, per_file: usize) -> Vec<[f64; 15]> {
         .collect()
 }
 
-/// The musicality report of `pieces` (composed at default settings, seeds 1
-/// to N) against the songs of `corpus`, with `train`'s as the ceiling.
+/// The musicality report of `pieces` (composed at default settings, one per
+/// seed of `seeds`) against the songs of `corpus`, with `train`'s as the ceiling.
 fn musicality_report(
     generator: &Generator,
     pieces: &[Composition],
     corpus: &Corpus,
     train: &Corpus,
-    samples: usize,
+    seeds: std::ops::Range<u64>,
 ) -> Musicality {
     let defaults = Settings::default();
     let Length::Seconds(seconds) = defaults.length else {
@@ -347,7 +356,8 @@ fn musicality_report(
             let table = if creativity == defaults.temperature {
                 tables.generated.clone()
             } else {
-                let pieces: Vec<Composition> = (1..=samples as u64)
+                let pieces: Vec<Composition> = seeds
+                    .clone()
                     .filter_map(|seed| {
                         compose(Settings {
                             seed,
@@ -367,14 +377,16 @@ fn musicality_report(
             }
         })
         .collect();
-    let asked: Vec<bool> = (0..samples)
-        .filter_map(|i| {
+    let asked: Vec<bool> = seeds
+        .clone()
+        .enumerate()
+        .filter_map(|(i, seed)| {
             let key = Key {
                 tonic: (i % 12) as u8,
                 mode: Mode::ALL[(i / 12) % 2],
             };
             let piece = compose(Settings {
-                seed: 1 + i as u64,
+                seed,
                 tonic: Some(key.tonic),
                 mode: Some(key.mode),
                 ..Settings::default()

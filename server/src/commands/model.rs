@@ -141,6 +141,9 @@ pub struct EvalArgs {
     /// Pieces to generate (30 s each) per setting, for the originality and musicality figures.
     #[arg(long, default_value_t = 100)]
     samples: usize,
+    /// The seed of the first generated piece; another draws another set of pieces.
+    #[arg(long, default_value_t = 1)]
+    first_seed: u64,
     /// Also write the feature distributions (generated and real) as an SVG image to this file.
     #[arg(long)]
     plot: Option<PathBuf>,
@@ -159,8 +162,13 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
         Ok(selected) => selected,
         Err(code) => return code,
     };
-    let report =
-        models::training::eval::evaluate(&args.model, &args.data, args.samples, &selected.device);
+    let report = models::training::eval::evaluate(
+        &args.model,
+        &args.data,
+        args.samples,
+        args.first_seed,
+        &selected.device,
+    );
     if let (Ok(report), Some(path)) = (&report, &args.plot) {
         let svg = models::training::plot::feature_distributions(&report.musicality.tables);
         if let Err(err) = std::fs::write(path, svg) {
