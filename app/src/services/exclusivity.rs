@@ -84,6 +84,12 @@ pub async fn sold_alike<C: ConnectionTrait>(
         .map(|(id, _, _)| id))
 }
 
+/// Whether the music of `piece`, not yet sold itself, is a sold piece's.
+pub async fn sold_before(db: &DatabaseConnection, piece: &piece::Model) -> Result<bool, AppError> {
+    let shingles = shingles_of(&piece.midi)?;
+    Ok(sold_alike(db, &shingles, piece.id).await?.is_some())
+}
+
 /// Records the shingles of sale `sale_id`'s piece.
 pub async fn record<C: ConnectionTrait>(
     db: &C,

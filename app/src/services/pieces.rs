@@ -60,13 +60,7 @@ pub async fn view(
     let viewer_account = viewer.and_then(Owner::user);
     let sale = match sales::sale_of(db, id).await? {
         // Checked as the page is shown, since a piece alike may sell at any time.
-        None if owner
-            && exclusivity::sold_alike(db, &exclusivity::shingles_of(&row.midi)?, id)
-                .await?
-                .is_some() =>
-        {
-            SaleState::TooClose
-        }
+        None if owner && exclusivity::sold_before(db, &row).await? => SaleState::TooClose,
         None if owner => SaleState::ForSale(price.to_string()),
         None => SaleState::ComposerOnly,
         Some(sale) if sale.status != Status::Paid => SaleState::Pending,

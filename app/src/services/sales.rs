@@ -112,13 +112,12 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
             txn.rollback().await?;
             return Err(exclusivity::too_close());
         }
-        let reserved = match reservation.insert(&txn).await {
-            Ok(sale) => exclusivity::record(&txn, sale.id, &shingles)
-                .await
-                .map(|()| sale),
-            Err(err) => Err(err),
+        let reserved = async {
+            let sale = reservation.insert(&txn).await?;
+            exclusivity::record(&txn, sale.id, &shingles).await?;
+            Ok::<_, DbErr>(sale)
         };
-        let err = match reserved {
+        let err = match reserved.await {
             Ok(sale) => {
                 txn.commit().await?;
                 break sale;
@@ -585,11 +584,7 @@ pub async fn checkout(
     if sale_of(&context.db, piece_id).await?.is_some() {
         return Err(sold());
     }
-    let shingles = exclusivity::shingles_of(&piece.midi)?;
-    if exclusivity::sold_alike(&context.db, &shingles, piece_id)
-        .await?
-        .is_some()
-    {
+    if exclusivity::sold_before(&context.db, &piece).await? {
         return Err(exclusivity::too_close());
     }
     Ok(Checkout {
