@@ -24,18 +24,22 @@ fn train_tiny(
     resume: bool,
     epochs: usize,
 ) -> models::training::report::TrainingReport {
-    let job = TrainingJob {
+    let config = TrainingConfig::new(epochs)
+        .with_patience(5)
+        .with_learning_rate(3e-3);
+    train(&tiny_job(out, resume), &config, &Device::flex(), "CPU").unwrap()
+}
+
+/// Training a piano model on the tiny set into `out`.
+fn tiny_job(out: PathBuf, resume: bool) -> TrainingJob {
+    TrainingJob {
         data: vec![tiny()],
         instrument: Instrument::Piano,
         preset: Preset::Default,
         out,
         resume,
         progress: false,
-    };
-    let config = TrainingConfig::new(epochs)
-        .with_patience(5)
-        .with_learning_rate(3e-3);
-    train(&job, &config, &Device::flex(), "CPU").unwrap()
+    }
 }
 
 /// A default-preset model trained for three short epochs on the tiny set, shared by the tests.
@@ -178,6 +182,53 @@ fn resuming_continues_from_the_last_checkpoint() {
     let epochs: Vec<usize> = report.history.iter().map(|r| r.epoch).collect();
     assert_eq!(epochs, vec![1, 2, 3, 4]);
     assert_eq!(report.history[..3].len(), trained().1.history.len());
+}
+
+#[test]
+fn the_learning_rate_decays_after_each_epoch_without_a_better_validation_loss() {
+    // The shared model trains first: flex's seed is global, and a training
+    // beside this one would move its starting weights.
+    trained();
+    let dir = tempfile::tempdir().unwrap();
+    // A rate this high overshoots on the tiny set, so some epochs do not improve.
+    let config = TrainingConfig::new(4)
+        .with_patience(10)
+        .with_learning_rate(0.05)
+        .with_plateau_decay(0.5);
+    let report = train(
+        &tiny_job(dir.path().join("m"), false),
+        &config,
+        &Device::flex(),
+        "CPU",
+    )
+    .unwrap();
+    let rates: Vec<f64> = report
+        .history
+        .iter()
+        .map(|r| r.learning_rate.unwrap())
+        .collect();
+    assert_eq!(rates[0], 0.05);
+    let mut best = f64::INFINITY;
+    let mut decays = 0;
+    for pair in report.history.windows(2) {
+        let improved = pair[0].valid_loss < best;
+        best = best.min(pair[0].valid_loss);
+        let expected = pair[0].learning_rate.unwrap() * if improved { 1.0 } else { 0.5 };
+        assert_eq!(pair[1].learning_rate, Some(expected), "{rates:?}");
+        decays += usize::from(!improved);
+    }
+    assert!(decays > 0, "no epoch failed to improve: {rates:?}");
+
+    let refused = train(
+        &tiny_job(dir.path().join("n"), false),
+        &TrainingConfig::new(1).with_plateau_decay(0.0),
+        &Device::flex(),
+        "CPU",
+    );
+    assert!(
+        matches!(&refused, Err(e) if e.to_string().contains("plateau decay")),
+        "{refused:?}"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

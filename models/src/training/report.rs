@@ -22,6 +22,9 @@ pub struct EpochRecord {
     pub events_per_second: f64,
     /// Seconds since training started, over all runs.
     pub elapsed_seconds: f64,
+    /// Adam's learning rate in this epoch (absent in reports from before the plateau decay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f64>,
 }
 
 /// The training report written beside the model.

@@ -44,6 +44,10 @@ pub struct TrainingConfig {
     /// Epochs without a better validation loss before stopping.
     #[config(default = 3)]
     pub patience: usize,
+    /// Factor applied to the learning rate after each epoch without a better
+    /// validation loss (1 keeps it constant).
+    #[config(default = 1.0)]
+    pub plateau_decay: f64,
     /// Share of files held out for validation.
     #[config(default = 0.1)]
     pub validation_share: f64,
@@ -105,6 +109,10 @@ struct Progress {
     history: Vec<EpochRecord>,
     best_epoch: usize,
     best_loss: f64,
+    /// The learning rate the next epoch uses; absent in checkpoints written
+    /// before the plateau decay, which trained at a constant rate.
+    #[serde(default)]
+    learning_rate: Option<f64>,
 }
 
 fn write_error(path: &Path, error: impl std::fmt::Display) -> TrainError {
@@ -161,6 +169,12 @@ pub fn train(
             "epochs and batch size must be at least 1".to_owned(),
         ));
     }
+    if !(config.plateau_decay > 0.0 && config.plateau_decay <= 1.0) {
+        return Err(TrainError::Settings(format!(
+            "the plateau decay must be above 0 and at most 1, not {}",
+            config.plateau_decay
+        )));
+    }
     keep_freed_memory();
     let inference_device = device;
     let device = &device.clone().autodiff();
@@ -197,6 +211,7 @@ pub fn train(
                 history: Vec::new(),
                 best_epoch: 0,
                 best_loss: f64::INFINITY,
+                learning_rate: None,
             },
         )
     };
@@ -215,6 +230,7 @@ pub fn train(
 
     for epoch in progress.history.len() + 1..=config.epochs {
         let epoch_started = Instant::now();
+        let learning_rate = progress.learning_rate.unwrap_or(config.learning_rate);
         let mut rng = Rng::new(Rng::derive(config.seed, epoch as u64));
         let mut order: Vec<usize> = (0..windows.len()).collect();
         rng.shuffle(&mut order);
@@ -234,7 +250,7 @@ pub fn train(
             let loss = batch_loss(&network, batch, instrument_id, device);
             let grads = GradientsParams::from_grads(loss.backward(), &network);
             let value = f64::from(loss.into_scalar::<f32>());
-            network = optimizer.step(config.learning_rate, network, grads);
+            network = optimizer.step(learning_rate, network, grads);
             loss_sum += value * count as f64;
             loss_events += count;
             events += count;
@@ -271,6 +287,7 @@ pub fn train(
             valid_accuracy: score.accuracy(),
             events_per_second: events as f64 / train_seconds,
             elapsed_seconds: elapsed_before + started.elapsed().as_secs_f64(),
+            learning_rate: Some(learning_rate),
         };
         tracing::info!(
             epoch,
@@ -279,6 +296,7 @@ pub fn train(
             valid_bits_per_note = format!("{:.3}", record.valid_bits_per_note),
             valid_accuracy = format!("{:.3}", record.valid_accuracy),
             events_per_second = format!("{:.0}", record.events_per_second),
+            learning_rate,
             "epoch done"
         );
         progress.history.push(record);
@@ -286,6 +304,10 @@ pub fn train(
             progress.best_loss = valid_loss;
             progress.best_epoch = epoch;
             saved::save(&job.out, &model_config, &network).map_err(|e| write_error(&job.out, e))?;
+        } else {
+            // A plateau at one rate is often a valley too narrow for its steps:
+            // smaller steps go on down where a constant rate only circles.
+            progress.learning_rate = Some(learning_rate * config.plateau_decay);
         }
         save_checkpoint(&checkpoints, &network, &optimizer, &progress)?;
         let elapsed = elapsed_before + started.elapsed().as_secs_f64();

@@ -50,6 +50,9 @@ pub struct TrainArgs {
     /// Epochs without a better validation loss before stopping.
     #[arg(long, default_value_t = 3)]
     patience: usize,
+    /// Multiply the learning rate by this after each epoch without a better validation loss (1: constant).
+    #[arg(long, default_value_t = 1.0)]
+    plateau_decay: f64,
     /// At most this many batches per epoch.
     #[arg(long)]
     max_batches: Option<usize>,
@@ -102,6 +105,7 @@ pub fn train_command(args: TrainArgs) -> ExitCode {
         .with_batch_size(args.batch_size)
         .with_learning_rate(args.learning_rate)
         .with_patience(args.patience)
+        .with_plateau_decay(args.plateau_decay)
         .with_max_batches(args.max_batches)
         .with_max_minutes(args.max_minutes)
         .with_seed(args.seed);
