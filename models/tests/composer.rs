@@ -185,39 +185,58 @@ fn resuming_continues_from_the_last_checkpoint() {
 }
 
 #[test]
-fn the_learning_rate_decays_after_each_epoch_without_a_better_validation_loss() {
+fn the_learning_rate_decays_after_a_plateau_of_validation_loss() {
     // The shared model trains first: flex's seed is global, and a training
     // beside this one would move its starting weights.
     trained();
     let dir = tempfile::tempdir().unwrap();
     // A rate this high overshoots on the tiny set, so some epochs do not improve.
-    let config = TrainingConfig::new(4)
-        .with_patience(10)
-        .with_learning_rate(0.05)
-        .with_plateau_decay(0.5);
-    let report = train(
-        &tiny_job(dir.path().join("m"), false),
-        &config,
-        &Device::flex(),
-        "CPU",
-    )
-    .unwrap();
-    let rates: Vec<f64> = report
-        .history
-        .iter()
-        .map(|r| r.learning_rate.unwrap())
-        .collect();
-    assert_eq!(rates[0], 0.05);
-    let mut best = f64::INFINITY;
-    let mut decays = 0;
-    for pair in report.history.windows(2) {
-        let improved = pair[0].valid_loss < best;
-        best = best.min(pair[0].valid_loss);
-        let expected = pair[0].learning_rate.unwrap() * if improved { 1.0 } else { 0.5 };
-        assert_eq!(pair[1].learning_rate, Some(expected), "{rates:?}");
-        decays += usize::from(!improved);
+    for plateau in [1, 2] {
+        let config = TrainingConfig::new(6)
+            .with_patience(10)
+            .with_learning_rate(0.05)
+            .with_plateau_decay(0.5)
+            .with_plateau_epochs(plateau);
+        let report = train(
+            &tiny_job(dir.path().join(format!("m{plateau}")), false),
+            &config,
+            &Device::flex(),
+            "CPU",
+        )
+        .unwrap();
+        let rates: Vec<f64> = report
+            .history
+            .iter()
+            .map(|r| r.learning_rate.unwrap())
+            .collect();
+        assert_eq!(rates[0], 0.05);
+        // The rule, replayed: `plateau` epochs without a better loss since the
+        // best or the last decay halve the rate.
+        let (mut best, mut since, mut decays) = (f64::INFINITY, 0, 0);
+        for pair in report.history.windows(2) {
+            since += 1;
+            let decay = if pair[0].valid_loss < best {
+                best = pair[0].valid_loss;
+                since = 0;
+                1.0
+            } else if since >= plateau {
+                since = 0;
+                decays += 1;
+                0.5
+            } else {
+                1.0
+            };
+            let expected = pair[0].learning_rate.unwrap() * decay;
+            assert_eq!(
+                pair[1].learning_rate,
+                Some(expected),
+                "plateau {plateau}: {rates:?}"
+            );
+        }
+        if plateau == 1 {
+            assert!(decays > 0, "no epoch failed to improve: {rates:?}");
+        }
     }
-    assert!(decays > 0, "no epoch failed to improve: {rates:?}");
 
     let refused = train(
         &tiny_job(dir.path().join("n"), false),
@@ -227,6 +246,16 @@ fn the_learning_rate_decays_after_each_epoch_without_a_better_validation_loss() 
     );
     assert!(
         matches!(&refused, Err(e) if e.to_string().contains("plateau decay")),
+        "{refused:?}"
+    );
+    let refused = train(
+        &tiny_job(dir.path().join("o"), false),
+        &TrainingConfig::new(1).with_plateau_epochs(0),
+        &Device::flex(),
+        "CPU",
+    );
+    assert!(
+        matches!(&refused, Err(e) if e.to_string().contains("plateau lasts")),
         "{refused:?}"
     );
 }

@@ -44,10 +44,13 @@ pub struct TrainingConfig {
     /// Epochs without a better validation loss before stopping.
     #[config(default = 3)]
     pub patience: usize,
-    /// Factor applied to the learning rate after each epoch without a better
-    /// validation loss (1 keeps it constant).
+    /// Factor applied to the learning rate after a plateau (1 keeps it constant).
     #[config(default = 1.0)]
     pub plateau_decay: f64,
+    /// Epochs without a better validation loss, since the best one or the
+    /// last decay, that make a plateau.
+    #[config(default = 3)]
+    pub plateau_epochs: usize,
     /// Share of files held out for validation.
     #[config(default = 0.1)]
     pub validation_share: f64,
@@ -113,6 +116,9 @@ struct Progress {
     /// before the plateau decay, which trained at a constant rate.
     #[serde(default)]
     learning_rate: Option<f64>,
+    /// The epoch after which the rate last decayed (0: never).
+    #[serde(default)]
+    decayed_after: usize,
 }
 
 fn write_error(path: &Path, error: impl std::fmt::Display) -> TrainError {
@@ -169,6 +175,11 @@ pub fn train(
             "epochs and batch size must be at least 1".to_owned(),
         ));
     }
+    if config.plateau_epochs == 0 {
+        return Err(TrainError::Settings(
+            "a plateau lasts at least 1 epoch".to_owned(),
+        ));
+    }
     if !(config.plateau_decay > 0.0 && config.plateau_decay <= 1.0) {
         return Err(TrainError::Settings(format!(
             "the plateau decay must be above 0 and at most 1, not {}",
@@ -212,6 +223,7 @@ pub fn train(
                 best_epoch: 0,
                 best_loss: f64::INFINITY,
                 learning_rate: None,
+                decayed_after: 0,
             },
         )
     };
@@ -304,10 +316,14 @@ pub fn train(
             progress.best_loss = valid_loss;
             progress.best_epoch = epoch;
             saved::save(&job.out, &model_config, &network).map_err(|e| write_error(&job.out, e))?;
-        } else {
+        } else if epoch - progress.best_epoch.max(progress.decayed_after) >= config.plateau_epochs
+            && config.plateau_decay < 1.0
+        {
             // A plateau at one rate is often a valley too narrow for its steps:
-            // smaller steps go on down where a constant rate only circles.
+            // smaller steps go on down where a constant rate only circles. One
+            // worse epoch is not a plateau: small validation sets are noisy.
             progress.learning_rate = Some(learning_rate * config.plateau_decay);
+            progress.decayed_after = epoch;
         }
         save_checkpoint(&checkpoints, &network, &optimizer, &progress)?;
         let elapsed = elapsed_before + started.elapsed().as_secs_f64();

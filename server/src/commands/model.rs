@@ -50,9 +50,12 @@ pub struct TrainArgs {
     /// Epochs without a better validation loss before stopping.
     #[arg(long, default_value_t = 3)]
     patience: usize,
-    /// Multiply the learning rate by this after each epoch without a better validation loss (1: constant).
+    /// Multiply the learning rate by this after a plateau (1: constant).
     #[arg(long, default_value_t = 1.0)]
     plateau_decay: f64,
+    /// Epochs without a better validation loss, since the best or the last decay, that make a plateau.
+    #[arg(long, default_value_t = 3)]
+    plateau_epochs: usize,
     /// At most this many batches per epoch.
     #[arg(long)]
     max_batches: Option<usize>,
@@ -106,6 +109,7 @@ pub fn train_command(args: TrainArgs) -> ExitCode {
         .with_learning_rate(args.learning_rate)
         .with_patience(args.patience)
         .with_plateau_decay(args.plateau_decay)
+        .with_plateau_epochs(args.plateau_epochs)
         .with_max_batches(args.max_batches)
         .with_max_minutes(args.max_minutes)
         .with_seed(args.seed);
