@@ -4,6 +4,7 @@
 //! here touches the database or the models.
 
 pub mod account;
+pub mod api_key;
 pub mod card;
 pub mod compose;
 pub mod copyright_id;

@@ -23,7 +23,8 @@ use leptos_router::{
 pub use domain::error::{AppError, FieldError};
 
 use pages::{
-    account, generation, instruments, landing, layout, library, not_found, piece, purchase, rights,
+    account, api_docs, api_keys, generation, instruments, landing, layout, library, not_found,
+    piece, purchase, rights,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -62,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=account::RegisterPage />
                     <Route path=path!("/login") view=account::LoginPage />
                     <Route path=path!("/library") view=library::LibraryPage />
+                    <Route path=path!("/account") view=api_keys::AccountPage />
+                    <Route path=path!("/docs/api") view=api_docs::ApiDocsPage />
                     // Rendered whole before it is sent, so that a missing piece answers 404.
                     <Route path=path!("/pieces/:id") view=piece::PiecePage ssr=SsrMode::Async />
                     <Route path=path!("/generations/:id") view=generation::GenerationPage ssr=SsrMode::Async />

@@ -4,6 +4,8 @@
 
 pub mod account;
 pub mod addresses;
+pub mod api_docs;
+pub mod api_keys;
 pub mod generation;
 pub mod instruments;
 pub mod landing;

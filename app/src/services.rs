@@ -3,6 +3,7 @@
 //! None reads the request: who asks, and from where, are arguments.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod composer;
 pub mod context;
 pub mod exclusivity;

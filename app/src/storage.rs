@@ -1,6 +1,7 @@
 //! The database's tables as sea-orm entities, with their relations and
 //! statuses. Only the services query them; `migrations` creates them.
 
+pub mod api_key;
 pub mod generation;
 pub mod piece;
 pub mod rate_limit;

@@ -47,3 +47,39 @@ test("registration explains a weak password beside its field", async ({ page }) 
     );
   }).toPass({ timeout: 15_000 });
 });
+
+test("make an API key on the account page, use it, revoke it", async ({ page, request }) => {
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await page.goto("/register", { waitUntil: "networkidle" });
+  await page.getByLabel("Your name or company").fill("Reel Agency");
+  await page.getByLabel("Email").fill(`keys-${Date.now()}-${Math.floor(Math.random() * 1e6)}@agency.example`);
+  await page.getByLabel("Password").fill("tulip sunrise harbour");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/instruments$/);
+
+  await nav.getByRole("link", { name: "Reel Agency" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  await page.getByLabel("Name of a new key").fill("Video tool");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const secret = (await page.getByTestId("new-key-secret").textContent()) ?? "";
+  expect(secret).toMatch(/^mtk_[0-9a-f]{64}$/);
+  const row = page.getByRole("row", { name: /Video tool/ });
+  await expect(row).toContainText(secret.slice(0, 12));
+
+  const auth = { Authorization: `Bearer ${secret}` };
+  const ok = await request.get("/api/v1/instruments", { headers: auth });
+  expect(ok.status()).toBe(200);
+  expect((await ok.json()).instruments.length).toBeGreaterThan(0);
+
+  await row.getByRole("button", { name: "Revoke Video tool" }).click();
+  await expect(row.getByText("Revoked")).toBeVisible();
+  const refused = await request.get("/api/v1/instruments", { headers: auth });
+  expect(refused.status()).toBe(401);
+  expect(refused.headers()["content-type"]).toBe("application/problem+json");
+
+  await page.getByRole("link", { name: "How the API works" }).click();
+  await expect(page).toHaveURL(/\/docs\/api$/);
+  await expect(page.getByRole("heading", { name: "The MixTape API" })).toBeVisible();
+});

@@ -12,6 +12,7 @@ mod m20261126_000006_create_rate_limits;
 mod m20261203_000001_sale_licensee;
 mod m20261203_000002_sale_shingles;
 mod m20261203_000003_generation_queue_order;
+mod m20261204_000001_create_api_keys;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_sale_licensee::Migration),
             Box::new(m20261203_000002_sale_shingles::Migration),
             Box::new(m20261203_000003_generation_queue_order::Migration),
+            Box::new(m20261204_000001_create_api_keys::Migration),
         ]
     }
 }
@@ -107,6 +109,7 @@ mod tests {
             "generations",
             "rate_limits",
             "sale_shingles",
+            "api_keys",
         ];
         for table in tables {
             assert!(manager.has_table(table).await.unwrap(), "{table}");

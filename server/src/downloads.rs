@@ -11,7 +11,7 @@ use tower_sessions::Session;
 
 use crate::audio::files::{self, AudioFiles};
 use app::AppError;
-use app::services::sales::{self, Download};
+use app::services::sales;
 use app::services::sessions;
 
 /// Paid-for files are nobody else's: no shared cache keeps them.
@@ -25,24 +25,11 @@ pub async fn full_wav(
     UrlPath(id): UrlPath<String>,
     request: Request,
 ) -> Response {
-    let bought = match bought(&db, &session, &id).await {
-        Ok(bought) => bought,
-        Err(response) => return response,
+    let wav = async {
+        let user = signed_in(&session).await?;
+        wav(&db, &files, user, parse_id(&id)?, request).await
     };
-    let rendered = match files.rendered(bought.midi, files::Kind::Full).await {
-        Ok(rendered) => rendered,
-        Err(err) => {
-            tracing::error!(%err, piece = bought.piece_id, "cannot render a bought piece");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "This piece's audio could not be rendered.\n",
-            )
-                .into_response();
-        }
-    };
-    let mut response = files::serve_file(&rendered, request, CACHE_CONTROL).await;
-    attach(&mut response, &format!("{}.wav", bought.copyright_id));
-    response
+    wav.await.unwrap_or_else(answer)
 }
 
 /// `GET /pieces/{id}/piece.mid`: the piece's MIDI file, for its buyer.
@@ -51,10 +38,39 @@ pub async fn midi(
     session: Session,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    let bought = match bought(&db, &session, &id).await {
-        Ok(bought) => bought,
-        Err(response) => return response,
+    let midi = async {
+        let user = signed_in(&session).await?;
+        midi_file(&db, user, parse_id(&id)?).await
     };
+    midi.await.unwrap_or_else(answer)
+}
+
+/// The full WAV of piece `id` for account `user`, when they bought it; a
+/// range of it when `request` asks for one.
+pub(crate) async fn wav(
+    db: &DatabaseConnection,
+    files: &AudioFiles,
+    user: Option<i64>,
+    id: i64,
+    request: Request,
+) -> Result<Response, AppError> {
+    let bought = sales::download(db, user, id).await?;
+    let rendered = files
+        .rendered(bought.midi, files::Kind::Full)
+        .await
+        .map_err(|err| AppError::internal("This piece's audio could not be rendered.", &err))?;
+    let mut response = files::serve_file(&rendered, request, CACHE_CONTROL).await;
+    attach(&mut response, &format!("{}.wav", bought.copyright_id));
+    Ok(response)
+}
+
+/// The MIDI file of piece `id` for account `user`, when they bought it.
+pub(crate) async fn midi_file(
+    db: &DatabaseConnection,
+    user: Option<i64>,
+    id: i64,
+) -> Result<Response, AppError> {
+    let bought = sales::download(db, user, id).await?;
     let mut response = Response::new(Body::from(bought.midi));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("audio/midi"));
@@ -63,33 +79,29 @@ pub async fn midi(
         HeaderValue::from_static(CACHE_CONTROL),
     );
     attach(&mut response, &format!("{}.mid", bought.copyright_id));
-    response
+    Ok(response)
 }
 
-/// The piece and its sale when the session's account bought it; otherwise
-/// the answer: 401 signed out, 403 someone else's, 404 no such piece.
-async fn bought(
-    db: &DatabaseConnection,
-    session: &Session,
-    id: &str,
-) -> Result<Download, Response> {
-    let answer = |err: AppError| {
-        let status =
-            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, format!("{err}\n")).into_response()
-    };
-    let Some(id) = id.parse::<i64>().ok().filter(|id| *id > 0) else {
-        return Err(answer(AppError::NotFound(
-            "There is no piece at this address.".into(),
-        )));
-    };
-    let user = sessions::signed_in(session).await.map_err(|err| {
+/// A piece id from an address, or the not-found answer.
+pub(crate) fn parse_id(id: &str) -> Result<i64, AppError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(AppError::no_piece)
+}
+
+/// The account signed in with `session`, if any.
+async fn signed_in(session: &Session) -> Result<Option<i64>, AppError> {
+    sessions::signed_in(session).await.map_err(|err| {
         tracing::error!(%err, "cannot read a session for a download");
-        answer(AppError::Busy(
-            "Downloads are unavailable right now; please try again shortly.".into(),
-        ))
-    })?;
-    sales::download(db, user, id).await.map_err(answer)
+        AppError::Busy("Downloads are unavailable right now; please try again shortly.".into())
+    })
+}
+
+/// A download's error as the browser shows it: its status and message.
+fn answer(err: AppError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, format!("{err}\n")).into_response()
 }
 
 /// Makes the browser save the response as `file_name`.

@@ -1,6 +1,7 @@
 //! MixTape's web server: serves the server-rendered pages, server functions,
 //! static files and the health check, on the database its configuration names.
 
+pub mod api;
 pub mod audio;
 pub mod config;
 pub mod cross_site;
@@ -190,21 +191,24 @@ impl Server {
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_expiry(Expiry::OnInactivity(SESSION_LIFETIME));
-        let router = router(
-            AppState {
-                leptos_options,
-                context,
-                audio,
-            },
-            config.public_origin.clone(),
-        )
-        .layer(axum::middleware::from_fn(keep_session_alive))
-        .layer(session_layer)
-        // Outside the session layer, which fails when the database is away.
-        .layer(axum::middleware::from_fn_with_state(
-            db.clone(),
-            outage::outage_is_unavailable,
-        ));
+        let state = AppState {
+            leptos_options,
+            context,
+            audio,
+        };
+        let site = router(state.clone(), config.public_origin.clone())
+            .layer(axum::middleware::from_fn(keep_session_alive))
+            .layer(session_layer);
+        // The API has no cookies: neither sessions nor the cross-site check.
+        let router = api::router(state)
+            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(TraceLayer::new_for_http())
+            .merge(site)
+            // Outside the session layer, which fails when the database is away.
+            .layer(axum::middleware::from_fn_with_state(
+                db.clone(),
+                outage::outage_is_unavailable,
+            ));
         Ok(Server {
             listener,
             router,

@@ -8,6 +8,7 @@ use crate::FieldError;
 
 /// The payment form's card fields, as typed.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CardForm {
     /// Name on the card.
     pub name: String,

@@ -80,6 +80,7 @@ pub const KEYS: [&str; 12] = [
 
 /// Major or minor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Bright.
@@ -112,6 +113,9 @@ impl FromStr for Mode {
 
 /// What to compose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+// Whatever a request leaves out is the default, as on a new form.
+#[serde(default)]
 pub struct ComposeSettings {
     /// The instrument's id, also its model's folder name.
     pub instrument: String,
@@ -192,6 +196,13 @@ impl ComposeSettings {
     pub fn form_url(&self) -> String {
         let query = serde_urlencoded::to_string(self.form()).expect("text fields encode");
         format!("/instruments?{query}")
+    }
+}
+
+impl Default for ComposeSettings {
+    /// The defaults, with no instrument chosen.
+    fn default() -> ComposeSettings {
+        ComposeSettings::new("")
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A form field the server rejected, with the message shown beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The field's `name`.
     pub field: String,
@@ -136,6 +137,92 @@ impl AppError {
             AppError::Internal(_) => 500,
             AppError::Transport(_) => 502,
         }
+    }
+}
+
+/// A kind of error as the HTTP API reports it (RFC 9457 problem types),
+/// explained on `/docs/api` under its anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemKind {
+    /// Its anchor on `/docs/api`, the end of the problem's `type`.
+    pub anchor: &'static str,
+    /// Its HTTP status.
+    pub status: u16,
+    /// Its title, the same for every problem of the kind.
+    pub title: &'static str,
+    /// When it happens and what to do.
+    pub meaning: &'static str,
+}
+
+/// Every kind of problem the API answers, in the order the documentation lists them.
+pub const PROBLEM_KINDS: [ProblemKind; 9] = [
+    ProblemKind {
+        anchor: "invalid",
+        status: 422,
+        title: "Invalid request",
+        meaning: "A body that is not the JSON asked for, or fields out of their limits; `errors` lists each field with its message (settings, card fields, `Idempotency-Key`).",
+    },
+    ProblemKind {
+        anchor: "unauthorized",
+        status: 401,
+        title: "Missing, malformed or revoked API key",
+        meaning: "No `Authorization: Bearer` header, a value that is not a MixTape key, an unknown key, or a revoked one.",
+    },
+    ProblemKind {
+        anchor: "payment-declined",
+        status: 402,
+        title: "Payment declined",
+        meaning: "The card was declined. Nothing was charged; another card may pay.",
+    },
+    ProblemKind {
+        anchor: "forbidden",
+        status: 403,
+        title: "Forbidden",
+        meaning: "A download of a piece whose rights you do not own.",
+    },
+    ProblemKind {
+        anchor: "not-found",
+        status: 404,
+        title: "Not found",
+        meaning: "No piece or generation of yours has this id. Another account's pieces answer the same, so ids reveal nothing.",
+    },
+    ProblemKind {
+        anchor: "conflict",
+        status: 409,
+        title: "Conflict",
+        meaning: "The piece is sold (or its music is too close to one that is), a sold piece cannot be deleted, or the account has as many keys as it may.",
+    },
+    ProblemKind {
+        anchor: "too-many-requests",
+        status: 429,
+        title: "Too many requests",
+        meaning: "The composers' queue is full or a limit per key or account was reached. Try again after the `Retry-After` header's seconds.",
+    },
+    ProblemKind {
+        anchor: "unavailable",
+        status: 503,
+        title: "Unavailable for a moment",
+        meaning: "The database is out of reach for a moment. Try again shortly.",
+    },
+    ProblemKind {
+        anchor: "internal",
+        status: 500,
+        title: "Internal error",
+        meaning: "Something failed on our side; the detail is safe to show and the rest is in our logs.",
+    },
+];
+
+impl AppError {
+    /// The kind of problem the API reports for this error.
+    pub fn problem_kind(&self) -> &'static ProblemKind {
+        let status = match self {
+            AppError::Transport(_) => 500,
+            other => other.status(),
+        };
+        PROBLEM_KINDS
+            .iter()
+            .find(|kind| kind.status == status)
+            .unwrap_or(&PROBLEM_KINDS[PROBLEM_KINDS.len() - 1])
     }
 }
 

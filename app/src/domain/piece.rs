@@ -69,6 +69,7 @@ pub struct RollNote {
 
 /// One piece in the library's list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PieceSummary {
     /// Its id.
     pub id: i64,

@@ -38,6 +38,7 @@ pub const LICENCE_TERMS: &str = "MixTape grants the owner named above the exclus
 
 /// A licence certificate, as its page prints it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Certificate {
     /// The copyright ID.
     pub copyright_id: String,

@@ -144,7 +144,7 @@ pub fn AccountNav() -> impl IntoView {
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(user)) => view! {
-                        <span class="account-name">{user.display_name}</span>
+                        <A href="/account" attr:class="account-name">{user.display_name}</A>
                         <ActionForm action=log_out attr:class="inline-form">
                             <button type="submit" class="link-button">"Log out"</button>
                         </ActionForm>

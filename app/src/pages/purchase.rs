@@ -67,12 +67,7 @@ pub async fn buy(
 fn this_month() -> YearMonth {
     #[cfg(feature = "ssr")]
     {
-        use chrono::Datelike;
-        let today = chrono::Utc::now();
-        YearMonth {
-            year: today.year(),
-            month: today.month(),
-        }
+        sales::this_month()
     }
     #[cfg(not(feature = "ssr"))]
     {

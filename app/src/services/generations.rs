@@ -293,6 +293,30 @@ pub async fn status(db: &DatabaseConnection, id: i64) -> Result<GenerationState,
         .one(db)
         .await?
         .ok_or_else(AppError::no_generation)?;
+    state_of(db, row).await
+}
+
+/// Where generation `id` is, when `owner` asked for it; anyone else's is not found.
+pub async fn status_for(
+    db: &DatabaseConnection,
+    owner: &Owner,
+    id: i64,
+) -> Result<GenerationState, AppError> {
+    let row = table::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::no_generation)?;
+    let asked = match owner {
+        Owner::User(user) => row.owner_id == Some(*user),
+        Owner::Visitor(key) => row.owner_id.is_none() && row.visitor.as_ref() == Some(key),
+    };
+    if !asked {
+        return Err(AppError::no_generation());
+    }
+    state_of(db, row).await
+}
+
+async fn state_of(db: &DatabaseConnection, row: table::Model) -> Result<GenerationState, AppError> {
     Ok(match (row.status, row.piece_id) {
         (Status::Queued, _) => GenerationState::Queued {
             ahead: ahead_of(db, &row).await?,

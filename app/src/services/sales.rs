@@ -39,6 +39,16 @@ async fn account_name(db: &DatabaseConnection, id: i64) -> Result<String, AppErr
         .map_or_else(String::new, |user| user.display_name))
 }
 
+/// This month on the server's clock, to check card expiry dates.
+pub fn this_month() -> YearMonth {
+    use chrono::Datelike;
+    let today = chrono::Utc::now();
+    YearMonth {
+        year: today.year(),
+        month: today.month(),
+    }
+}
+
 /// The answer to a checkout key that is not (or no longer) valid.
 pub fn expired_checkout() -> AppError {
     AppError::Conflict("This checkout has expired. Please reload the page.".into())

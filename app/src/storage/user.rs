@@ -26,6 +26,15 @@ pub enum Relation {
     /// The rights the account bought.
     #[sea_orm(has_many = "super::sale::Entity")]
     Purchases,
+    /// The keys it made for the HTTP API.
+    #[sea_orm(has_many = "super::api_key::Entity")]
+    ApiKeys,
+}
+
+impl Related<super::api_key::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ApiKeys.def()
+    }
 }
 
 impl Related<super::piece::Entity> for Entity {

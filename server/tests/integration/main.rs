@@ -6,6 +6,7 @@
 //! `MIXTAPE_TEST_POSTGRES` names a server (see `migrations::testing`).
 
 mod accounts;
+mod api;
 mod capacity;
 mod cli;
 mod common;

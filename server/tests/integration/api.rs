@@ -1,0 +1,712 @@
+//! The HTTP API under /api/v1: keys made and revoked on the account page,
+//! every endpoint, another account's pieces and keys, the idempotent
+//! purchase, problem details, the OpenAPI document, and the whole flow with
+//! plain HTTP calls as curl would make them.
+
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+use crate::common::{Browser, Models, Running, Site};
+
+/// A client with no session and no same-origin header, as other software is.
+fn outside() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .unwrap()
+}
+
+/// An answer: status, headers and JSON body (`Null` when there is none).
+struct Answer {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Answer {
+    async fn of(response: reqwest::Response) -> Answer {
+        let (status, headers) = (response.status(), response.headers().clone());
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Asserts a problem+json answer of `status` and `kind`; its detail.
+    fn problem(&self, status: StatusCode, kind: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.headers[CONTENT_TYPE], "application/problem+json",
+            "{}",
+            self.body
+        );
+        assert_eq!(
+            self.body["type"],
+            format!("/docs/api#{kind}"),
+            "{}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status.as_u16());
+        assert!(self.body["title"].as_str().is_some_and(|t| !t.is_empty()));
+        self.body["detail"].as_str().unwrap().to_owned()
+    }
+
+    /// The message of field `field` in an invalid request's problem.
+    fn field(&self, field: &str) -> String {
+        self.body["errors"]
+            .as_array()
+            .and_then(|errors| errors.iter().find(|e| e["field"] == field))
+            .and_then(|e| e["message"].as_str())
+            .unwrap_or_else(|| panic!("no message for {field}: {}", self.body))
+            .to_owned()
+    }
+}
+
+/// Calls the API as a client holding `key` (none: no Authorization header).
+struct Api<'a> {
+    server: &'a Running,
+    key: Option<String>,
+}
+
+impl Api<'_> {
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let url = if path.starts_with("/api/v1") {
+            self.server.url(path)
+        } else {
+            self.server.url(&format!("/api/v1{path}"))
+        };
+        let request = outside().request(method, url);
+        match &self.key {
+            Some(key) => request.header(AUTHORIZATION, format!("Bearer {key}")),
+            None => request,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        Answer::of(
+            self.request(reqwest::Method::GET, path)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Answer {
+        Answer::of(
+            self.request(reqwest::Method::POST, path)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn delete(&self, path: &str) -> Answer {
+        Answer::of(
+            self.request(reqwest::Method::DELETE, path)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn purchase(&self, piece: i64, idempotency: Option<&str>, number: &str) -> Answer {
+        let mut request = self
+            .request(reqwest::Method::POST, &format!("/pieces/{piece}/purchase"))
+            .json(&json!({
+                "name": "Ana Pereira",
+                "number": number,
+                "expiry": "12/30",
+                "cvv": "8317",
+                "licensee": "Pereira Films Lda",
+            }));
+        if let Some(key) = idempotency {
+            request = request.header("Idempotency-Key", key);
+        }
+        Answer::of(request.send().await.unwrap()).await
+    }
+
+    /// Composes a 10-second piano piece and waits for it; the piece's id.
+    async fn compose(&self, seed: Option<u64>) -> i64 {
+        let mut settings = json!({"instrument": "piano", "length_seconds": 10});
+        if let Some(seed) = seed {
+            settings["seed"] = json!(seed);
+        }
+        let queued = self.post("/pieces", settings).await;
+        assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
+        let location = queued.headers[LOCATION].to_str().unwrap().to_owned();
+        assert_eq!(location, queued.body["links"]["self"]);
+        for _ in 0..1200 {
+            let state = self.get(&location).await;
+            assert_eq!(state.status, StatusCode::OK, "{}", state.body);
+            match state.body["status"].as_str().unwrap() {
+                "done" => {
+                    let piece = state.body["piece_id"].as_i64().unwrap();
+                    assert_eq!(
+                        state.body["links"]["piece"],
+                        format!("/api/v1/pieces/{piece}")
+                    );
+                    return piece;
+                }
+                "failed" => panic!("{}", state.body),
+                "queued" => assert!(state.body["ahead"].is_u64()),
+                _ => {}
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("not composed after a minute");
+    }
+}
+
+/// Registers an account in `browser` and makes it a key named `name`; the key's secret.
+async fn account_with_key(server: &Running, browser: &mut Browser, email: &str) -> String {
+    browser.register(server, email, "Pereira Films").await;
+    let (status, body) = browser
+        .post(server, "create_api_key", &[("name", "Video tool")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let made: Value = serde_json::from_str(&body).unwrap();
+    made["secret"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn keys_are_made_listed_and_revoked_on_the_account_page_and_authenticate_their_account_only()
+{
+    let server = Running::start(Models::Listed(&["piano"])).await;
+
+    // Signed out, the account page's functions want a sign-in.
+    let mut visitor = Browser::default();
+    let (status, _) = visitor
+        .post(&server, "create_api_key", &[("name", "x")])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let mut ana = Browser::default();
+    let secret = account_with_key(&server, &mut ana, "ana@example.com").await;
+    assert!(secret.starts_with("mtk_") && secret.len() == 68, "{secret}");
+    let (status, body) = ana.post(&server, "api_keys", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let keys: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(keys.as_array().unwrap().len(), 1);
+    let key = &keys[0];
+    assert_eq!(key["name"], "Video tool");
+    assert!(secret.starts_with(key["prefix"].as_str().unwrap()));
+    // The list never shows a secret again; the table keeps only its digest.
+    assert!(!body.contains(&secret[4..]));
+    let stored = app::storage::api_key::Entity::find()
+        .all(&server.db)
+        .await
+        .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|row| !row.secret_hash.contains(&secret[4..]))
+    );
+
+    // A name out of its limits is refused with the field's message.
+    let (status, body) = ana.post(&server, "create_api_key", &[("name", " ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let api = Api {
+        server: &server,
+        key: Some(secret.clone()),
+    };
+    let instruments = api.get("/instruments").await;
+    assert_eq!(instruments.status, StatusCode::OK, "{}", instruments.body);
+    assert_eq!(instruments.body["instruments"][0]["id"], "piano");
+    assert_eq!(instruments.body["settings"]["tempo_bpm"]["max"], 220.0);
+    assert_eq!(instruments.body["settings"]["tonics"][2], "D");
+
+    // No key, another scheme, a malformed or unknown key: 401, with the scheme to use.
+    for header in [
+        None,
+        Some(format!("Basic {secret}")),
+        Some("Bearer not-a-key".to_owned()),
+        Some(format!("Bearer mtk_{}", "0".repeat(64))),
+    ] {
+        let mut request = outside().get(server.url("/api/v1/instruments"));
+        if let Some(header) = &header {
+            request = request.header(AUTHORIZATION, header);
+        }
+        let answer = Answer::of(request.send().await.unwrap()).await;
+        answer.problem(StatusCode::UNAUTHORIZED, "unauthorized");
+        assert!(
+            answer.headers[WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer"),
+            "{header:?}"
+        );
+    }
+
+    // Another account can neither revoke Ana's key nor learn that it exists.
+    let mut rui = Browser::default();
+    let rui_secret = account_with_key(&server, &mut rui, "rui@example.com").await;
+    let id = key["id"].as_i64().unwrap().to_string();
+    let (status, _) = rui.post(&server, "revoke_api_key", &[("id", &id)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(api.get("/instruments").await.status, StatusCode::OK);
+
+    // Revoked, the key is refused with the reason; the other account's still works.
+    let (status, body) = ana.post(&server, "revoke_api_key", &[("id", &id)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let refused = api.get("/instruments").await;
+    let detail = refused.problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(detail.contains("revoked"), "{detail}");
+    let (_, body) = ana.post(&server, "api_keys", &[]).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()[0]["revoked"],
+        true
+    );
+    let rui_api = Api {
+        server: &server,
+        key: Some(rui_secret),
+    };
+    assert_eq!(rui_api.get("/instruments").await.status, StatusCode::OK);
+
+    // The account page lists the keys for the browser, signed in or not.
+    let (status, _, html) = ana.get(&server, "/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(html).unwrap().contains("API keys"));
+}
+
+#[tokio::test]
+async fn bad_requests_get_problem_details_with_a_message_per_field() {
+    let server = Running::start(Models::Listed(&["piano"])).await;
+    let mut ana = Browser::default();
+    let api = Api {
+        key: Some(account_with_key(&server, &mut ana, "ana@example.com").await),
+        server: &server,
+    };
+
+    let answer = api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "tempo_bpm": 500, "tonic": 12, "creativity": 9}),
+        )
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(answer.field("tempo_bpm").contains("40 to 220"));
+    assert!(answer.field("tonic").contains("0 (C) to 11 (B)"));
+    assert!(answer.field("creativity").contains("0.5 to 1.5"));
+
+    let answer = api.post("/pieces", json!({"instrument": "kazoo"})).await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(answer.field("instrument").contains("instruments listed"));
+
+    // Not JSON, the wrong types, the wrong media type: one clear message each.
+    for request in [
+        api.request(reqwest::Method::POST, "/pieces")
+            .header(CONTENT_TYPE, "application/json")
+            .body("{\"instrument\": "),
+        api.request(reqwest::Method::POST, "/pieces")
+            .json(&json!({"instrument": "piano", "length_seconds": "long"})),
+        api.request(reqwest::Method::POST, "/pieces")
+            .body("instrument=piano"),
+    ] {
+        let answer = Answer::of(request.send().await.unwrap()).await;
+        let detail = answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("JSON"), "{detail}");
+    }
+
+    let answer = api.get("/pieces?page=first").await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    for path in [
+        "/pieces/abc",
+        "/pieces/0",
+        "/generations/-4",
+        "/no/such/route",
+    ] {
+        api.get(path)
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+    }
+    let answer = api.get("/pieces?page=1").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        (answer.body["page"].as_u64(), answer.body["pages"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(answer.body["pieces"], json!([]));
+
+    // A piece that cannot be composed here (an empty model folder) fails with its reason.
+    let queued = api.post("/pieces", json!({"instrument": "piano"})).await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
+    let location = queued.headers[LOCATION].to_str().unwrap().to_owned();
+    let mut state = Value::Null;
+    for _ in 0..400 {
+        state = api.get(&location).await.body;
+        if state["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state["status"], "failed", "{state}");
+    assert!(state["message"].as_str().is_some_and(|m| !m.is_empty()));
+
+    // The site's cross-site check and sessions are not the API's: no cookie is set.
+    let answer = Answer::of(
+        api.request(reqwest::Method::GET, "/instruments")
+            .header("origin", "https://elsewhere.example")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.headers.get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn compose_listen_buy_and_download_with_a_key_as_curl_would() {
+    let server = Running::start(Models::Shipped).await;
+    let mut ana = Browser::default();
+    let api = Api {
+        key: Some(account_with_key(&server, &mut ana, "ana@example.com").await),
+        server: &server,
+    };
+
+    let piece = api.compose(None).await;
+    let shown = api.get(&format!("/pieces/{piece}")).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert_eq!(shown.body["settings"]["instrument"], "piano");
+    assert_eq!(shown.body["settings"]["length_seconds"], 10);
+    assert!(
+        shown.body["settings"]["seed"].is_u64(),
+        "the owner sees the seed"
+    );
+    assert_eq!(shown.body["sale"]["status"], "for_sale");
+    assert!(shown.body["sale"]["price"].is_string());
+    assert!(shown.body["links"]["wav"].is_null());
+    let preview = shown.body["links"]["preview"].as_str().unwrap();
+    let response = outside().get(server.url(preview)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[CONTENT_TYPE], "audio/ogg");
+
+    // The API's pieces are the account's: the site's library lists them too.
+    let (_, body) = ana.post(&server, "my_pieces", &[("page", "1")]).await;
+    assert!(body.contains(&piece.to_string()), "{body}");
+    let listed = api.get("/pieces").await;
+    assert_eq!(listed.body["pieces"][0]["id"], piece);
+    assert_eq!(listed.body["pieces"][0]["sold"], false);
+
+    // Not bought yet: no downloads.
+    api.get(&format!("/pieces/{piece}/piece.mid"))
+        .await
+        .problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // A purchase needs an idempotency key, and a declined card charges nothing.
+    let answer = api.purchase(piece, None, "4242 4242 4242 4242").await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(answer.field("Idempotency-Key").contains("Idempotency-Key"));
+    let answer = api
+        .purchase(piece, Some("first-try"), "4242 4242 4242 4241")
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(
+        answer.field("number").contains("card number"),
+        "{}",
+        answer.body
+    );
+    let declined = api
+        .purchase(piece, Some("declined-1"), "4000 0000 0000 0002")
+        .await;
+    declined.problem(StatusCode::PAYMENT_REQUIRED, "payment-declined");
+
+    // Bought once; the same key again answers the same sale and charges nothing more.
+    let bought = api
+        .purchase(piece, Some("order-7781"), "4242 4242 4242 4242")
+        .await;
+    assert_eq!(bought.status, StatusCode::OK, "{}", bought.body);
+    assert_eq!(bought.body["sale"]["status"], "owned");
+    let copyright_id = bought.body["sale"]["copyright_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let again = api
+        .purchase(piece, Some("order-7781"), "4242 4242 4242 4242")
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.body["sale"]["copyright_id"], copyright_id.as_str());
+    // The declined attempt and the sale: no second charge.
+    let charges = app::storage::sandbox_charge::Entity::find()
+        .count(&server.db)
+        .await
+        .unwrap();
+    assert_eq!(charges, 2);
+    let sales = app::storage::sale::Entity::find()
+        .count(&server.db)
+        .await
+        .unwrap();
+    assert_eq!(sales, 1);
+    // Another key for the same piece: sold.
+    api.purchase(piece, Some("order-7782"), "4242 4242 4242 4242")
+        .await
+        .problem(StatusCode::CONFLICT, "conflict");
+
+    // The owner's downloads, from the links the piece gives.
+    let links = &bought.body["links"];
+    let wav = api
+        .request(reqwest::Method::GET, links["wav"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wav.status(), StatusCode::OK);
+    assert_eq!(&wav.bytes().await.unwrap()[..4], b"RIFF");
+    let midi = api
+        .request(reqwest::Method::GET, links["midi"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(midi.status(), StatusCode::OK);
+    assert_eq!(&midi.bytes().await.unwrap()[..4], b"MThd");
+    let certificate = api.get(links["certificate"].as_str().unwrap()).await;
+    assert_eq!(certificate.status, StatusCode::OK, "{}", certificate.body);
+    assert_eq!(certificate.body["copyright_id"], copyright_id.as_str());
+    assert_eq!(certificate.body["owner"], "Pereira Films Lda");
+    let (status, _, _) = Browser::default()
+        .get(&server, &format!("/verify/{copyright_id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Sold pieces stay; an unsold one is deleted.
+    api.delete(&format!("/pieces/{piece}"))
+        .await
+        .problem(StatusCode::CONFLICT, "conflict");
+    let other = api.compose(None).await;
+    assert_eq!(
+        api.delete(&format!("/pieces/{other}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    api.get(&format!("/pieces/{other}"))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+}
+
+#[tokio::test]
+async fn another_accounts_pieces_generations_and_downloads_are_not_found() {
+    let server = Running::start(Models::Shipped).await;
+    let (mut ana, mut rui) = (Browser::default(), Browser::default());
+    let ana_api = Api {
+        key: Some(account_with_key(&server, &mut ana, "ana@example.com").await),
+        server: &server,
+    };
+    let rui_api = Api {
+        key: Some(account_with_key(&server, &mut rui, "rui@example.com").await),
+        server: &server,
+    };
+    let queued = ana_api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "length_seconds": 10}),
+        )
+        .await;
+    let generation = queued.body["id"].as_i64().unwrap();
+    let piece = ana_api.compose(None).await;
+    ana_api
+        .purchase(piece, Some("k1"), "4242 4242 4242 4242")
+        .await;
+    let unsold = ana_api.compose(None).await;
+
+    rui_api
+        .get(&format!("/generations/{generation}"))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    for id in [piece, unsold] {
+        for path in ["", "/full.wav", "/piece.mid", "/certificate"] {
+            rui_api
+                .get(&format!("/pieces/{id}{path}"))
+                .await
+                .problem(StatusCode::NOT_FOUND, "not-found");
+        }
+        rui_api
+            .purchase(id, Some("k1"), "4242 4242 4242 4242")
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+        rui_api
+            .delete(&format!("/pieces/{id}"))
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+    }
+    assert_eq!(rui_api.get("/pieces").await.body["pieces"], json!([]));
+    // Ana's pieces are all still there, one sold.
+    assert_eq!(
+        app::storage::piece::Entity::find()
+            .count(&server.db)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        ana_api.get(&format!("/pieces/{piece}")).await.body["sale"]["status"],
+        "owned"
+    );
+    assert_eq!(
+        ana_api.get(&format!("/pieces/{unsold}")).await.body["sale"]["status"],
+        "for_sale"
+    );
+}
+
+/// Every route of the API with its method, as the document must list them.
+const ROUTES: [(&str, &str); 11] = [
+    ("get", "/api/v1/instruments"),
+    ("post", "/api/v1/pieces"),
+    ("get", "/api/v1/pieces"),
+    ("get", "/api/v1/generations/{id}"),
+    ("get", "/api/v1/pieces/{id}"),
+    ("delete", "/api/v1/pieces/{id}"),
+    ("post", "/api/v1/pieces/{id}/purchase"),
+    ("get", "/api/v1/pieces/{id}/full.wav"),
+    ("get", "/api/v1/pieces/{id}/piece.mid"),
+    ("get", "/api/v1/pieces/{id}/certificate"),
+    ("get", "/api/v1/openapi.json"),
+];
+
+/// Every `$ref` in `value`.
+fn refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                found.push(target);
+            }
+            map.values().for_each(|v| refs(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_and_holds_together() {
+    let server = Running::start(Models::Listed(&["piano"])).await;
+    let answer = Answer::of(
+        outside()
+            .get(server.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let document = answer.body;
+    assert_eq!(
+        document,
+        serde_json::to_value(server::api::openapi()).unwrap()
+    );
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(document["info"]["title"], "MixTape API");
+    assert_eq!(
+        document["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+
+    let paths = document["paths"].as_object().unwrap();
+    let listed: usize = paths
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        listed,
+        ROUTES.len(),
+        "{:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    for (method, path) in ROUTES {
+        let operation = &paths[path][method];
+        assert!(
+            operation.is_object(),
+            "{method} {path} is not in the document"
+        );
+        assert!(
+            operation["responses"]
+                .as_object()
+                .is_some_and(|r| !r.is_empty())
+        );
+        // And the server answers it (an unknown route is the API's 404 problem).
+        let url = server.url(&path.replace("{id}", "1"));
+        let response = outside()
+            .request(method.to_uppercase().parse().unwrap(), url)
+            .send()
+            .await
+            .unwrap();
+        let expected = if path.ends_with("openapi.json") {
+            StatusCode::OK
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(response.status(), expected, "{method} {path}");
+    }
+
+    // Every reference resolves to a schema of the document.
+    let mut found = Vec::new();
+    refs(&document, &mut found);
+    assert!(found.len() > 10);
+    for target in found {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{target}"));
+        assert!(
+            document["components"]["schemas"][name].is_object(),
+            "{target} is not in the document"
+        );
+    }
+
+    // The documentation page explains the flow and every kind of problem.
+    let (status, html) = server.get("/docs/api").await;
+    assert_eq!(status, 200);
+    for kind in app::domain::error::PROBLEM_KINDS {
+        assert!(
+            html.contains(&format!("id=\"{}\"", kind.anchor)),
+            "{}",
+            kind.anchor
+        );
+    }
+    for step in ["/api/v1/pieces", "Idempotency-Key", "Authorization: Bearer"] {
+        assert!(html.contains(step), "{step}");
+    }
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_429_with_retry_after() {
+    let server = Running::start_with(Models::Shipped, |config| {
+        config.workers = std::num::NonZeroUsize::new(1);
+        config.queue = Some(1);
+    })
+    .await;
+    let mut ana = Browser::default();
+    let api = Api {
+        key: Some(account_with_key(&server, &mut ana, "ana@example.com").await),
+        server: &server,
+    };
+    // Four in flight and one waiting at most: of twelve at once, most are turned away.
+    let attempts = (0..12).map(|_| {
+        api.post(
+            "/pieces",
+            json!({"instrument": "piano", "length_seconds": 180}),
+        )
+    });
+    let answers = futures::future::join_all(attempts).await;
+    let busy: Vec<&Answer> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert!(busy.len() >= 7, "{} refused", busy.len());
+    for answer in busy {
+        let detail = answer.problem(StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+        assert!(detail.starts_with("The studio is busy"), "{detail}");
+        let seconds: u32 = answer.headers[RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=600).contains(&seconds), "{seconds}");
+    }
+}
