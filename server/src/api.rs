@@ -189,11 +189,7 @@ async fn compose(
 
 /// An id from an address, or not found.
 fn id(text: &str, missing: fn() -> AppError) -> Result<i64, ApiError> {
-    Ok(text
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(missing)?)
+    Ok(crate::id_in_address(text).ok_or_else(missing)?)
 }
 
 /// Where a piece you asked for is: queued (with how many go first),

@@ -83,11 +83,8 @@ pub(crate) async fn midi_file(
 }
 
 /// A piece id from an address, or the not-found answer.
-pub(crate) fn parse_id(id: &str) -> Result<i64, AppError> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(AppError::no_piece)
+fn parse_id(id: &str) -> Result<i64, AppError> {
+    crate::id_in_address(id).ok_or_else(AppError::no_piece)
 }
 
 /// The account signed in with `session`, if any.

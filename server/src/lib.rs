@@ -340,6 +340,11 @@ fn routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
+/// The row id an address names: a positive whole number, else none.
+fn id_in_address(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
 /// The largest request body accepted, in bytes.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 

@@ -710,3 +710,52 @@ async fn a_full_queue_answers_429_with_retry_after() {
         assert!((1..=600).contains(&seconds), "{seconds}");
     }
 }
+
+#[tokio::test]
+async fn composing_is_limited_per_key_and_per_account_as_on_the_site() {
+    let server = Running::start_with(Models::Listed(&["piano"]), |config| {
+        config.compose_limit = 2;
+    })
+    .await;
+    let mut ana = Browser::default();
+    let first = Api {
+        key: Some(account_with_key(&server, &mut ana, "ana@example.com").await),
+        server: &server,
+    };
+    for _ in 0..2 {
+        let answer = first.post("/pieces", json!({"instrument": "piano"})).await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    }
+    let refused = first.post("/pieces", json!({"instrument": "piano"})).await;
+    let detail = refused.problem(StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+    assert!(detail.contains("many pieces"), "{detail}");
+    assert!(refused.headers.contains_key(RETRY_AFTER));
+
+    // Another key of the same account shares the account's limit.
+    let (status, body) = ana
+        .post(&server, "create_api_key", &[("name", "Second tool")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let second = Api {
+        key: Some(
+            serde_json::from_str::<Value>(&body).unwrap()["secret"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        ),
+        server: &server,
+    };
+    second
+        .post("/pieces", json!({"instrument": "piano"}))
+        .await
+        .problem(StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+
+    // Another account's key is not held back by Ana's.
+    let mut rui = Browser::default();
+    let other = Api {
+        key: Some(account_with_key(&server, &mut rui, "rui@example.com").await),
+        server: &server,
+    };
+    let answer = other.post("/pieces", json!({"instrument": "piano"})).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+}
