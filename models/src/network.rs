@@ -331,3 +331,8 @@ impl Composer {
         (self.head(x.squeeze_dim::<2>(0)), state)
     }
 }
+
+/// Tests that seed or draw from the backend's one global random generator
+/// take turns: run side by side, one consumed the numbers the other had seeded.
+#[cfg(test)]
+pub(crate) static GLOBAL_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());

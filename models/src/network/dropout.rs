@@ -76,6 +76,9 @@ mod tests {
 
     #[test]
     fn dropout_trains_on_autodiff_and_passes_through_otherwise() {
+        let _turn = crate::network::GLOBAL_RNG
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let module = DropoutConfig::new(0.5).init();
         let ones = |device: &Device| Tensor::<2>::ones([64, 100], device);
         let plain = Device::flex();
@@ -86,14 +89,19 @@ mod tests {
         let training = plain.clone().autodiff();
         training.seed(3);
         let dropped = dropout(&module, ones(&training));
-        let values = dropped.clone().into_data().try_to_vec::<f32>().unwrap();
+        let values = dropped.into_data().try_to_vec::<f32>().unwrap();
         assert!(values.iter().all(|&v| v == 0.0 || v == 2.0));
         let zeros = values.iter().filter(|&&v| v == 0.0).count();
         assert!((2_700..3_700).contains(&zeros), "{zeros} of 6400 dropped");
-        training.seed(3);
-        assert_eq!(
-            dropout(&module, ones(&training)).into_data(),
-            dropped.into_data()
-        );
+        // Building any network draws from the same global generator, so a
+        // test elsewhere may draw between seeding and dropping: a few tries
+        // tell that apart from a mask that does not follow the seed.
+        let follows_the_seed = (0..3).any(|_| {
+            training.seed(3);
+            let first = dropout(&module, ones(&training)).into_data();
+            training.seed(3);
+            first == dropout(&module, ones(&training)).into_data()
+        });
+        assert!(follows_the_seed, "the same seed dropped other values");
     }
 }

@@ -217,6 +217,9 @@ mod tests {
     #[test]
     fn fused_layer_matches_burn_operations_forward_and_backward() {
         let device = Device::flex().autodiff();
+        let _turn = crate::network::GLOBAL_RNG
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         device.seed(7);
         let (steps, batch, d_in, hidden) = (6, 3, 5, 7);
         let layer = &LstmStackConfig::new(d_in, hidden, 1).init(&device).layers[0];
