@@ -289,11 +289,15 @@ fn settings_of(row: &table::Model) -> Option<ComposeSettings> {
 
 /// Where generation `id` is.
 pub async fn status(db: &DatabaseConnection, id: i64) -> Result<GenerationState, AppError> {
-    let row = table::Entity::find_by_id(id)
+    state_of(db, asked_for(db, id).await?).await
+}
+
+/// Stored generation `id`, or the not-found answer for whoever asks.
+async fn asked_for(db: &DatabaseConnection, id: i64) -> Result<table::Model, AppError> {
+    table::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(AppError::no_generation)?;
-    state_of(db, row).await
+        .ok_or_else(AppError::no_generation)
 }
 
 /// Where generation `id` is, when `owner` asked for it; anyone else's is not found.
@@ -302,15 +306,8 @@ pub async fn status_for(
     owner: &Owner,
     id: i64,
 ) -> Result<GenerationState, AppError> {
-    let row = table::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(AppError::no_generation)?;
-    let asked = match owner {
-        Owner::User(user) => row.owner_id == Some(*user),
-        Owner::Visitor(key) => row.owner_id.is_none() && row.visitor.as_ref() == Some(key),
-    };
-    if !asked {
+    let row = asked_for(db, id).await?;
+    if !owner.owns(row.owner_id, row.visitor.as_ref()) {
         return Err(AppError::no_generation());
     }
     state_of(db, row).await

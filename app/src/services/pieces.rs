@@ -41,11 +41,7 @@ pub fn settings_of(row: &piece::Model) -> ComposeSettings {
 
 /// Whether `owner` owns `row`.
 pub fn owned_by(row: &piece::Model, owner: Option<&Owner>) -> bool {
-    match owner {
-        Some(Owner::User(id)) => row.owner_id == Some(*id),
-        Some(Owner::Visitor(key)) => row.owner_id.is_none() && row.visitor.as_ref() == Some(key),
-        None => false,
-    }
+    owner.is_some_and(|owner| owner.owns(row.owner_id, row.visitor.as_ref()))
 }
 
 /// Piece `id` as its page shows it to `viewer` (whoever is browsing, if anyone).

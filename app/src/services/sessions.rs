@@ -35,6 +35,15 @@ impl Owner {
         }
     }
 
+    /// Whether a row owned by account `owner_id`, or else by visitor key
+    /// `visitor`, is this owner's.
+    pub fn owns(&self, owner_id: Option<i64>, visitor: Option<&String>) -> bool {
+        match self {
+            Owner::User(id) => owner_id == Some(*id),
+            Owner::Visitor(key) => owner_id.is_none() && visitor == Some(key),
+        }
+    }
+
     /// The signed-in account, if it is one.
     pub fn user(&self) -> Option<i64> {
         match self {

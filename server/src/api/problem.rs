@@ -1,7 +1,7 @@
 //! Errors of the HTTP API as `application/problem+json` (RFC 9457): the one
 //! place an [`AppError`] becomes an API response.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -39,12 +39,6 @@ impl From<AppError> for ApiError {
     }
 }
 
-impl From<sea_orm::DbErr> for ApiError {
-    fn from(err: sea_orm::DbErr) -> ApiError {
-        ApiError(err.into())
-    }
-}
-
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> ApiError {
         ApiError(AppError::Invalid(vec![FieldError::new(
@@ -63,14 +57,6 @@ impl From<QueryRejection> for ApiError {
             "",
             format!("The query string is not valid: {}", rejection.body_text()),
         )]))
-    }
-}
-
-impl From<PathRejection> for ApiError {
-    fn from(_: PathRejection) -> ApiError {
-        ApiError(AppError::NotFound(
-            "There is nothing at this address.".into(),
-        ))
     }
 }
 
