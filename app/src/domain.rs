@@ -1,5 +1,5 @@
 //! Domain types and their rules that the browser also needs: compose
-//! settings and their limits, prices, card checks, copyright IDs, errors, and
+//! settings and their limits, motifs, prices, card checks, copyright IDs, errors, and
 //! what pages show of pieces, accounts and rights. Builds for wasm: nothing
 //! here touches the database or the models.
 
@@ -11,6 +11,7 @@ pub mod copyright_id;
 pub mod error;
 pub mod generation;
 pub mod instrument;
+pub mod motif;
 pub mod piece;
 pub mod price;
 pub mod rights;

@@ -9,6 +9,7 @@ pub mod context;
 pub mod exclusivity;
 pub mod generations;
 pub mod library;
+pub mod motifs;
 pub mod payments;
 pub mod pieces;
 pub mod rate_limits;

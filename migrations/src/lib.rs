@@ -13,6 +13,7 @@ mod m20261203_000001_sale_licensee;
 mod m20261203_000002_sale_shingles;
 mod m20261203_000003_generation_queue_order;
 mod m20261204_000001_create_api_keys;
+mod m20261204_000002_piece_motif;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -87,6 +88,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_sale_shingles::Migration),
             Box::new(m20261203_000003_generation_queue_order::Migration),
             Box::new(m20261204_000001_create_api_keys::Migration),
+            Box::new(m20261204_000002_piece_motif::Migration),
         ]
     }
 }

@@ -7,8 +7,7 @@ use std::sync::OnceLock;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use models::Instrument;
 use models::compose::generate::{Batch, Generator, Length, Settings};
-use models::music::events::STEPS_PER_BEAT;
-use models::music::events::Step;
+use models::music::events::{GridNote, STEPS_PER_BEAT, Step, quantise};
 use models::network::{ComposerConfig, Conditions, InputEncoding, Preset};
 use models::saved::{CONFIG_FILE, SavedModel, WEIGHTS_FILE};
 use models::training::eval::evaluate;
@@ -315,8 +314,9 @@ fn generation_is_reproducible_and_follows_the_controls() {
         .unwrap();
     assert!((200..=201).contains(&counted.events), "{}", counted.events);
 
-    // A primer changes what follows.
-    let primer = models::music::events::quantise(
+    // A primer opens the piece, whose own music follows its last onset;
+    // the length asked counts the primer's time too.
+    let file = quantise(
         &models::music::midi::read_file(
             &tiny().join(
                 std::fs::read_dir(tiny())
@@ -331,13 +331,45 @@ fn generation_is_reproducible_and_follows_the_controls() {
         .unwrap(),
     )
     .0;
+    let start = file[0].onset;
+    let primer: Vec<GridNote> = file
+        .iter()
+        .filter(|n| n.onset < start + 8 * STEPS_PER_BEAT)
+        .map(|n| GridNote {
+            onset: n.onset - start,
+            ..*n
+        })
+        .collect();
     let primed = generator
         .generate(&Settings {
-            primer,
+            primer: primer.clone(),
             ..settings.clone()
         })
         .unwrap();
     assert_ne!(primed.notes, first.notes);
+    assert_eq!(primed.primer_notes, primer.len());
+    let (given, own) = primed.notes.split_at(primed.primer_notes);
+    let onsets = |notes: &[GridNote]| notes.iter().map(|n| n.onset).collect::<Vec<_>>();
+    assert_eq!(
+        onsets(given),
+        onsets(&primer),
+        "the primer's rhythm is kept"
+    );
+    let end = primer.iter().map(|n| n.onset).max().unwrap();
+    assert!(!own.is_empty() && own.iter().all(|n| n.onset > end));
+    assert!(
+        (10.0..=14.0).contains(&primed.seconds),
+        "{}",
+        primed.seconds
+    );
+
+    let too_long = Settings {
+        length: Length::Seconds(4.0),
+        primer,
+        ..settings.clone()
+    };
+    let err = generator.generate(&too_long).unwrap_err().to_string();
+    assert!(err.starts_with("primer:"), "{err}");
 }
 
 #[test]

@@ -19,7 +19,6 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use app::domain::compose::ComposeSettings;
 use app::domain::rights::Certificate;
 use app::services::{generations, library, pieces, rights, sales};
 use app::{AppError, FieldError};
@@ -30,7 +29,8 @@ use auth::Caller;
 use problem::{ApiError, PROBLEM_JSON, Problem};
 pub use resources::PREFIX;
 use resources::{
-    Generation, Instruments, PageQuery, Piece, PieceList, PurchaseRequest, generation_url,
+    ComposeRequest, Generation, Instruments, PageQuery, Piece, PieceList, PurchaseRequest,
+    generation_url,
 };
 
 /// The longest `Idempotency-Key` accepted.
@@ -155,24 +155,27 @@ fn api_fields(err: AppError) -> AppError {
     }
 }
 
-/// Composes a piece with these settings (any left out take their defaults):
-/// 202 with the generation to poll at `Location`.
-#[utoipa::path(post, path = "/pieces", tag = "pieces", request_body = ComposeSettings,
+/// Composes a piece with these settings (any left out take their defaults),
+/// starting from your motif if you give one: 202 with the generation to poll
+/// at `Location`.
+#[utoipa::path(post, path = "/pieces", tag = "pieces", request_body = ComposeRequest,
     responses(
         (status = 202, body = Generation, description = "Queued; poll the generation at `Location`",
             headers(("Location" = String, description = "The generation"))),
         (status = 401, body = Problem, content_type = PROBLEM_JSON),
-        (status = 409, body = Problem, content_type = PROBLEM_JSON, description = "These settings and seed compose a sold piece"),
-        (status = 422, body = Problem, content_type = PROBLEM_JSON, description = "Settings out of their limits, each with its message"),
+        (status = 409, body = Problem, content_type = PROBLEM_JSON, description = "These settings and seed, or this motif, are a sold piece's music"),
+        (status = 413, description = "The body is over its limit (a MIDI file of 1 MiB as base64, and the settings)"),
+        (status = 422, body = Problem, content_type = PROBLEM_JSON, description = "Settings out of their limits, or a motif or MIDI file that cannot be used, each with its message"),
         (status = 429, body = Problem, content_type = PROBLEM_JSON, description = "The queue is full or a limit was reached; try again after `Retry-After` seconds",
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ))]
 async fn compose(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<ComposeSettings>, JsonRejection>,
+    body: Result<Json<ComposeRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(settings) = body?;
+    let Json(request) = body?;
+    let settings = request.into_settings()?;
     let context = &state.context;
     let id = generations::queue(context, caller.owner(), &caller.client(), settings)
         .await

@@ -201,7 +201,7 @@ impl Server {
             .layer(session_layer);
         // The API has no cookies: neither sessions nor the cross-site check.
         let router = api::router(state)
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(axum::middleware::from_fn(limit_body))
             .layer(TraceLayer::new_for_http())
             .merge(site)
             // Outside the session layer, which fails when the database is away.
@@ -345,8 +345,47 @@ fn id_in_address(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
-/// The largest request body accepted, in bytes.
+/// The largest request body accepted, in bytes, but where a motif's MIDI
+/// file may come.
 const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The largest body where a motif's MIDI file may come: the file as base64
+/// (4/3 of its bytes) and the rest of the request.
+const MAX_MOTIF_BODY_BYTES: usize =
+    app::domain::motif::MAX_FILE_BYTES.div_ceil(3) * 4 + MAX_BODY_BYTES;
+/// Where a body may carry a motif's MIDI file: the page's server function
+/// that reads it, and the API's compose.
+const MOTIF_FILE_PATHS: [&str; 2] = ["/api/read_motif", "/api/v1/pieces"];
+
+/// Refuses a body over its path's limit with 413 before anything reads it
+/// (axum's default allows 2 MB): every form and server function fits in a
+/// few kilobytes, but a motif's MIDI file may be a megabyte.
+async fn limit_body(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::body::Body;
+    use tower::{Layer, ServiceExt};
+    let limit = if MOTIF_FILE_PATHS.contains(&request.uri().path()) {
+        MAX_MOTIF_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    // The rest of the stack, taking the limited body as axum's own.
+    let rest = tower::service_fn(
+        move |request: axum::http::Request<tower_http::body::Limited<Body>>| {
+            let next = next.clone();
+            async move { Ok::<_, std::convert::Infallible>(next.run(request.map(Body::new)).await) }
+        },
+    );
+    match RequestBodyLimitLayer::new(limit)
+        .layer(rest)
+        .oneshot(request)
+        .await
+    {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
+}
 
 fn router(state: AppState, public_origin: Option<PublicOrigin>) -> Router {
     let routes = routes();
@@ -369,9 +408,7 @@ fn router(state: AppState, public_origin: Option<PublicOrigin>) -> Router {
             public_origin,
             cross_site::refuse_cross_site,
         ))
-        // Every form and server function fits in a few kilobytes; a larger
-        // body is 413 before anything reads it (axum's default allows 2 MB).
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

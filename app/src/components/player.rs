@@ -121,6 +121,7 @@ pub fn Player(
         (low.saturating_sub(2), high.saturating_add(2).min(127))
     };
     let roll_height = f64::from(high - low + 1) * ROW_HEIGHT;
+    let has_motif = notes.iter().any(|n| n.motif);
     let x_of = move |time: f64| {
         let end = duration.get();
         if end > 0.0 {
@@ -178,7 +179,7 @@ pub fn Player(
                         let opacity = 0.45 + 0.55 * f64::from(note.velocity) / 127.0;
                         view! {
                             <rect
-                                class="roll-note"
+                                class=if note.motif { "roll-note motif" } else { "roll-note" }
                                 x=move || x_of(note.start)
                                 y=y
                                 width=move || (x_of(note.end) - x_of(note.start)).max(1.0)
@@ -196,6 +197,12 @@ pub fn Player(
                     y2=roll_height
                 />
             </svg>
+            <Show when=move || has_motif>
+                <p class="roll-legend">
+                    <span><span class="swatch motif" aria-hidden="true"></span>" Your motif"</span>
+                    <span><span class="swatch" aria-hidden="true"></span>" MixTape's continuation"</span>
+                </p>
+            </Show>
             <div class="player-controls">
                 <button
                     type="button"

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::error::FieldError;
+use crate::domain::motif::Motif;
 
 /// The range and step of a numeric setting, and its default.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,6 +132,9 @@ pub struct ComposeSettings {
     pub creativity: f64,
     /// Within [`SEED`]; `None` for a new one each time.
     pub seed: Option<u64>,
+    /// The notes the piece starts from, if any: at most half its length.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::domain::motif::MotifNote>>))]
+    pub motif: Option<Motif>,
 }
 
 impl ComposeSettings {
@@ -144,6 +148,7 @@ impl ComposeSettings {
             mode: None,
             creativity: CREATIVITY.default,
             seed: None,
+            motif: None,
         }
     }
 
@@ -169,11 +174,37 @@ impl ComposeSettings {
         if self.seed.is_some_and(|seed| !SEED.contains(seed)) {
             errors.push(out_of(SEED_FIELD, &SEED));
         }
+        if let Some(error) = self.motif_error() {
+            errors.push(error);
+        }
         if errors.is_empty() {
             Ok(())
         } else {
             Err(errors)
         }
+    }
+
+    /// The message for a motif too long for the piece, if it is: a motif
+    /// takes at most half the piece, so that most of it is the model's
+    /// music, and leaves at least a bar.
+    fn motif_error(&self) -> Option<FieldError> {
+        let motif = self.motif.as_ref()?;
+        if !(TEMPO_BPM.contains(self.tempo_bpm) && LENGTH_SECONDS.contains(self.length_seconds)) {
+            return None;
+        }
+        let length = f64::from(self.length_seconds);
+        let bar = 4.0 * 60.0 / f64::from(self.tempo_bpm);
+        let allowed = (length / 2.0).min(length - bar);
+        let seconds = motif.seconds_at(self.tempo_bpm);
+        (seconds > allowed).then(|| {
+            FieldError::new(
+                MOTIF_FIELD,
+                format!(
+                    "Your motif lasts {seconds:.1} seconds at {} BPM; a {}-second piece can start with at most {allowed:.1} seconds of it. Make the piece longer, or the motif shorter.",
+                    self.tempo_bpm, self.length_seconds,
+                ),
+            )
+        })
     }
 
     /// The form filled in with these settings.
@@ -189,6 +220,10 @@ impl ComposeSettings {
             mode: self.mode.map_or_else(String::new, |m| m.name().to_owned()),
             creativity: self.creativity.to_string(),
             seed: self.seed.map_or_else(String::new, |seed| seed.to_string()),
+            motif: self
+                .motif
+                .as_ref()
+                .map_or_else(String::new, |motif| motif.to_string()),
         }
     }
 
@@ -231,6 +266,10 @@ pub struct ComposeForm {
     /// A whole number, or empty for a new one.
     #[serde(default)]
     pub seed: String,
+    /// The motif's notes as text (see [`Motif`]'s `Display`), or empty for none.
+    /// Left out of addresses when empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub motif: String,
 }
 
 impl Default for ComposeForm {
@@ -244,6 +283,8 @@ const TEMPO_FIELD: (&str, &str) = ("tempo_bpm", "a tempo in whole beats per minu
 const CREATIVITY_FIELD: (&str, &str) = ("creativity", "a creativity");
 const SEED_FIELD: (&str, &str) = ("seed", "a whole number");
 const KEY_MESSAGE: &str = "Choose a key from the list, or any key.";
+/// The motif's field, on the form and in the API.
+pub const MOTIF_FIELD: &str = "motif";
 
 /// The message for a value of `field` (its name and what it is) outside `limits`.
 fn out_of<T: Display>((field, what): (&str, &str), limits: &Limits<T>) -> FieldError {
@@ -309,7 +350,25 @@ impl ComposeForm {
             "" => Some(None),
             text => number(&mut errors, SEED_FIELD, text, &SEED).map(Some),
         };
-        match (length_seconds, tempo_bpm, tonic, mode, creativity, seed) {
+        let motif = match self.motif.trim() {
+            "" => Some(None),
+            text => match text.parse::<Motif>() {
+                Ok(motif) => Some(Some(motif)),
+                Err(message) => {
+                    errors.push(FieldError::new(MOTIF_FIELD, message));
+                    None
+                }
+            },
+        };
+        match (
+            length_seconds,
+            tempo_bpm,
+            tonic,
+            mode,
+            creativity,
+            seed,
+            motif,
+        ) {
             (
                 Some(length_seconds),
                 Some(tempo_bpm),
@@ -317,15 +376,23 @@ impl ComposeForm {
                 Some(mode),
                 Some(creativity),
                 Some(seed),
-            ) if errors.is_empty() => Ok(ComposeSettings {
-                instrument: self.instrument.trim().to_owned(),
-                length_seconds,
-                tempo_bpm,
-                tonic,
-                mode,
-                creativity,
-                seed,
-            }),
+                Some(motif),
+            ) if errors.is_empty() => {
+                let settings = ComposeSettings {
+                    instrument: self.instrument.trim().to_owned(),
+                    length_seconds,
+                    tempo_bpm,
+                    tonic,
+                    mode,
+                    creativity,
+                    seed,
+                    motif,
+                };
+                match settings.motif_error() {
+                    Some(error) => Err(vec![error]),
+                    None => Ok(settings),
+                }
+            }
             _ => Err(errors),
         }
     }
@@ -397,6 +464,7 @@ mod tests {
             mode: "lydian".into(),
             creativity: "3".into(),
             seed: "-1".into(),
+            motif: "60:0".into(),
         });
         let expected = [
             (
@@ -411,6 +479,10 @@ mod tests {
             ("mode", "Choose major, minor, or as composed."),
             ("creativity", "Enter a creativity from 0.5 to 1.5."),
             ("seed", "Enter a whole number from 0 to 9007199254740991."),
+            (
+                "motif",
+                "The motif could not be read: play it again, or choose its file again.",
+            ),
         ];
         let expected: Vec<_> = expected
             .iter()
@@ -448,6 +520,7 @@ mod tests {
             mode: Some(Mode::Minor),
             creativity: 0.85,
             seed: Some(SEED.max),
+            motif: Some("60:0:1:80 64:1:0.5:90 67:1.5:2:90".parse().unwrap()),
         };
         assert_eq!(settings.form().key, "E♭");
         assert_eq!(settings.form().parse(), Ok(settings.clone()));
@@ -455,6 +528,38 @@ mod tests {
         let query = url.strip_prefix("/instruments?").unwrap();
         let form: ComposeForm = serde_urlencoded::from_str(query).unwrap();
         assert_eq!(form.parse(), Ok(settings));
+    }
+
+    #[test]
+    fn a_motif_takes_at_most_half_the_piece() {
+        // Nine beats: 5.4 s at 100 BPM.
+        let motif: Motif = "60:0:4:80 62:4:5:80".parse().unwrap();
+        let settings = ComposeSettings {
+            length_seconds: 11,
+            motif: Some(motif),
+            ..ComposeSettings::new("piano")
+        };
+        assert_eq!(settings.check(), Ok(()));
+        let short = ComposeSettings {
+            length_seconds: 10,
+            ..settings.clone()
+        };
+        let message = "Your motif lasts 5.4 seconds at 100 BPM; a 10-second piece can start with at most 5.0 seconds of it. Make the piece longer, or the motif shorter.";
+        assert_eq!(short.check(), Err(vec![FieldError::new("motif", message)]));
+        let form = ComposeForm {
+            length_seconds: "10".into(),
+            ..settings.form()
+        };
+        assert_eq!(form.parse(), Err(vec![FieldError::new("motif", message)]));
+        // At a slow tempo the bar left for the composer counts.
+        let slow = ComposeSettings {
+            tempo_bpm: 40,
+            length_seconds: 10,
+            motif: Some("60:0:3:80".parse().unwrap()),
+            ..settings
+        };
+        let err = slow.check().unwrap_err();
+        assert!(err[0].message.contains("at most 4.0 seconds"), "{err:?}");
     }
 
     #[test]

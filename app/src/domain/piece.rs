@@ -65,6 +65,8 @@ pub struct RollNote {
     pub pitch: u8,
     /// MIDI velocity, 1-127.
     pub velocity: u8,
+    /// Whether it is a note of the motif the piece starts from.
+    pub motif: bool,
 }
 
 /// One piece in the library's list.

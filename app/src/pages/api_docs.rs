@@ -56,6 +56,15 @@ pub fn ApiDocsPage() -> impl IntoView {
                     <code>"mode"</code> " out for any key. Leave " <code>"seed"</code> " out for a new piece each time. "
                     "The answer is " <code>"202 Accepted"</code> " with the generation, and its address in " <code>"Location"</code> "."
                 </p>
+                <p>
+                    "To start the piece from your own motif, add it as notes, "
+                    <code>"\"motif\": [{\"pitch\": 60, \"start\": 0, \"length\": 0.5}, …]"</code>
+                    " (MIDI pitches, beats from the first note, an optional " <code>"velocity"</code>
+                    "), or as a standard MIDI file of at most 1 MiB in base64, "
+                    <code>"\"motif_midi\": \"$(base64 -w0 jingle.mid)\""</code>
+                    ", whose first notes (at most 128 within 8 bars) are the motif. It may last at most half the piece. "
+                    "The piece plays it in the piece's key and continues it; a motif that is a sold piece's music is refused with 409."
+                </p>
             </Step>
             <Step title="3. Wait for it" curl="curl -H \"Authorization: Bearer $MIXTAPE_KEY\" $MIXTAPE/api/v1/generations/<id>">
                 <p>

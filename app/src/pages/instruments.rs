@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::alerts::{self, ErrorAlert, FieldMessage};
 use crate::components::meta::PageMeta;
+use crate::components::motif::MotifInput;
 use crate::domain::compose::{
     CREATIVITY, ComposeForm, KEYS, LENGTH_SECONDS, SEED, TEMPO_BPM, creativity_label,
 };
@@ -81,6 +82,7 @@ fn form_from_query(query: &leptos_router::params::ParamsMap) -> ComposeForm {
         mode: field("mode", defaults.mode),
         creativity: field("creativity", defaults.creativity),
         seed: field("seed", defaults.seed),
+        motif: field("motif", defaults.motif),
     }
 }
 
@@ -159,6 +161,15 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
             .filter(|c| CREATIVITY.contains(*c))
             .unwrap_or(CREATIVITY.default),
     );
+    // The motif's keyboard measures and replays played notes at this tempo.
+    let tempo = RwSignal::new(
+        initial
+            .tempo_bpm
+            .parse::<u32>()
+            .ok()
+            .filter(|t| TEMPO_BPM.contains(*t))
+            .unwrap_or(TEMPO_BPM.default),
+    );
     let disabled = instruments.is_empty();
     let compose = ServerAction::<Compose>::new();
     let pending = compose.pending();
@@ -191,7 +202,13 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
                 </div>
                 <div class="field">
                     <label for="tempo">"Tempo (BPM)"</label>
-                    <input id="tempo" name="tempo_bpm" type="number" min=TEMPO_BPM.min max=TEMPO_BPM.max step=TEMPO_BPM.step value=initial.tempo_bpm required aria-invalid=invalid("tempo_bpm") />
+                    <input id="tempo" name="tempo_bpm" type="number" min=TEMPO_BPM.min max=TEMPO_BPM.max step=TEMPO_BPM.step value=initial.tempo_bpm.clone() required aria-invalid=invalid("tempo_bpm")
+                        on:input=move |ev| {
+                            if let Some(bpm) = event_target_value(&ev).parse::<u32>().ok().filter(|t| TEMPO_BPM.contains(*t)) {
+                                tempo.set(bpm);
+                            }
+                        }
+                    />
                     <FieldMessage field="tempo_bpm" error />
                 </div>
             </div>
@@ -246,6 +263,7 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
                 <p class="hint">"The same seed and settings compose the same piece again."</p>
                 <FieldMessage field="seed" error />
             </div>
+            <MotifInput initial=initial.motif.clone() tempo=tempo.into() error />
             <button type="submit" class="button button-primary" disabled=move || disabled || pending.get()>
                 {move || if pending.get() { "Composing…" } else { "Compose" }}
             </button>

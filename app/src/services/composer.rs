@@ -20,7 +20,8 @@ use crate::domain::error::AppError;
 use crate::domain::instrument::InstrumentInfo;
 
 /// The model's settings for `settings`: creativity is the sampling
-/// temperature, whose range ([`CREATIVITY`]) lies inside the model's.
+/// temperature, whose range ([`CREATIVITY`]) lies inside the model's, and
+/// the motif is the music the piece continues.
 pub fn model_settings(settings: &ComposeSettings) -> Settings {
     Settings {
         length: Length::Seconds(f64::from(settings.length_seconds)),
@@ -32,6 +33,11 @@ pub fn model_settings(settings: &ComposeSettings) -> Settings {
         }),
         temperature: settings.creativity.clamp(CREATIVITY.min, CREATIVITY.max),
         seed: settings.seed.unwrap_or_default(),
+        primer: settings
+            .motif
+            .as_ref()
+            .map(crate::services::motifs::primer)
+            .unwrap_or_default(),
         ..Settings::default()
     }
 }
@@ -375,6 +381,38 @@ mod tests {
             assert_eq!(settings.temperature, creativity);
             assert_eq!(settings.seed, 7);
             assert!(settings.validate().is_ok(), "{creativity}");
+        }
+    }
+
+    #[test]
+    fn every_motif_the_settings_allow_is_a_primer_the_model_takes() {
+        use crate::domain::motif::Motif;
+        for (tempo_bpm, length_seconds) in [(40, 10), (100, 30), (220, 10), (40, 180)] {
+            // The longest motif allowed: a note held to the limit.
+            let bar = 4.0 * 60.0 / f64::from(tempo_bpm);
+            let length = f64::from(length_seconds);
+            let beats = (length / 2.0).min(length - bar) * f64::from(tempo_bpm) / 60.0;
+            let beats = ((beats * 12.0).floor() / 12.0).min(crate::domain::motif::MAX_BEATS);
+            let motif: Motif = format!("60:0:0.25:80 62:{:.3}:0.25:80", beats - 0.25)
+                .parse()
+                .unwrap();
+            let settings = ComposeSettings {
+                tempo_bpm,
+                length_seconds,
+                motif: Some(motif),
+                ..ComposeSettings::new("piano")
+            };
+            assert_eq!(
+                settings.check(),
+                Ok(()),
+                "{tempo_bpm} BPM, {length_seconds} s"
+            );
+            let model = model_settings(&settings);
+            assert_eq!(model.primer.len(), 2);
+            assert!(
+                model.validate().is_ok(),
+                "{tempo_bpm} BPM, {length_seconds} s"
+            );
         }
     }
 }

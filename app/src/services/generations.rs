@@ -19,7 +19,7 @@ use crate::domain::generation::GenerationState;
 use crate::services::composer::{Composed, Full, Ticket};
 use crate::services::rate_limits::in_words;
 use crate::services::sessions::Owner;
-use crate::services::{ServerContext, pieces, random_token, with_random_id};
+use crate::services::{ServerContext, motifs, pieces, random_token, with_random_id};
 use crate::storage::generation::{self as table, Status};
 use crate::storage::{now, now_micros};
 
@@ -370,6 +370,9 @@ pub async fn queue(
             "This seed and these settings compose a piece that has been sold. Leave the seed empty for a new piece.".into(),
         ));
     }
+    if let Some(motif) = &settings.motif {
+        motifs::check_not_sold(&context.db, motif).await?;
+    }
     context
         .limits
         .compose(&context.db, client, owner.user())
@@ -441,6 +444,12 @@ mod tests {
             seed: Some(42),
             ..ComposeSettings::new("piano")
         };
+        let with_motif = ComposeSettings {
+            motif: Some("60:0:1:80 62:1:1:80".parse().unwrap()),
+            ..settings.clone()
+        };
+        let json = serde_json::to_string(&with_motif).unwrap();
+        assert_eq!(settings_of(&row(&json)), Some(with_motif));
         let json = serde_json::to_string(&settings).unwrap();
         assert_eq!(settings_of(&row(&json)), Some(settings.clone()));
         let legacy = "instrument=piano&length_seconds=30&tempo_bpm=100&key=E%E2%99%AD&mode=minor&creativity=1&seed=42";

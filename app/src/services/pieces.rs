@@ -36,7 +36,19 @@ pub fn settings_of(row: &piece::Model) -> ComposeSettings {
         mode: row.mode.as_deref().and_then(|m| m.parse::<Mode>().ok()),
         creativity: row.creativity,
         seed: u64::try_from(row.seed).ok(),
+        motif: row
+            .motif
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok()),
     }
+}
+
+/// The motif of `settings` as the `motif` column stores it.
+fn motif_column(settings: &ComposeSettings) -> Option<String> {
+    settings
+        .motif
+        .as_ref()
+        .map(|motif| serde_json::to_string(motif).expect("a motif is JSON"))
 }
 
 /// Whether `owner` owns `row`.
@@ -65,6 +77,9 @@ pub async fn view(
     };
     let music = models::music::midi::read(&row.midi)
         .map_err(|err| AppError::internal("This piece's music cannot be read.", &err))?;
+    let settings = settings_of(&row);
+    // The composer's own notes start after the motif's last onset.
+    let motif_end = settings.motif.as_ref().map(|m| m.last_start());
     let notes = music
         .notes
         .iter()
@@ -73,6 +88,7 @@ pub async fn view(
             end: music.seconds_at(note.onset + note.duration),
             pitch: note.pitch,
             velocity: note.velocity,
+            motif: motif_end.is_some_and(|end| note.onset <= end + 1e-6),
         })
         .collect();
     let instrument = models::Instrument::from_id(&row.instrument)
@@ -84,8 +100,8 @@ pub async fn view(
         seconds: row.seconds,
         key_name: row.key_name.clone(),
         settings: ComposeSettings {
-            seed: settings_of(&row).seed.filter(|_| owner),
-            ..settings_of(&row)
+            seed: settings.seed.filter(|_| owner),
+            ..settings
         },
         sale,
         model_version: row.model_version,
@@ -94,7 +110,7 @@ pub async fn view(
 }
 
 /// Whether a sold (or reserved) piece was composed with `settings`' seed
-/// and every setting that shapes its notes. Length and tempo do not: the
+/// and every setting that shapes its notes, its motif included. Length and tempo do not: the
 /// same seed composes the same opening at any length, and the same notes at
 /// any tempo, so those would be copies of the sold piece.
 pub async fn sold_with(db: &DatabaseConnection, settings: &ComposeSettings) -> Result<bool, DbErr> {
@@ -114,6 +130,10 @@ pub async fn sold_with(db: &DatabaseConnection, settings: &ComposeSettings) -> R
     query = match settings.mode {
         Some(mode) => query.filter(piece::Column::Mode.eq(mode.name())),
         None => query.filter(piece::Column::Mode.is_null()),
+    };
+    query = match motif_column(settings) {
+        Some(motif) => query.filter(piece::Column::Motif.eq(motif)),
+        None => query.filter(piece::Column::Motif.is_null()),
     };
     Ok(query.count(db).await? > 0)
 }
@@ -161,6 +181,7 @@ pub async fn insert(
         created_at: Set(now()),
         owner_id: Set(owner_id),
         visitor: Set(visitor),
+        motif: Set(motif_column(settings)),
     };
     with_random_id(|id| {
         let row = piece::ActiveModel {

@@ -39,6 +39,9 @@ pub struct Model {
     pub owner_id: Option<i64>,
     /// The visitor session it belongs to until they register or log in.
     pub visitor: Option<String>,
+    /// The motif it starts from, if its customer gave one, as JSON
+    /// (`domain::motif::Motif`).
+    pub motif: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

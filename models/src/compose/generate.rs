@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::compose::guards::{COPY_RUN, RunIndex, degenerate};
 use crate::music::events::Step;
 use crate::music::events::{
-    Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, VELOCITY_BANDS, bar_positions, decode, fingerprint,
-    tokens_of,
+    Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, VELOCITY_BANDS, bar_positions, decode, encode,
+    fingerprint, tokens_of,
 };
 use crate::music::key::{Key, KeyProfile, Mode, estimate_key, to_mode, transpose_to};
 use crate::music::midi;
@@ -69,7 +69,9 @@ pub struct Settings {
     pub top_p: f64,
     /// Same seed, model and settings give the same piece.
     pub seed: u64,
-    /// Music to continue, e.g. from the user's MIDI file.
+    /// Music to continue, such as a customer's motif: the piece starts with
+    /// it (moved to the piece's key) and its own music follows the primer's
+    /// last onset; a length in seconds counts the primer's time too.
     #[serde(skip)]
     pub primer: Vec<GridNote>,
 }
@@ -135,6 +137,15 @@ impl Settings {
         if !(self.top_p > 0.0 && self.top_p <= 1.0) {
             return invalid("top_p", "must be above 0 and at most 1");
         }
+        if let (Length::Seconds(s), Some(end)) =
+            (self.length, self.primer.iter().map(|n| n.onset).max())
+            && end + BAR_STEPS > steps_in(s, self.bpm)
+        {
+            return invalid(
+                "primer",
+                "must leave at least a bar of the length after its last note starts",
+            );
+        }
         Ok(())
     }
 }
@@ -158,6 +169,8 @@ pub struct Composition {
     pub bpm: f64,
     /// Length in seconds.
     pub seconds: f64,
+    /// How many of `notes`, the first ones, are the primer's.
+    pub primer_notes: usize,
 }
 
 /// A model ready to compose.
@@ -762,16 +775,21 @@ impl Generator {
     /// says which guard it fails.
     fn judge(
         &self,
+        primer: &[GridNote],
         events: &[Event],
         key: Key,
         settings: &Settings,
         attempt: u32,
     ) -> Result<Composition, String> {
-        let notes = decode(events);
-        let problem = degenerate(&notes)
+        // The guards judge what the network wrote; the key is the whole piece's.
+        let own = decode(events);
+        // The events of the piece's own music follow the primer's from its
+        // last onset, where the primer's events leave time.
+        let notes = decode(&[encode(primer), events.to_vec()].concat());
+        let problem = degenerate(&own)
             .or_else(|| {
                 let copies = self.copies.as_ref()?;
-                copies.find(&notes).map(|start| {
+                copies.find(&own).map(|start| {
                     format!("{COPY_RUN} notes from note {start} copy the training music")
                 })
             })
@@ -797,6 +815,7 @@ impl Generator {
             key: Some(key),
             bpm: settings.bpm,
             seconds: f64::from(end) / f64::from(STEPS_PER_BEAT) * 60.0 / settings.bpm,
+            primer_notes: notes.len() - own.len(),
             notes,
         })
     }
@@ -853,6 +872,11 @@ pub fn closing_length(target: u32) -> u32 {
     ending.onset + ending.hold
 }
 
+/// Grid steps in `seconds` at `bpm`, rounded up.
+fn steps_in(seconds: f64, bpm: f64) -> u32 {
+    (seconds * bpm / 60.0 * f64::from(STEPS_PER_BEAT)).ceil() as u32
+}
+
 /// One attempt at a piece between network steps: what was sampled, and the
 /// logits of the next event.
 struct Attempt {
@@ -871,6 +895,8 @@ struct Attempt {
     key: Key,
     /// Steps into a bar where the new music starts (after a primer).
     offset: u32,
+    /// The primer as the piece plays it, in its key; empty without one.
+    primer: Vec<GridNote>,
     /// The cadence, for pieces measured in seconds.
     ending: Option<Ending>,
     /// Set when the final chord is complete.
@@ -919,6 +945,8 @@ impl Attempt {
         let mut tokens = tokens_of(&primer);
         let mut positions = bar_positions(&tokens, BAR_STEPS, 0);
         let offset = positions.last().map_or(0, |&p| u32::from(p));
+        // Where the piece's own music starts: the primer's last onset.
+        let primer_end = primer.iter().map(|n| n.onset).max().unwrap_or(0);
         if tokens.len() > MAX_PRIMER_EVENTS {
             tokens.drain(..tokens.len() - MAX_PRIMER_EVENTS);
             positions.drain(..positions.len() - MAX_PRIMER_EVENTS);
@@ -946,7 +974,7 @@ impl Attempt {
         }
         let (target_steps, target_events) = match settings.length {
             Length::Seconds(s) => (
-                (s * settings.bpm / 60.0 * f64::from(STEPS_PER_BEAT)).ceil() as u32,
+                steps_in(s, settings.bpm).saturating_sub(primer_end),
                 usize::MAX,
             ),
             Length::Events(n) => (u32::MAX, n),
@@ -979,6 +1007,7 @@ impl Attempt {
             cap,
             key,
             offset,
+            primer,
             ending,
             finished: false,
             opening: settings.primer.is_empty(),
@@ -998,6 +1027,11 @@ impl Attempt {
     fn allows(&self, event: Event) -> bool {
         let grammar = &self.grammar;
         if !grammar.allows(event, &self.range) {
+            return false;
+        }
+        // The primer's last chord stays as it was given: the piece's own
+        // notes start after it, so the primer is heard, and told apart, whole.
+        if !self.primer.is_empty() && grammar.time == 0 && matches!(event, Event::Note(_)) {
             return false;
         }
         let degree = |p: u8| (p + 12 - self.key.tonic % 12) % 12;
@@ -1336,7 +1370,14 @@ impl<'g, T> Batch<'g, T> {
             }
             // The attempt is complete: keep it, or start the next one.
             let events = without_trailing_time(std::mem::take(&mut piece.attempt.events));
-            match generator.judge(&events, piece.attempt.key, &piece.settings, piece.attempts) {
+            let attempt = &piece.attempt;
+            match generator.judge(
+                &attempt.primer,
+                &events,
+                attempt.key,
+                &piece.settings,
+                piece.attempts,
+            ) {
                 Ok(composition) => {
                     let piece = self.pieces.swap_remove(i);
                     finished.push((

@@ -9,6 +9,8 @@ use app::domain::compose::{self, ComposeSettings, Limits, Mode};
 use app::domain::generation::GenerationState;
 use app::domain::instrument::InstrumentInfo;
 use app::domain::piece::{PieceSummary, PieceView, SaleState};
+use app::services::motifs;
+use app::{AppError, FieldError};
 
 /// The API's address prefix.
 pub const PREFIX: &str = "/api/v1";
@@ -302,6 +304,52 @@ pub struct PieceList {
 pub struct PageQuery {
     /// The page, from 1 (the first when left out).
     pub page: Option<u64>,
+}
+
+/// `POST /pieces`: the settings, the motif among them as notes (`motif`) or
+/// as a MIDI file (`motif_midi`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ComposeRequest {
+    /// What to compose; whatever is left out takes its default.
+    #[serde(flatten)]
+    pub settings: ComposeSettings,
+    /// A standard MIDI file of at most 1 MiB, as base64, whose opening (at
+    /// most 128 notes within 8 bars) is the motif the piece starts from;
+    /// instead of `motif`.
+    #[serde(default)]
+    pub motif_midi: Option<String>,
+}
+
+/// The field of a motif sent as a MIDI file.
+const MOTIF_MIDI_FIELD: &str = "motif_midi";
+
+impl ComposeRequest {
+    /// The settings, with the motif read from `motif_midi` when one was sent;
+    /// a file that cannot be read, or a motif sent both ways, is invalid.
+    pub fn into_settings(self) -> Result<ComposeSettings, AppError> {
+        let Some(midi) = self.motif_midi else {
+            return Ok(self.settings);
+        };
+        if self.settings.motif.is_some() {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                MOTIF_MIDI_FIELD,
+                "Send the motif as notes (`motif`) or as a MIDI file (`motif_midi`), not both.",
+            )]));
+        }
+        let file = motifs::read_base64_midi(&midi).map_err(|err| match err {
+            AppError::Invalid(fields) => AppError::Invalid(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(MOTIF_MIDI_FIELD, f.message))
+                    .collect(),
+            ),
+            other => other,
+        })?;
+        Ok(ComposeSettings {
+            motif: Some(file.motif),
+            ..self.settings
+        })
+    }
 }
 
 /// `POST /pieces/{id}/purchase`: the card, and whom the certificate names.

@@ -338,7 +338,7 @@ pub struct GenerateArgs {
     /// Same seed, model and settings give the same piece; random when absent.
     #[arg(long)]
     seed: Option<u64>,
-    /// A MIDI file whose music the piece continues.
+    /// A MIDI file the piece starts with, moved to its key, and continues; the length counts its time.
     #[arg(long)]
     primer: Option<PathBuf>,
     /// Print the result as one JSON object.

@@ -140,6 +140,11 @@ impl Api<'_> {
         if let Some(seed) = seed {
             settings["seed"] = json!(seed);
         }
+        self.compose_with(settings).await
+    }
+
+    /// Composes a piece with `settings` and waits for it; the piece's id.
+    async fn compose_with(&self, settings: Value) -> i64 {
         let queued = self.post("/pieces", settings).await;
         assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
         let location = queued.headers[LOCATION].to_str().unwrap().to_owned();
@@ -758,4 +763,198 @@ async fn composing_is_limited_per_key_and_per_account_as_on_the_site() {
     };
     let answer = other.post("/pieces", json!({"instrument": "piano"})).await;
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+}
+
+/// The pitches and starts (in beats) of the first `count` notes of piece
+/// `id`'s stored music, moved to start at 0.
+async fn opening(server: &Running, id: i64, count: usize) -> Vec<(u8, f64)> {
+    let row = app::storage::piece::Entity::find_by_id(id)
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let music = models::music::midi::read(&row.midi).unwrap();
+    let mut notes = music.notes.clone();
+    notes.sort_by(|a, b| a.onset.total_cmp(&b.onset).then(a.pitch.cmp(&b.pitch)));
+    let first = notes[0].onset;
+    notes
+        .iter()
+        .take(count)
+        .map(|n| (n.pitch, n.onset - first))
+        .collect()
+}
+
+/// Pitch steps between neighbours: the motif's shape in any key.
+fn steps(notes: &[(u8, f64)]) -> Vec<i32> {
+    notes
+        .windows(2)
+        .map(|w| i32::from(w[1].0) - i32::from(w[0].0))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_piece_starts_from_a_motif_given_as_notes_or_as_a_midi_file() {
+    use base64::Engine;
+    let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let server = Running::start(Models::Shipped).await;
+    let mut ana = Browser::default();
+    let api = Api {
+        key: Some(account_with_key(&server, &mut ana, "ana@example.com").await),
+        server: &server,
+    };
+
+    // Eight eighth notes up and down a C major scale.
+    let tune = [60u8, 62, 64, 65, 67, 65, 64, 62];
+    let notes: Vec<Value> = tune
+        .iter()
+        .enumerate()
+        .map(|(i, pitch)| json!({"pitch": pitch, "start": i as f64 * 0.5, "length": 0.5}))
+        .collect();
+    let piece = api
+        .compose_with(json!({"instrument": "piano", "length_seconds": 10, "motif": notes}))
+        .await;
+    let shown = api.get(&format!("/pieces/{piece}")).await;
+    let motif = shown.body["settings"]["motif"].as_array().unwrap();
+    assert_eq!(motif.len(), 8, "{}", shown.body);
+    assert_eq!(motif[7]["start"], 3.5);
+    // The piece opens with the motif, note for note and in time; its own
+    // music starts after the motif's last note begins.
+    let expected: Vec<(u8, f64)> = tune
+        .iter()
+        .enumerate()
+        .map(|(i, pitch)| (*pitch, i as f64 * 0.5))
+        .collect();
+    let heard = opening(&server, piece, 9).await;
+    assert_eq!(steps(&heard[..8]), steps(&expected), "{heard:?}");
+    let starts: Vec<f64> = heard[..8].iter().map(|n| n.1).collect();
+    let beats: Vec<f64> = expected.iter().map(|n| n.1).collect();
+    // Written at the piece's tempo and read back as beats.
+    for (got, want) in starts.iter().zip(&beats) {
+        assert!((got - want).abs() < 0.01, "{starts:?}");
+    }
+    assert!(heard[8].1 > 3.5, "{heard:?}");
+
+    // The same motif as a MIDI file, sent as base64.
+    let file: Vec<models::Note> = expected
+        .iter()
+        .map(|&(pitch, onset)| models::Note {
+            onset: onset + 1.0,
+            duration: 0.5,
+            pitch,
+            velocity: 90,
+            program: 0,
+        })
+        .collect();
+    let midi = models::music::midi::write(&file, 0, 120.0, Default::default());
+    let from_file = api
+        .compose_with(
+            json!({"instrument": "piano", "length_seconds": 10, "motif_midi": base64(&midi)}),
+        )
+        .await;
+    let heard = opening(&server, from_file, 8).await;
+    assert_eq!(steps(&heard), steps(&expected), "{heard:?}");
+    let shown = api.get(&format!("/pieces/{from_file}")).await;
+    assert_eq!(
+        shown.body["settings"]["motif"][0]["start"], 0.0,
+        "{}",
+        shown.body
+    );
+
+    // Both ways at once, a corrupt file, text that is not base64, a motif
+    // longer than half the piece, a file over 1 MiB: each its message.
+    let answer = api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "motif": notes, "motif_midi": base64(&midi)}),
+        )
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(answer.field("motif_midi").contains("not both"));
+    let answer = api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "motif_midi": base64(b"MThd\0\0\0\x06 not music")}),
+        )
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    let message = answer.field("motif_midi");
+    assert!(
+        message.starts_with("This is not a MIDI file MixTape can read ("),
+        "{message}"
+    );
+    let answer = api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "motif_midi": "not base64!"}),
+        )
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(answer.field("motif_midi").contains("not base64"));
+    let answer = api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "tempo_bpm": 40, "length_seconds": 10, "motif": notes}),
+        )
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(
+        answer
+            .field("motif")
+            .starts_with("Your motif lasts 6.0 seconds at 40 BPM")
+    );
+    let answer = api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "motif": [{"pitch": 200, "start": 0, "length": 1}]}),
+        )
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Note 1: a pitch"),
+        "{}",
+        answer.body
+    );
+    let big = vec![0u8; app::domain::motif::MAX_FILE_BYTES + 1];
+    let answer = api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "motif_midi": base64(&big)}),
+        )
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(answer.field("motif_midi").contains("at most 1,024 KiB"));
+    // A body past the file's limit is refused before it is read.
+    let huge = base64(&vec![0u8; 2 * app::domain::motif::MAX_FILE_BYTES]);
+    let answer = api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "motif_midi": huge}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A sold piece's music is refused as a motif, like any copy of it.
+    let bought = api
+        .purchase(piece, Some("motif-order"), "4242 4242 4242 4242")
+        .await;
+    assert_eq!(bought.status, StatusCode::OK, "{}", bought.body);
+    let sold = api
+        .request(reqwest::Method::GET, &format!("/pieces/{piece}/piece.mid"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let detail = api
+        .post(
+            "/pieces",
+            json!({"instrument": "piano", "length_seconds": 60, "motif_midi": base64(&sold)}),
+        )
+        .await
+        .problem(StatusCode::CONFLICT, "conflict");
+    assert!(detail.contains("exclusive rights were sold"), "{detail}");
 }

@@ -146,6 +146,73 @@ fn shipped_models_compose_reproducibly() {
     assert!((29.0..40.0).contains(&seconds), "{first}");
 }
 
+#[test]
+fn a_primer_opens_the_piece_in_the_key_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    // A rising and falling C major line in quarter notes.
+    let line = [60u8, 62, 64, 65, 67, 65, 64, 62, 60];
+    let notes: Vec<models::Note> = line
+        .iter()
+        .enumerate()
+        .map(|(i, &pitch)| models::Note {
+            onset: i as f64,
+            duration: 1.0,
+            pitch,
+            velocity: 90,
+            program: 0,
+        })
+        .collect();
+    let primer = dir.path().join("primer.mid");
+    std::fs::write(
+        &primer,
+        models::music::midi::write(&notes, 0, 100.0, Default::default()),
+    )
+    .unwrap();
+    let out = dir.path().join("piece.mid");
+    let result = json(
+        &mixtape()
+            .args([
+                "generate", "--json", "--seed", "7", "--key", "D", "--mode", "major",
+            ])
+            .args(["--seconds", "20", "--device", "cpu", "--model"])
+            .arg(shipped("piano"))
+            .arg("--primer")
+            .arg(&primer)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        result["key"].as_str().unwrap().starts_with("D major"),
+        "{result}"
+    );
+    let piece = models::music::midi::read_file(&out).unwrap();
+    let mut heard = piece.notes.clone();
+    heard.sort_by(|a, b| a.onset.total_cmp(&b.onset).then(a.pitch.cmp(&b.pitch)));
+    // The primer, moved up a tone to D major, note for note and on its beats;
+    // the piece's own music starts after its last note begins.
+    let opening: Vec<(u8, f64)> = heard[..line.len()]
+        .iter()
+        .map(|n| (n.pitch, n.onset - heard[0].onset))
+        .collect();
+    let moved: Vec<i32> = opening
+        .iter()
+        .zip(line)
+        .map(|(n, p)| i32::from(n.0) - i32::from(p))
+        .collect();
+    assert!(
+        moved
+            .iter()
+            .all(|&m| m == moved[0] && m.rem_euclid(12) == 2),
+        "{opening:?}"
+    );
+    for (i, (_, onset)) in opening.iter().enumerate() {
+        assert!((onset - i as f64).abs() < 0.01, "{opening:?}");
+    }
+    assert!(heard[line.len()].onset - heard[0].onset > 8.0);
+}
+
 fn fails(args: &[&str], model: Option<&Path>) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut command = mixtape();

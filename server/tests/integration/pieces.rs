@@ -125,6 +125,8 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
     settings[3].1 = "E♭".into();
     settings[4].1 = "minor".into();
     settings[5].1 = "0.85".into();
+    // A motif of three notes, which "More like this" keeps.
+    settings.push(("motif", "60:0:1:80 64:1:1:80 67:2:2:80".into()));
     let client = client();
     let (id, owner) = compose_as_visitor(&server, &settings).await;
     let response = client
@@ -152,6 +154,15 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
         )
     };
     assert_eq!(settings_of(&second), settings_of(&first));
+    assert!(
+        first
+            .motif
+            .as_deref()
+            .is_some_and(|m| m.contains(r#""pitch":67"#)),
+        "{:?}",
+        first.motif
+    );
+    assert_eq!(second.motif, first.motif);
     assert_ne!(second.seed, first.seed);
     assert_ne!(second.midi, first.midi, "a new seed composes new music");
 
@@ -159,7 +170,8 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
     // filled in, the seed for its owner only.
     let page = page_as(&server, &owner, &format!("/pieces/{id}")).await;
     let link = "/instruments?instrument=piano&amp;length_seconds=15&amp;tempo_bpm=132\
-                &amp;key=E%E2%99%AD&amp;mode=minor&amp;creativity=0.85&amp;seed=7";
+                &amp;key=E%E2%99%AD&amp;mode=minor&amp;creativity=0.85&amp;seed=7\
+                &amp;motif=60%3A0%3A1%3A80+64%3A1%3A1%3A80+67%3A2%3A2%3A80";
     assert!(page.contains(link), "{page}");
     let (status, form_page) = server.get(&link.replace("&amp;", "&")).await;
     assert_eq!(status, 200);
@@ -170,6 +182,8 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
         r#"value="E♭" selected"#,
         r#"value="minor" selected"#,
         r#"value="7""#,
+        r#"name="motif" value="60:0:1:80 64:1:1:80 67:2:2:80""#,
+        "Your motif: 3 notes, 4 beats (1.8 s at 132 BPM).",
     ] {
         assert!(form_page.contains(filled), "{filled} in {form_page}");
     }
