@@ -91,13 +91,6 @@ fn trim(beats: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// Reads a customer's MIDI file (base64) as a motif: its opening notes, or
-/// the one message that says why it cannot be read.
-#[server(endpoint = "read_motif", input = leptos::server_fn::codec::Json)]
-pub async fn read_motif(midi_base64: String) -> Result<MotifFile, AppError> {
-    crate::services::motifs::read_base64_midi(&midi_base64)
-}
-
 /// Sound in the browser: one oscillator per sounding key. The audio context
 /// and the voices are the page's (a browser runs it on one thread), kept out
 /// of the reactive graph, which a server rendering the page drops on any
@@ -211,6 +204,9 @@ pub fn MotifInput(
     tempo: Signal<u32>,
     /// The compose action's last error, whose motif message shows here.
     error: Signal<Option<AppError>>,
+    /// Reads a MIDI file, sent as base64, as a motif (on the server, with
+    /// the models' reader).
+    read_file: Action<String, Result<MotifFile, AppError>>,
 ) -> impl IntoView {
     // The notes played so far, each (pitch, pressed, released) in ms.
     let played = RwSignal::new(Vec::<(u8, f64, f64)>::new());
@@ -218,7 +214,22 @@ pub fn MotifInput(
     let given = RwSignal::new(initial.parse::<Motif>().ok());
     let file_note = RwSignal::new(None::<String>);
     let file_error = RwSignal::new(None::<String>);
-    let reading = RwSignal::new(false);
+    // Reading the file's bytes in the browser, before the server reads them.
+    let loading = RwSignal::new(false);
+    let reading = move || loading.get() || read_file.pending().get();
+    // What the server made of the latest file.
+    Effect::new(move |_| match read_file.value().get() {
+        Some(Ok(file)) => {
+            played.set(Vec::new());
+            given.set(Some(file.motif));
+            file_note.set(file.note);
+        }
+        Some(Err(err)) => file_error.set(Some(
+            err.field_message(MOTIF_FIELD)
+                .unwrap_or_else(|| err.to_string()),
+        )),
+        None => {}
+    });
     // Keys held down now, with when they were pressed.
     let held = RwSignal::new(HashMap::<u8, f64>::new());
     let keyboard = NodeRef::<leptos::html::Div>::new();
@@ -328,29 +339,20 @@ pub fn MotifInput(
                 return;
             }
             file_error.set(None);
-            reading.set(true);
+            loading.set(true);
+            // The same file chosen again is a change too.
+            input.set_value("");
             leptos::task::spawn_local(async move {
                 let read = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await;
-                let outcome = match read {
+                loading.set(false);
+                match read {
                     Ok(buffer) => {
                         let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                        read_motif(base64::engine::general_purpose::STANDARD.encode(bytes))
-                            .await
-                            .map_err(|err| {
-                                err.field_message(MOTIF_FIELD)
-                                    .unwrap_or_else(|| err.to_string())
-                            })
+                        read_file.dispatch(base64::engine::general_purpose::STANDARD.encode(bytes));
                     }
-                    Err(_) => Err("The file could not be read. Choose it again.".to_owned()),
-                };
-                reading.set(false);
-                match outcome {
-                    Ok(file) => {
-                        played.set(Vec::new());
-                        given.set(Some(file.motif));
-                        file_note.set(file.note);
-                    }
-                    Err(message) => file_error.set(Some(message)),
+                    Err(_) => file_error.set(Some(
+                        "The file could not be read. Choose it again.".to_owned(),
+                    )),
                 }
             });
         }
@@ -429,7 +431,7 @@ pub fn MotifInput(
                     "Clear"
                 </button>
                 <label class="button motif-file">
-                    {move || if reading.get() { "Reading…" } else { "Upload a MIDI file" }}
+                    {move || if reading() { "Reading…" } else { "Upload a MIDI file" }}
                     <input
                         type="file"
                         name="motif_file"

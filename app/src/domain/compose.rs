@@ -28,6 +28,19 @@ impl<T: PartialOrd + Copy> Limits<T> {
     pub fn contains(&self, value: T) -> bool {
         self.min <= value && value <= self.max
     }
+
+    /// The value `text` gives when it is one allowed, else the default: for
+    /// a page's control that shows a value while the field is being typed.
+    pub fn allowed_or_default(&self, text: &str) -> T
+    where
+        T: FromStr,
+    {
+        text.trim()
+            .parse::<T>()
+            .ok()
+            .filter(|value| self.contains(*value))
+            .unwrap_or(self.default)
+    }
 }
 
 /// Length in whole seconds.
@@ -560,6 +573,15 @@ mod tests {
         };
         let err = slow.check().unwrap_err();
         assert!(err[0].message.contains("at most 4.0 seconds"), "{err:?}");
+    }
+
+    #[test]
+    fn a_control_shows_an_allowed_value_or_the_default() {
+        assert_eq!(TEMPO_BPM.allowed_or_default(" 120 "), 120);
+        assert_eq!(TEMPO_BPM.allowed_or_default("1000"), TEMPO_BPM.default);
+        assert_eq!(TEMPO_BPM.allowed_or_default("fast"), TEMPO_BPM.default);
+        assert_eq!(CREATIVITY.allowed_or_default("0.75"), 0.75);
+        assert_eq!(CREATIVITY.allowed_or_default(""), CREATIVITY.default);
     }
 
     #[test]

@@ -12,10 +12,11 @@ use crate::domain::compose::{
 };
 use crate::domain::error::AppError;
 use crate::domain::instrument::InstrumentInfo;
+use crate::domain::motif::MotifFile;
 #[cfg(feature = "ssr")]
 use crate::pages::request;
 #[cfg(feature = "ssr")]
-use crate::services::{generations, pieces, sessions};
+use crate::services::{generations, motifs, pieces, sessions};
 
 /// Lists the instruments that have a trained model in the models directory.
 #[server]
@@ -41,6 +42,13 @@ pub async fn compose(#[server(flatten)] form: ComposeForm) -> Result<i64, AppErr
             Err(AppError::Invalid(errors))
         }
     }
+}
+
+/// Reads a customer's MIDI file (base64) as the motif a piece starts from:
+/// its opening notes, or the one message that says why it cannot be read.
+#[server(endpoint = "read_motif", input = leptos::server_fn::codec::Json)]
+pub async fn read_motif(midi_base64: String) -> Result<MotifFile, AppError> {
+    motifs::read_base64_midi(&midi_base64)
 }
 
 /// Queues a new piece with the settings of piece `id` and a new seed, for
@@ -153,23 +161,10 @@ fn InstrumentChoice(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> i
 /// the piece's page.
 #[component]
 fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl IntoView {
-    let creativity = RwSignal::new(
-        initial
-            .creativity
-            .parse::<f64>()
-            .ok()
-            .filter(|c| CREATIVITY.contains(*c))
-            .unwrap_or(CREATIVITY.default),
-    );
+    let creativity = RwSignal::new(CREATIVITY.allowed_or_default(&initial.creativity));
     // The motif's keyboard measures and replays played notes at this tempo.
-    let tempo = RwSignal::new(
-        initial
-            .tempo_bpm
-            .parse::<u32>()
-            .ok()
-            .filter(|t| TEMPO_BPM.contains(*t))
-            .unwrap_or(TEMPO_BPM.default),
-    );
+    let tempo = RwSignal::new(TEMPO_BPM.allowed_or_default(&initial.tempo_bpm));
+    let read_file = Action::new(|midi: &String| read_motif(midi.clone()));
     let disabled = instruments.is_empty();
     let compose = ServerAction::<Compose>::new();
     let pending = compose.pending();
@@ -263,7 +258,7 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
                 <p class="hint">"The same seed and settings compose the same piece again."</p>
                 <FieldMessage field="seed" error />
             </div>
-            <MotifInput initial=initial.motif.clone() tempo=tempo.into() error />
+            <MotifInput initial=initial.motif.clone() tempo=tempo.into() error read_file />
             <button type="submit" class="button button-primary" disabled=move || disabled || pending.get()>
                 {move || if pending.get() { "Composing…" } else { "Compose" }}
             </button>
