@@ -363,8 +363,10 @@ fn generation_is_reproducible_and_follows_the_controls() {
         primed.seconds
     );
 
+    // Five beats: the primer's last onset and a bar do not fit.
     let too_long = Settings {
-        length: Length::Seconds(4.0),
+        length: Length::Seconds(5.0),
+        bpm: 60.0,
         primer,
         ..settings.clone()
     };
