@@ -161,7 +161,7 @@ async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_ret
             status["Failed"]["settings"],
             serde_json::json!({
                 "instrument": "piano", "length_seconds": 20, "tempo_bpm": 90, "tonic": null,
-                "mode": null, "creativity": 1.0, "seed": 5
+                "mode": null, "creativity": 1.0, "seed": 5, "motif": null
             })
         );
     }
