@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use crate::domain::compose::MOTIF_FIELD;
 use crate::domain::error::AppError;
-use crate::domain::motif::{Motif, MotifFile};
+use crate::domain::motif::{Motif, MotifFile, beats_text};
 
 /// The keyboard's lowest key: middle C.
 const LOWEST: u8 = 60;
@@ -77,18 +77,12 @@ pub fn summary(motif: Option<&Motif>, bpm: u32) -> String {
             format!(
                 "Your motif: {notes} note{}, {} beat{} ({:.1} s at {bpm} BPM).",
                 if notes == 1 { "" } else { "s" },
-                trim(beats),
+                beats_text(beats, 2),
                 if (beats - 1.0).abs() < 1e-9 { "" } else { "s" },
                 motif.seconds_at(bpm),
             )
         }
     }
-}
-
-/// A number of beats with at most two decimals.
-fn trim(beats: f64) -> String {
-    let text = format!("{beats:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// Sound in the browser: one oscillator per sounding key. The audio context

@@ -143,7 +143,7 @@ impl Motif {
         if motif.beats() > MAX_BEATS {
             return Err(format!(
                 "A motif may last at most {MAX_BEATS} beats (8 bars); this one lasts {}.",
-                round_beats(motif.beats())
+                beats_text(motif.beats(), 2)
             ));
         }
         Ok(motif)
@@ -230,9 +230,10 @@ pub struct MotifFile {
     pub note: Option<String>,
 }
 
-/// `beats` for a person: whole, or with at most two decimals.
-fn round_beats(beats: f64) -> String {
-    let text = format!("{beats:.2}");
+/// `beats` with at most `decimals` decimals and no trailing zeros: whole
+/// beats as whole numbers, for a person and for the form's text alike.
+pub fn beats_text(beats: f64, decimals: usize) -> String {
+    let text = format!("{beats:.decimals$}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
@@ -245,14 +246,12 @@ impl fmt::Display for Motif {
             if i > 0 {
                 f.write_str(" ")?;
             }
-            let start = format!("{:.3}", n.start);
-            let length = format!("{:.3}", n.length);
             write!(
                 f,
                 "{}:{}:{}:{}",
                 n.pitch,
-                start.trim_end_matches('0').trim_end_matches('.'),
-                length.trim_end_matches('0').trim_end_matches('.'),
+                beats_text(n.start, 3),
+                beats_text(n.length, 3),
                 n.velocity
             )?;
         }
