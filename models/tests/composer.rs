@@ -37,6 +37,7 @@ fn tiny_job(out: PathBuf, resume: bool) -> TrainingJob {
         preset: Preset::Default,
         out,
         resume,
+        from: None,
         progress: false,
     }
 }
@@ -181,6 +182,38 @@ fn resuming_continues_from_the_last_checkpoint() {
     let epochs: Vec<usize> = report.history.iter().map(|r| r.epoch).collect();
     assert_eq!(epochs, vec![1, 2, 3, 4]);
     assert_eq!(report.history[..3].len(), trained().1.history.len());
+}
+
+#[test]
+fn training_from_a_model_starts_from_its_weights() {
+    let (_, source) = trained();
+    let dir = tempfile::tempdir().unwrap();
+    let config = TrainingConfig::new(1)
+        .with_learning_rate(1e-9)
+        .with_max_batches(Some(1));
+    let job = TrainingJob {
+        from: Some(model_dir()),
+        ..tiny_job(dir.path().join("tuned"), false)
+    };
+    let report = train(&job, &config, &Device::flex(), "CPU").unwrap();
+    // At a rate too small to move them, the weights are the source's: its
+    // validation loss, not a random network's.
+    let kept = source.history[source.best_epoch - 1].valid_loss;
+    let first = report.history[0].valid_loss;
+    assert!((first - kept).abs() < 1e-3, "{first} against {kept}");
+    assert_eq!(report.started_from, Some(model_dir()));
+
+    let missing = TrainingJob {
+        from: Some(dir.path().join("nowhere")),
+        ..tiny_job(dir.path().join("other"), false)
+    };
+    let error = train(&missing, &config, &Device::flex(), "CPU").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("cannot start from the model at"),
+        "{error}"
+    );
 }
 
 #[test]

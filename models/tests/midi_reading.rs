@@ -73,16 +73,26 @@ fn merges_tracks_and_follows_tempo_on_any_track() {
     let summary: Vec<_> = piece
         .notes
         .iter()
-        .map(|n| (n.onset, n.duration, n.pitch, n.velocity, n.program))
+        .map(|n| (n.onset, n.duration, n.pitch, n.velocity, n.program, n.part))
         .collect();
+    // Parts are numbered among the tracks and channels that play notes: the
+    // conductor track has none, so the melody is the first part.
     assert_eq!(
         summary,
         [
-            (0.0, 2.0, 48, 70, 0),
-            (0.0, 1.0, 72, 100, 40),
-            (1.0, 0.5, 74, 90, 40)
+            (0.0, 2.0, 48, 70, 0, 1),
+            (0.0, 1.0, 72, 100, 40, 0),
+            (1.0, 0.5, 74, 90, 40, 0)
         ]
     );
+    let solo: Vec<u8> = piece
+        .clone()
+        .first_part()
+        .notes
+        .iter()
+        .map(|n| n.pitch)
+        .collect();
+    assert_eq!(solo, [72, 74]);
     assert_eq!(piece.initial_bpm(), 100.0);
     assert_eq!(
         piece.time_signature,

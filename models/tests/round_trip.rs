@@ -58,6 +58,7 @@ fn quantising_snaps_to_twelfths_and_caps() {
         pitch,
         velocity: 100,
         program: 0,
+        part: 0,
     };
     let piece = Piece {
         notes: vec![
@@ -148,7 +149,7 @@ prop_compose! {
         pitch in 0u8..128,
         velocity in 1u8..128,
     ) -> Note {
-        Note { onset, duration, pitch, velocity, program: 0 }
+        Note { onset, duration, pitch, velocity, program: 0, part: 0 }
     }
 }
 

@@ -320,6 +320,7 @@ mod tests {
                 pitch: 48 + (i * 7 % 24) as u8,
                 velocity: 60 + (i % 5) as u8 * 10,
                 program: 0,
+                part: 0,
             })
             .collect();
         let midi = models::music::midi::write(

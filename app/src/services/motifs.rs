@@ -129,6 +129,7 @@ mod tests {
                 pitch,
                 velocity: 90,
                 program: 0,
+                part: 0,
             })
             .collect();
         models::music::midi::write(&notes, 0, 120.0, TimeSignature::default())

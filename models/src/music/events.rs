@@ -105,6 +105,7 @@ impl GridNote {
             pitch: self.pitch,
             velocity: band_velocity(self.velocity_band),
             program,
+            part: 0,
         }
     }
 }

@@ -4,6 +4,8 @@ use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 
+use crate::music::piece::Parts;
+
 /// An instrument (or ensemble) that a model can be trained and shipped for.
 ///
 /// The id is also the name of the model's folder under the models directory.
@@ -92,6 +94,17 @@ impl Instrument {
             Instrument::StringQuartet => 36..=103,
             Instrument::Chorale => 36..=84,
             Instrument::Folk => 36..=96,
+        }
+    }
+
+    /// Which parts of its training files it learns from. A violin or cello
+    /// plays one line: Mutopia's sonatas carry the piano part in the same
+    /// file (three quarters of `cello_solo`'s notes), and a model that learnt
+    /// from it wrote piano chords and leaps for a cello.
+    pub fn parts(self) -> Parts {
+        match self {
+            Instrument::Violin | Instrument::Cello => Parts::First,
+            _ => Parts::All,
         }
     }
 

@@ -168,6 +168,8 @@ fn check_chunks(bytes: &[u8]) -> Result<(), MidiError> {
 /// A sounding note: its note-on, awaiting the note-off.
 struct OpenNote {
     onset: u64,
+    /// Its track and channel.
+    part: (usize, u8),
     velocity: u8,
     program: u8,
 }
@@ -175,6 +177,7 @@ struct OpenNote {
 /// A note in ticks.
 struct TickNote {
     onset: u64,
+    part: (usize, u8),
     duration: u64,
     pitch: u8,
     velocity: u8,
@@ -226,6 +229,7 @@ impl Reader {
                                 .or_default()
                                 .push_back(OpenNote {
                                     onset: tick,
+                                    part: (track, channel),
                                     velocity: vel.as_int(),
                                     program: programs[usize::from(channel)],
                                 });
@@ -276,6 +280,7 @@ impl Reader {
     fn push(&mut self, open: OpenNote, pitch: u8, end: u64) {
         self.notes.push(TickNote {
             onset: open.onset,
+            part: open.part,
             duration: end.saturating_sub(open.onset),
             pitch,
             velocity: open.velocity,
@@ -288,6 +293,10 @@ impl Reader {
             return Err(MidiError::NoNotes);
         }
         let beats = |ticks: u64| ticks as f64 / ticks_per_beat;
+        let mut parts: Vec<(usize, u8)> = self.notes.iter().map(|n| n.part).collect();
+        parts.sort_unstable();
+        parts.dedup();
+        let part = |n: &TickNote| parts.binary_search(&n.part).unwrap_or(0) as u16;
         let mut notes: Vec<Note> = self
             .notes
             .iter()
@@ -297,6 +306,7 @@ impl Reader {
                 pitch: n.pitch,
                 velocity: n.velocity,
                 program: n.program,
+                part: part(n),
             })
             .collect();
         notes.sort_by(|a, b| a.onset.total_cmp(&b.onset).then(a.pitch.cmp(&b.pitch)));

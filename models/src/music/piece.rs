@@ -15,6 +15,10 @@ pub struct Note {
     pub velocity: u8,
     /// General MIDI program (0-127) of the instrument that plays it.
     pub program: u8,
+    /// The part of the file that plays it: its track and channel, numbered
+    /// from 0 in the file's order among those that play notes.
+    #[serde(default)]
+    pub part: u16,
 }
 
 /// A tempo that holds from `beat` until the next change.
@@ -42,6 +46,17 @@ impl Default for TimeSignature {
             denominator: 4,
         }
     }
+}
+
+/// Which parts of a file are an instrument's music.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parts {
+    /// Every part: an instrument that plays the whole texture (a piano's two
+    /// hands, a guitar's voices, a quartet).
+    All,
+    /// The first part alone (see [`Piece::first_part`]): a solo line whose
+    /// files may carry an accompaniment it does not play.
+    First,
 }
 
 /// The tempo of a file that sets none, as the MIDI standard prescribes.
@@ -80,6 +95,22 @@ impl Piece {
         seconds + (beat - from) * 60.0 / bpm
     }
 
+    /// The piece as its first part plays it alone: a sonata's solo line
+    /// without its piano, a concerto's first violin without the others.
+    /// Scores list the solo instrument first.
+    pub fn first_part(mut self) -> Piece {
+        self.notes.retain(|note| note.part == 0);
+        self
+    }
+
+    /// The piece with only `parts`.
+    pub fn with_parts(self, parts: Parts) -> Piece {
+        match parts {
+            Parts::All => self,
+            Parts::First => self.first_part(),
+        }
+    }
+
     /// The General MIDI program that plays the most notes (0, piano, for an empty piece).
     pub fn main_program(&self) -> u8 {
         let mut counts = [0usize; 128];
@@ -104,6 +135,7 @@ mod tests {
             pitch,
             velocity: 80,
             program,
+            part: 0,
         }
     }
 
@@ -142,5 +174,23 @@ mod tests {
         };
         assert_eq!(piece.main_program(), 42);
         assert_eq!(piece.initial_bpm(), DEFAULT_BPM);
+    }
+
+    #[test]
+    fn the_first_part_plays_alone() {
+        let accompanied = Note {
+            part: 1,
+            ..note(0.0, 1.0, 48, 0)
+        };
+        let piece = Piece {
+            notes: vec![note(0.0, 1.0, 60, 42), accompanied, note(1.0, 1.0, 62, 42)],
+            tempo_map: vec![],
+            time_signature: TimeSignature::default(),
+        };
+        let solo = piece.first_part();
+        assert_eq!(
+            solo.notes.iter().map(|n| n.pitch).collect::<Vec<_>>(),
+            [60, 62]
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::music::events::{GridNote, STEPS_PER_BEAT};
+use crate::music::piece::Parts;
 use crate::music::similarity::{MIN_SHARED, containment, shingles, similar};
 use crate::training::dataset::{Corpus, DataError};
 
@@ -51,7 +52,7 @@ pub fn study(corpora: &[PathBuf], share: f64, beats: u32) -> Result<Study, DataE
     let mut excerpts: Vec<(usize, u32, Vec<u64>)> = Vec::new();
     let mut names: Vec<PathBuf> = Vec::new();
     for corpus in corpora {
-        let (_, validation) = Corpus::load(std::slice::from_ref(corpus))?.split(share);
+        let (_, validation) = Corpus::load(std::slice::from_ref(corpus), Parts::All)?.split(share);
         for song in validation.songs {
             let file = names.len();
             names.push(song.path.clone());

@@ -11,7 +11,7 @@ use crate::music::events::{Event, GridNote, STEPS_PER_BEAT, bar_positions, quant
 use crate::music::key::{Key, estimate_key};
 use crate::music::midi;
 use crate::music::musicality::{Style, excerpts};
-use crate::music::piece::TimeSignature;
+use crate::music::piece::{Parts, TimeSignature};
 use crate::network::BAR_POSITIONS;
 use crate::rng::Rng;
 use crate::training::corpus::midi_files;
@@ -135,8 +135,9 @@ pub enum DataError {
 }
 
 impl Corpus {
-    /// Reads every `.mid`/`.midi` file under `folders`; unreadable or empty files are skipped.
-    pub fn load(folders: &[PathBuf]) -> Result<Corpus, DataError> {
+    /// Reads `parts` of every `.mid`/`.midi` file under `folders`; unreadable
+    /// or empty files are skipped.
+    pub fn load(folders: &[PathBuf], parts: Parts) -> Result<Corpus, DataError> {
         let mut corpus = Corpus::default();
         let mut found = 0;
         for folder in folders {
@@ -148,6 +149,7 @@ impl Corpus {
             for path in files {
                 match midi::read_file(&path) {
                     Ok(piece) => {
+                        let piece = piece.with_parts(parts);
                         let (notes, _) = quantise(&piece);
                         if notes.len() < 2 {
                             corpus
@@ -398,7 +400,7 @@ mod tests {
 
     #[test]
     fn loads_tiny_and_splits_by_file() {
-        let corpus = Corpus::load(&[tiny()]).unwrap();
+        let corpus = Corpus::load(&[tiny()], Parts::All).unwrap();
         assert_eq!(corpus.songs.len(), 4);
         assert_eq!(corpus.notes(), 555);
         let (train, valid) = corpus.clone().split(0.1);
@@ -411,7 +413,7 @@ mod tests {
 
     #[test]
     fn songs_know_their_key_and_bar() {
-        let corpus = Corpus::load(&[tiny()]).unwrap();
+        let corpus = Corpus::load(&[tiny()], Parts::All).unwrap();
         for song in &corpus.songs {
             assert_eq!(Some(song.key), estimate_key(&song.notes));
             assert_eq!(song.positions.len(), song.tokens.len());
@@ -446,7 +448,7 @@ mod tests {
 
     #[test]
     fn windows_cover_every_prediction_once() {
-        let corpus = Corpus::load(&[tiny()]).unwrap();
+        let corpus = Corpus::load(&[tiny()], Parts::All).unwrap();
         let dataset = WindowDataset::new(&corpus, 50);
         let predictions: usize = (0..dataset.len())
             .map(|i| dataset.get(i).unwrap().tokens.len() - 1)
@@ -459,20 +461,20 @@ mod tests {
     #[test]
     fn empty_or_missing_folders_are_clear_errors() {
         let empty = tempfile::tempdir().unwrap();
-        let error = Corpus::load(&[empty.path().to_path_buf()]).unwrap_err();
+        let error = Corpus::load(&[empty.path().to_path_buf()], Parts::All).unwrap_err();
         assert!(
             error.to_string().contains("no .mid or .midi files"),
             "{error}"
         );
         std::fs::write(empty.path().join("bad.mid"), b"not midi").unwrap();
-        let error = Corpus::load(&[empty.path().to_path_buf()]).unwrap_err();
+        let error = Corpus::load(&[empty.path().to_path_buf()], Parts::All).unwrap_err();
         assert!(
             error
                 .to_string()
                 .contains("all 1 MIDI files were unreadable"),
             "{error}"
         );
-        let error = Corpus::load(&[empty.path().join("missing")]).unwrap_err();
+        let error = Corpus::load(&[empty.path().join("missing")], Parts::All).unwrap_err();
         assert!(
             error.to_string().starts_with("cannot read data folder"),
             "{error}"

@@ -12,11 +12,13 @@ use crate::compose::generate::{
 };
 use crate::compose::guards::{RunIndex, SHARED_RUN};
 use crate::music::events::{STEPS_PER_BEAT, VOCAB_SIZE};
+use crate::music::instrument::Instrument;
 use crate::music::key::{Key, Mode, estimate_key};
 use crate::music::musicality::{
     self, FeatureRow, PITCH_CLASS_ENTROPY, SCALE_CONSISTENCY, Style, TONIC_ENDING, compare,
     excerpts, feature_table, key_overlap, key_shares, mean,
 };
+use crate::music::piece::Parts;
 use crate::saved::{CONFIG_FILE, ModelConfig, ModelError};
 use crate::training::dataset::{Corpus, DataError, Song, style};
 use crate::training::ngram::NGram;
@@ -174,7 +176,8 @@ pub enum EvalError {
 
 /// The training and the held-out parts of a model's data.
 pub fn model_data(config: &ModelConfig) -> Result<(Corpus, Corpus), EvalError> {
-    let corpus = Corpus::load(&config.data).map_err(EvalError::TrainingData)?;
+    let parts = Instrument::from_id(&config.instrument).map_or(Parts::All, Instrument::parts);
+    let corpus = Corpus::load(&config.data, parts).map_err(EvalError::TrainingData)?;
     Ok(corpus.split(config.validation_share))
 }
 
@@ -212,7 +215,7 @@ pub fn evaluate(
         }
         held_out
     } else {
-        Corpus::load(data)?
+        Corpus::load(data, model.instrument.parts())?
     };
     let ngram = NGram::fit(
         NGRAM_ORDER,

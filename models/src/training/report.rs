@@ -58,4 +58,7 @@ pub struct TrainingReport {
     pub best_epoch: usize,
     /// Why training ended.
     pub stopped: String,
+    /// The model folder whose weights it started from, if not random ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_from: Option<std::path::PathBuf>,
 }

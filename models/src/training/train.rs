@@ -81,6 +81,10 @@ pub struct TrainingJob {
     pub out: PathBuf,
     /// Go on from the last checkpoint in `out`.
     pub resume: bool,
+    /// Start from the weights of the model in this folder (the same network)
+    /// rather than random ones: a model that learnt from wider music, tuned
+    /// here to `data`.
+    pub from: Option<PathBuf>,
     /// Show a progress bar.
     pub progress: bool,
 }
@@ -94,6 +98,9 @@ pub enum TrainError {
     /// Writing the model or a checkpoint failed.
     #[error("cannot write {path}: {detail}", path = .0.display(), detail = .1)]
     Write(PathBuf, String),
+    /// The model to start from could not be read.
+    #[error("cannot start from the model at {path}: {detail}", path = .0.display(), detail = .1)]
+    From(PathBuf, String),
     /// A checkpoint could not be resumed.
     #[error("cannot resume from {path}: {detail}", path = .0.display(), detail = .1)]
     Resume(PathBuf, String),
@@ -189,7 +196,7 @@ pub fn train(
     keep_freed_memory();
     let inference_device = device;
     let device = &device.clone().autodiff();
-    let corpus = Corpus::load(&job.data)?;
+    let corpus = Corpus::load(&job.data, job.instrument.parts())?;
     let skipped_files = corpus.skipped.len();
     let (train_set, valid_set) = corpus.split(config.validation_share);
     let window = job.preset.window();
@@ -215,8 +222,15 @@ pub fn train(
         resume(&checkpoints, &model_config, &adam, device)?
     } else {
         device.seed(config.seed);
+        let network = model_config.network.init(device);
+        let network = match &job.from {
+            Some(dir) => network
+                .try_load_file(dir.join(saved::WEIGHTS_FILE))
+                .map_err(|e| TrainError::From(dir.clone(), e.to_string()))?,
+            None => network,
+        };
         (
-            model_config.network.init(device),
+            network,
             adam.init(),
             Progress {
                 history: Vec::new(),
@@ -365,6 +379,7 @@ pub fn train(
         history: progress.history.clone(),
         best_epoch: progress.best_epoch,
         stopped,
+        started_from: job.from.clone(),
     };
     write_report(&job.out, &report)?;
     // Every song of the data, validation included, is music a piece must not copy.

@@ -122,6 +122,7 @@ mod tests {
             pitch,
             velocity: 80,
             program: 0,
+            part: 0,
         }
     }
 

@@ -41,6 +41,9 @@ pub struct TrainArgs {
     /// Go on from the last checkpoint in the model folder.
     #[arg(long)]
     resume: bool,
+    /// Start from the weights of this model folder (the same preset) instead of random ones, to tune it to --data.
+    #[arg(long, conflicts_with = "resume")]
+    from: Option<PathBuf>,
     /// Windows per batch.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
@@ -102,6 +105,7 @@ pub fn train_command(args: TrainArgs) -> ExitCode {
         preset: args.preset,
         out: args.out,
         resume: args.resume,
+        from: args.from,
         progress: std::io::stderr().is_terminal(),
     };
     let config = TrainingConfig::new(args.epochs)

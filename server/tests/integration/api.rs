@@ -843,6 +843,7 @@ async fn a_piece_starts_from_a_motif_given_as_notes_or_as_a_midi_file() {
             pitch,
             velocity: 90,
             program: 0,
+            part: 0,
         })
         .collect();
     let midi = models::music::midi::write(&file, 0, 120.0, Default::default());

@@ -160,6 +160,7 @@ fn a_primer_opens_the_piece_in_the_key_asked_for() {
             pitch,
             velocity: 90,
             program: 0,
+            part: 0,
         })
         .collect();
     let primer = dir.path().join("primer.mid");
