@@ -50,6 +50,13 @@ pub struct ModelConfig {
     /// musicality against held-out music, written in its card: where the
     /// network learned rhythm from enough music its rare rhythms are real.
     pub rhythm_top_p: Option<f64>,
+    /// How hard the sampler steers a piece back to its excerpt's pitch
+    /// balance: steps of sounding time short of a class's share that make
+    /// it e times likelier (see `compose::generate`); `None` for 12, a beat.
+    /// Chosen per model by its musicality, written in its card: a solo line
+    /// sounds a fraction of a piano's time, so a beat's slack per class lets
+    /// it wander further out of key.
+    pub balance_steps: Option<f64>,
 }
 
 /// Errors opening a model folder.
