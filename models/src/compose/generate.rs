@@ -1662,32 +1662,28 @@ mod tests {
 
     #[test]
     fn repeats_of_the_top_line_are_held_to_the_rate() {
-        let mut repeats = Repeats {
-            rate: 0.1,
-            last: None,
-            moves: 0,
-            repeated: 0,
+        // Ten rising notes: nine moves, no repeat.
+        let rising = || {
+            let mut repeats = Repeats {
+                rate: 0.1,
+                last: None,
+                moves: 0,
+                repeated: 0,
+            };
+            for top in [60, 62, 64, 65, 67, 69, 71, 72, 74, 76] {
+                repeats.onset(top);
+            }
+            repeats
         };
-        for top in [60, 62, 64, 65, 67, 69, 71, 72, 74, 76] {
-            repeats.onset(top);
-        }
-        // Nine moves, no repeat: one behind the rate of the tenth, so a
-        // repeat is made e times likelier.
-        assert!((repeats.weight() - 1f64.exp()).abs() < 1e-9);
+        let mut behind = rising();
+        // One behind the rate of the tenth move, so a repeat is made e times likelier.
+        assert!((behind.weight() - 1f64.exp()).abs() < 1e-9);
         for top in [72, 71, 69, 67, 65, 64, 62, 60, 59, 57, 55, 53, 52, 50, 48] {
-            repeats.onset(top);
+            behind.onset(top);
         }
         // Far behind, at most [`REPEAT_MOST`] times.
-        assert_eq!(repeats.weight(), REPEAT_MOST);
-        repeats = Repeats {
-            rate: 0.1,
-            last: None,
-            moves: 0,
-            repeated: 0,
-        };
-        for top in [60, 62, 64, 65, 67, 69, 71, 72, 74, 76] {
-            repeats.onset(top);
-        }
+        assert_eq!(behind.weight(), REPEAT_MOST);
+        let mut repeats = rising();
         repeats.onset(76);
         repeats.onset(76);
         // Two repeats in eleven moves, 0.8 above the rate of the twelfth: held back.
