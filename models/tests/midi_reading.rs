@@ -1,7 +1,7 @@
 //! Reading MIDI files: every feature of the format the corpora use, and every kind of bad input.
 
 use models::music::midi::{self, MidiError};
-use models::music::piece::TimeSignature;
+use models::music::piece::{Parts, TimeSignature};
 
 /// A variable-length quantity, as MIDI writes delta times.
 fn vlq(mut value: u32) -> Vec<u8> {
@@ -87,7 +87,7 @@ fn merges_tracks_and_follows_tempo_on_any_track() {
     );
     let solo: Vec<u8> = piece
         .clone()
-        .first_part()
+        .with_parts(Parts::First)
         .notes
         .iter()
         .map(|n| n.pitch)

@@ -99,7 +99,7 @@ impl Instrument {
 
     /// Which parts of its training files it learns from. A violin or cello
     /// plays one line: Mutopia's sonatas carry the piano part in the same
-    /// file (three quarters of `cello_solo`'s notes), and a model that learnt
+    /// file (more than half of `cello_solo`'s notes), and a model that learnt
     /// from it wrote piano chords and leaps for a cello.
     pub fn parts(self) -> Parts {
         match self {

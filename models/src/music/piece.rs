@@ -54,8 +54,9 @@ pub enum Parts {
     /// Every part: an instrument that plays the whole texture (a piano's two
     /// hands, a guitar's voices, a quartet).
     All,
-    /// The first part alone (see [`Piece::first_part`]): a solo line whose
-    /// files may carry an accompaniment it does not play.
+    /// The first part alone: a sonata's solo line without its piano, a
+    /// concerto's first violin without the others (scores list the solo
+    /// instrument first).
     First,
 }
 
@@ -95,20 +96,12 @@ impl Piece {
         seconds + (beat - from) * 60.0 / bpm
     }
 
-    /// The piece as its first part plays it alone: a sonata's solo line
-    /// without its piano, a concerto's first violin without the others.
-    /// Scores list the solo instrument first.
-    pub fn first_part(mut self) -> Piece {
-        self.notes.retain(|note| note.part == 0);
-        self
-    }
-
     /// The piece with only `parts`.
-    pub fn with_parts(self, parts: Parts) -> Piece {
-        match parts {
-            Parts::All => self,
-            Parts::First => self.first_part(),
+    pub fn with_parts(mut self, parts: Parts) -> Piece {
+        if parts == Parts::First {
+            self.notes.retain(|note| note.part == 0);
         }
+        self
     }
 
     /// The General MIDI program that plays the most notes (0, piano, for an empty piece).
@@ -187,7 +180,7 @@ mod tests {
             tempo_map: vec![],
             time_signature: TimeSignature::default(),
         };
-        let solo = piece.first_part();
+        let solo = piece.with_parts(Parts::First);
         assert_eq!(
             solo.notes.iter().map(|n| n.pitch).collect::<Vec<_>>(),
             [60, 62]
