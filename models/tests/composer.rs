@@ -35,6 +35,7 @@ fn tiny_job(out: PathBuf, resume: bool) -> TrainingJob {
         data: vec![tiny()],
         instrument: Instrument::Piano,
         preset: Preset::Default,
+        size: None,
         out,
         resume,
         from: None,
@@ -214,6 +215,46 @@ fn training_from_a_model_starts_from_its_weights() {
             .starts_with("cannot start from the model at"),
         "{error}"
     );
+}
+
+#[test]
+fn a_network_of_another_size_trains_and_is_saved_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = TrainingConfig::new(1).with_max_batches(Some(1));
+    let job = TrainingJob {
+        size: Some((1, 24)),
+        ..tiny_job(dir.path().join("small"), false)
+    };
+    train(&job, &config, &Device::flex(), "CPU").unwrap();
+    let saved = SavedModel::load(&job.out, &Device::flex()).unwrap();
+    assert_eq!(
+        (saved.config.network.layers, saved.config.network.hidden),
+        (1, 24)
+    );
+}
+
+#[test]
+fn training_settings_that_cannot_work_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = TrainingConfig::new(1).with_max_batches(Some(1));
+    let empty = TrainingJob {
+        size: Some((2, 0)),
+        ..tiny_job(dir.path().join("empty"), false)
+    };
+    let error = train(&empty, &config, &Device::flex(), "CPU").unwrap_err();
+    assert!(error.to_string().contains("at least one unit"), "{error}");
+    for share in [0.0, 1.0, f64::NAN] {
+        let job = tiny_job(dir.path().join("split"), false);
+        let config = config.clone().with_validation_share(share);
+        let error = train(&job, &config, &Device::flex(), "CPU").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("validation share must be above 0"),
+            "{error}"
+        );
+    }
+    assert!(!dir.path().join("split").exists());
 }
 
 #[test]

@@ -77,6 +77,9 @@ pub struct TrainingJob {
     pub instrument: Instrument,
     /// The network's preset.
     pub preset: Preset,
+    /// LSTM layers and units per layer instead of the preset's, for a bigger
+    /// network where there is time to train one.
+    pub size: Option<(usize, usize)>,
     /// The model folder to write.
     pub out: PathBuf,
     /// Go on from the last checkpoint in `out`.
@@ -187,6 +190,12 @@ pub fn train(
             "a plateau lasts at least 1 epoch".to_owned(),
         ));
     }
+    if !(config.validation_share > 0.0 && config.validation_share < 1.0) {
+        return Err(TrainError::Settings(format!(
+            "the validation share must be above 0 and below 1, not {}",
+            config.validation_share
+        )));
+    }
     if !(config.plateau_decay > 0.0 && config.plateau_decay <= 1.0) {
         return Err(TrainError::Settings(format!(
             "the plateau decay must be above 0 and at most 1, not {}",
@@ -201,7 +210,16 @@ pub fn train(
     let (train_set, valid_set) = corpus.split(config.validation_share);
     let window = job.preset.window();
     let windows = WindowDataset::new(&train_set, window);
-    let network_config = job.preset.network();
+    let mut network_config = job.preset.network();
+    if let Some((layers, hidden)) = job.size {
+        if layers == 0 || hidden == 0 {
+            return Err(TrainError::Settings(
+                "a network needs at least one layer of at least one unit".to_owned(),
+            ));
+        }
+        network_config.layers = layers;
+        network_config.hidden = hidden;
+    }
     let instrument_id = network_config.instrument_id();
     let model_config = ModelConfig::new(
         FORMAT_VERSION,

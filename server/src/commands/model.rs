@@ -32,6 +32,12 @@ pub struct TrainArgs {
     /// The network: `default` (what MixTape ships) or `paper` (the source paper's).
     #[arg(long, default_value = "default")]
     preset: Preset,
+    /// LSTM layers instead of the preset's (with --hidden).
+    #[arg(long, requires = "hidden", value_parser = clap::value_parser!(u16).range(1..=8))]
+    layers: Option<u16>,
+    /// LSTM units per layer instead of the preset's (with --layers).
+    #[arg(long, requires = "layers", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    hidden: Option<u16>,
     /// Passes over the training data (at most; early stopping may end sooner).
     #[arg(long, default_value_t = 20)]
     epochs: usize,
@@ -59,6 +65,10 @@ pub struct TrainArgs {
     /// Epochs without a better validation loss, since the best or the last decay, that make a plateau.
     #[arg(long, default_value_t = 3)]
     plateau_epochs: usize,
+    /// Share of the files held out for validation (chosen by file name); a
+    /// larger share gives a thin set a yardstick of more than one or two pieces.
+    #[arg(long, default_value_t = 0.1)]
+    validation_share: f64,
     /// At most this many batches per epoch.
     #[arg(long)]
     max_batches: Option<usize>,
@@ -103,6 +113,10 @@ pub fn train_command(args: TrainArgs) -> ExitCode {
         data: args.data,
         instrument: args.instrument,
         preset: args.preset,
+        size: args
+            .layers
+            .zip(args.hidden)
+            .map(|(layers, hidden)| (usize::from(layers), usize::from(hidden))),
         out: args.out,
         resume: args.resume,
         from: args.from,
@@ -114,6 +128,7 @@ pub fn train_command(args: TrainArgs) -> ExitCode {
         .with_patience(args.patience)
         .with_plateau_decay(args.plateau_decay)
         .with_plateau_epochs(args.plateau_epochs)
+        .with_validation_share(args.validation_share)
         .with_max_batches(args.max_batches)
         .with_max_minutes(args.max_minutes)
         .with_seed(args.seed);
