@@ -35,6 +35,8 @@ pub const FEATURES: [&str; 15] = [
 pub const SCALE_CONSISTENCY: usize = 9;
 /// Index of pitch-class entropy in [`FEATURES`].
 pub const PITCH_CLASS_ENTROPY: usize = 2;
+/// Index of the top line's mean interval in [`FEATURES`].
+pub const TOP_LINE_INTERVAL: usize = 3;
 /// Index of the share of repeated top-line pitches in [`FEATURES`].
 pub const REPEATED_TOP_LINE: usize = 11;
 /// Index of polyphony in [`FEATURES`].
@@ -70,6 +72,11 @@ pub struct ExcerptStyle {
     pub bar_repetition: f32,
     /// Its notes per onset ([`FEATURES`]' "polyphony"), to thousandths.
     pub polyphony: f32,
+    /// Its top line's mean interval in semitones ([`FEATURES`]' "top-line
+    /// interval"), to thousandths; absent from a style measured before it
+    /// was kept (`calibrate` adds it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_line_interval: Option<f32>,
 }
 
 impl Style {
@@ -85,6 +92,7 @@ impl Style {
                     top_line_repeats: thousandths(values[REPEATED_TOP_LINE]),
                     bar_repetition: thousandths(values[BAR_REPETITION]),
                     polyphony: thousandths(values[POLYPHONY]),
+                    top_line_interval: Some(thousandths(values[TOP_LINE_INTERVAL])),
                 })
             })
             .collect();
@@ -252,7 +260,7 @@ pub fn features(notes: &[GridNote], bar_steps: u32) -> [f64; 15] {
     values[0] = pitches.len() as f64;
     values[1] = f64::from(pitches[pitches.len() - 1] - pitches[0]);
     values[2] = pitch_class_entropy(notes);
-    values[3] = mean(steps.iter().map(|s| f64::from(s.abs())));
+    values[TOP_LINE_INTERVAL] = mean(steps.iter().map(|s| f64::from(s.abs())));
     values[4] = mean(onsets.windows(2).map(|w| beats(f64::from(w[1] - w[0]))));
     values[5] = mean(notes.iter().map(|n| beats(f64::from(n.duration))));
     values[6] = durations.len() as f64;
