@@ -19,7 +19,11 @@ use crate::pages::request;
 use crate::services::{generations, motifs, pieces, sessions};
 
 /// Lists the instruments that have a trained model in the models directory.
-#[server]
+///
+/// Named, as every server function is: an unnamed one's address carries a
+/// hash that differed between the server `cargo test` builds and the wasm
+/// `cargo leptos` builds, and the page's client-side list then failed.
+#[server(endpoint = "list_instruments")]
 pub async fn list_instruments() -> Result<Vec<InstrumentInfo>, AppError> {
     request::context().studio.instruments()
 }
