@@ -57,6 +57,13 @@ pub struct ModelConfig {
     /// sounds a fraction of a piano's time, so a beat's slack per class lets
     /// it wander further out of key.
     pub balance_steps: Option<f64>,
+    /// How steeply a solo line is held to its excerpt's top-line intervals:
+    /// the tilt per semitone, per semitone the line has moved beyond the
+    /// excerpt's mean (see `compose::generate`); `None` leaves it free.
+    /// Chosen per model by its musicality, written in its card (the cello's
+    /// held-out music moves by step; the violin's leaps more than its
+    /// training music, and held to that it came further from it).
+    pub leap_gain: Option<f64>,
 }
 
 /// Errors opening a model folder.

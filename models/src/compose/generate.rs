@@ -22,7 +22,7 @@ use crate::network::device::is_cpu;
 use crate::network::inference::{CpuComposer, CpuState};
 use crate::network::lstm::LstmState;
 use crate::rng::Rng;
-use crate::saved::{ModelError, SavedModel};
+use crate::saved::{ModelConfig, ModelError, SavedModel};
 
 /// The copy-check index's file name inside a model folder.
 pub const RUNS_FILE: &str = "runs.bin";
@@ -276,9 +276,6 @@ const REPEAT_GAIN: f64 = 1.0;
 /// guitar pieces repeated 0.080 of their top-line notes against 0.082 in its
 /// training excerpts (0.067 when only held back; 100 pieces each).
 const REPEAT_MOST: f64 = 3.0;
-/// How steeply a solo line's intervals are tilted per semitone it has moved
-/// beyond its excerpt's mean (see [`TopLine::tilt`]).
-const LEAP_GAIN: f64 = 0.05;
 /// The steepest tilt, per semitone, as a power of e.
 const LEAP_LIMIT: f64 = 0.5;
 /// Bars of a phrase, whose last bar a piece's final chord prefers.
@@ -540,9 +537,10 @@ impl Balance {
 struct TopLine {
     /// The excerpt's share of top-line notes that repeat the one before.
     rate: f64,
-    /// The excerpt's mean interval between top-line notes, in semitones, if
-    /// its style has it.
-    interval: Option<f64>,
+    /// The excerpt's mean interval between top-line notes, in semitones, and
+    /// the model's `leap_gain`, when the style has the one and the model the
+    /// other.
+    leap: Option<(f64, f64)>,
     /// The top line's last pitch.
     last: Option<u8>,
     /// Top-line notes after the first, how many of them repeated, and the
@@ -553,11 +551,12 @@ struct TopLine {
 }
 
 impl TopLine {
-    /// The top line of a piece following `style`, before its first note.
-    fn new(style: &ExcerptStyle) -> TopLine {
+    /// The top line of a piece following `style`, before its first note,
+    /// held to its intervals by `leap_gain`, if any.
+    fn new(style: &ExcerptStyle, leap_gain: Option<f64>) -> TopLine {
         TopLine {
             rate: f64::from(style.top_line_repeats),
-            interval: style.top_line_interval.map(f64::from),
+            leap: style.top_line_interval.map(f64::from).zip(leap_gain),
             last: None,
             moves: 0,
             repeated: 0,
@@ -590,13 +589,13 @@ impl TopLine {
     /// what has sounded, it settles where the piece's intervals average the
     /// excerpt's. A piece that moves less is not pushed to leap (a violin
     /// line that was, following an excerpt of double stops, leapt two
-    /// octaves); 0 without a target.
+    /// octaves); 0 without a target or a gain.
     fn tilt(&self) -> f64 {
-        let Some(interval) = self.interval else {
+        let Some((interval, gain)) = self.leap else {
             return 0.0;
         };
         let excess = self.travelled - interval * f64::from(self.moves);
-        (excess * LEAP_GAIN).clamp(0.0, LEAP_LIMIT)
+        (excess * gain).clamp(0.0, LEAP_LIMIT)
     }
 }
 
@@ -632,11 +631,12 @@ struct Steering {
 
 impl Steering {
     /// Steering to `style` for a piece in `key` that closes on a chord held
-    /// `hold` steps.
-    fn new(style: &ExcerptStyle, key: Key, hold: Option<u32>, balance_steps: f64) -> Steering {
+    /// `hold` steps, as hard as the model's `config` sets.
+    fn new(style: &ExcerptStyle, key: Key, hold: Option<u32>, config: &ModelConfig) -> Steering {
+        let balance_steps = config.balance_steps.unwrap_or(BALANCE_STEPS);
         Steering {
             balance: Balance::new(&style.profile, key, hold, balance_steps),
-            top_line: TopLine::new(style),
+            top_line: TopLine::new(style, config.leap_gain),
             restated: Restated {
                 target: f64::from(style.bar_repetition),
                 sum: 0.0,
@@ -1110,14 +1110,8 @@ impl Attempt {
             notes: Vec::new(),
             echo_lag: None,
             echo_chance: Rng::new(Rng::derive(seed, ECHO_STREAM)).next_f64().sqrt(),
-            steering: style.map(|s| {
-                let steps = generator
-                    .model
-                    .config
-                    .balance_steps
-                    .unwrap_or(BALANCE_STEPS);
-                Steering::new(s, key, ending.map(|e| e.hold), steps)
-            }),
+            steering: style
+                .map(|s| Steering::new(s, key, ending.map(|e| e.hold), &generator.model.config)),
             final_notes: style.map_or(MAX_FINAL_NOTES, |s| {
                 ((2.0 * f64::from(s.polyphony)).round() as usize)
                     .clamp(MIN_FINAL_NOTES, MAX_FINAL_NOTES)
@@ -1765,9 +1759,12 @@ mod tests {
         assert!(restated.echo_chance() > 0.99);
     }
 
+    /// The cello's `leap_gain`.
+    const LEAP_GAIN: f64 = 0.05;
+
     /// The top line of an excerpt repeating `rate` of its notes and moving
-    /// `interval` semitones a note, after ten rising notes: nine moves, no
-    /// repeat, 16 semitones.
+    /// `interval` semitones a note, held to it by [`LEAP_GAIN`], after ten
+    /// rising notes: nine moves, no repeat, 16 semitones.
     fn rising(rate: f32, interval: Option<f32>) -> TopLine {
         let style = ExcerptStyle {
             profile: KeyProfile {
@@ -1779,7 +1776,7 @@ mod tests {
             polyphony: 1.0,
             top_line_interval: interval,
         };
-        let mut line = TopLine::new(&style);
+        let mut line = TopLine::new(&style, Some(LEAP_GAIN));
         for top in [60, 62, 64, 65, 67, 69, 71, 72, 74, 76] {
             line.onset(top);
         }
