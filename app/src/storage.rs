@@ -6,7 +6,7 @@ pub mod generation;
 pub mod piece;
 pub mod rate_limit;
 pub mod sale;
-pub mod sale_shingle;
+pub mod sale_gram;
 pub mod sandbox_charge;
 pub mod session;
 pub mod user;

@@ -14,6 +14,7 @@ mod m20261203_000002_sale_shingles;
 mod m20261203_000003_generation_queue_order;
 mod m20261204_000001_create_api_keys;
 mod m20261204_000002_piece_motif;
+mod m20261207_000001_sale_melodies;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -89,6 +90,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000003_generation_queue_order::Migration),
             Box::new(m20261204_000001_create_api_keys::Migration),
             Box::new(m20261204_000002_piece_motif::Migration),
+            Box::new(m20261207_000001_sale_melodies::Migration),
         ]
     }
 }
@@ -110,7 +112,7 @@ mod tests {
             "sandbox_charges",
             "generations",
             "rate_limits",
-            "sale_shingles",
+            "sale_grams",
             "api_keys",
         ];
         for table in tables {

@@ -53,6 +53,19 @@ enum DataCommand {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
+    /// Fit the similarity rule's surprise table (how likely each interval
+    /// follows another) on the training files of each folder and write it.
+    FitSimilarity {
+        /// Folders of MIDI files, one corpus each.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The JSON file to write (MixTape ships models/similarity.json).
+        #[arg(long)]
+        out: PathBuf,
+        /// Share of each folder's files held out, as training holds them out.
+        #[arg(long, default_value_t = 0.1)]
+        validation_share: f64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -63,11 +76,40 @@ fn main() -> ExitCode {
         Some(Command::Data {
             command: DataCommand::Stats { dirs },
         }) => data_stats(&dirs),
+        Some(Command::Data {
+            command:
+                DataCommand::FitSimilarity {
+                    dirs,
+                    out,
+                    validation_share,
+                },
+        }) => fit_similarity(&dirs, &out, validation_share),
         Some(Command::Train(args)) => commands::model::train_command(args),
         Some(Command::Eval(args)) => commands::model::eval_command(args),
         Some(Command::Calibrate(args)) => commands::model::calibrate_command(args),
         Some(Command::Generate(args)) => commands::model::generate_command(args),
         Some(Command::Render(args)) => commands::render::render_command(args),
+    }
+}
+
+fn fit_similarity(dirs: &[PathBuf], out: &std::path::Path, share: f64) -> ExitCode {
+    let written = models::training::collisions::fit_surprise(dirs, share)
+        .map_err(|err| err.to_string())
+        .and_then(|table| serde_json::to_string(&table).map_err(|err| err.to_string()))
+        .and_then(|json| std::fs::write(out, json + "\n").map_err(|err| err.to_string()));
+    match written {
+        Ok(()) => {
+            println!(
+                "{}: the surprise table of {} folders",
+                out.display(),
+                dirs.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("mixtape: {err}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use base64::Engine;
 use models::music::events::{
     GridNote, MAX_DURATION, STEPS_PER_BEAT, band_velocity, quantise, velocity_band,
 };
-use models::music::similarity;
+use models::music::similarity::Melody;
 use sea_orm::DatabaseConnection;
 
 use crate::domain::compose::MOTIF_FIELD;
@@ -101,8 +101,8 @@ pub fn read_base64_midi(text: &str) -> Result<MotifFile, AppError> {
 /// Refuses a motif that is the music of a sold (or reserved) piece, by the
 /// rule that keeps exclusive rights exclusive (`services::exclusivity`).
 pub async fn check_not_sold(db: &DatabaseConnection, motif: &Motif) -> Result<(), AppError> {
-    let shingles = similarity::shingles(&primer(motif));
-    if exclusivity::sold_alike(db, &shingles, 0).await?.is_some() {
+    let melody = Melody::of(&primer(motif));
+    if exclusivity::sold_alike(db, &melody, 0).await?.is_some() {
         return Err(AppError::Conflict(
             "This motif is the music of a piece whose exclusive rights were sold, so it cannot start a new piece. Play or upload another motif.".into(),
         ));

@@ -96,7 +96,7 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
     if let Some(earlier) = by_key(db, key).await? {
         return replay(db, gateway, earlier, buyer, piece_id).await;
     }
-    let shingles = exclusivity::shingles_of(&piece.midi)?;
+    let melody = exclusivity::melody_of(&piece.midi)?;
     let sale = loop {
         let reservation = sales::ActiveModel {
             piece_id: Set(piece.id),
@@ -115,7 +115,7 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
         // Comparing with the sold music and recording this piece's are one
         // step for every instance, or two near-copies could both be reserved.
         let txn = exclusive(db).await?;
-        if exclusivity::sold_alike(&txn, &shingles, piece.id)
+        if exclusivity::sold_alike(&txn, &melody, piece.id)
             .await?
             .is_some()
         {
@@ -124,7 +124,7 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
         }
         let reserved = async {
             let sale = reservation.insert(&txn).await?;
-            exclusivity::record(&txn, sale.id, &shingles).await?;
+            exclusivity::record(&txn, sale.id, &melody).await?;
             Ok::<_, DbErr>(sale)
         };
         let err = match reserved.await {

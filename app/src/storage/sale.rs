@@ -40,10 +40,10 @@ pub struct Model {
     /// the buyer entered it at checkout; `None` for sales from before it was
     /// asked (they show the account's name).
     pub licensee: Option<String>,
-    /// How many shingles its piece's music has in `sale_shingles`; `None`
-    /// until they are recorded (sales from before 3 December 2026 are, as the
-    /// server starts).
-    pub shingles: Option<i32>,
+    /// Its piece's melody as `models::music::similarity::Melody::to_bytes`
+    /// writes it, its keys in `sale_grams`; `None` until they are recorded
+    /// (sales from before 7 December 2026 are, as the server starts).
+    pub melody: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -62,9 +62,9 @@ pub enum Relation {
         to = "super::user::Column::Id"
     )]
     Buyer,
-    /// Its piece's music, by shingle.
-    #[sea_orm(has_many = "super::sale_shingle::Entity")]
-    Shingles,
+    /// Its piece's melody, by index key.
+    #[sea_orm(has_many = "super::sale_gram::Entity")]
+    Grams,
 }
 
 impl Related<super::piece::Entity> for Entity {
@@ -79,9 +79,9 @@ impl Related<super::user::Entity> for Entity {
     }
 }
 
-impl Related<super::sale_shingle::Entity> for Entity {
+impl Related<super::sale_gram::Entity> for Entity {
     fn to() -> RelationDef {
-        Relation::Shingles.def()
+        Relation::Grams.def()
     }
 }
 

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use crate::music::events::{GridNote, STEPS_PER_BEAT};
-use crate::music::similarity::run_hashes;
 
 /// A passage of this many consecutive notes found in the training music is a copy.
 pub const COPY_RUN: usize = 32;
@@ -125,6 +124,35 @@ impl RunIndex {
         }
         Ok(RunIndex { run, hashes })
     }
+}
+
+fn mix(hash: u64, value: u64) -> u64 {
+    let h = (hash ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 31)
+}
+
+/// Hashes of every run of `run` consecutive notes, by its pitch intervals and
+/// onset gaps, so that a transposed copy hashes the same; with the index of the
+/// run's first note.
+fn run_hashes(notes: &[GridNote], run: usize) -> Vec<(usize, u64)> {
+    let mut sorted = notes.to_vec();
+    sorted.sort_by_key(|n| (n.onset, n.pitch));
+    let steps: Vec<u64> = sorted
+        .windows(2)
+        .map(|pair| {
+            let interval = i64::from(pair[1].pitch) - i64::from(pair[0].pitch);
+            let gap = i64::from(pair[1].onset) - i64::from(pair[0].onset);
+            ((interval as u64) << 32) ^ (gap as u64 & 0xffff_ffff)
+        })
+        .collect();
+    if run < 2 || steps.len() + 1 < run {
+        return Vec::new();
+    }
+    steps
+        .windows(run - 1)
+        .enumerate()
+        .map(|(start, window)| (start, window.iter().fold(run as u64, |h, &s| mix(h, s))))
+        .collect()
 }
 
 #[cfg(test)]

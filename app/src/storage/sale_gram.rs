@@ -1,16 +1,16 @@
-//! The `sale_shingles` table: the music of every sold or reserved piece as
-//! its shingles (`models::music::similarity`), indexed by shingle, so that a
-//! new sale finds the sold pieces sharing its music without reading them all.
+//! The `sale_grams` table: the index keys of every sold or reserved piece's
+//! melody (`models::music::similarity::Melody::keys`), by key, so that a new
+//! sale finds the sold pieces sharing its music without reading them all.
 
 use sea_orm::entity::prelude::*;
 
-/// One shingle of a sale's piece.
+/// One index key of a sale's piece.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "sale_shingles")]
+#[sea_orm(table_name = "sale_grams")]
 pub struct Model {
-    /// The shingle, its 64 bits stored as a signed integer.
+    /// The key, its 64 bits stored as a signed integer.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub shingle: i64,
+    pub gram: i64,
     /// The sale whose piece holds it.
     #[sea_orm(primary_key, auto_increment = false)]
     pub sale_id: i64,
