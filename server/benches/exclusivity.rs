@@ -106,6 +106,9 @@ async fn sell(db: &DatabaseConnection, from: usize, melodies: &[Melody]) {
         }
         txn.commit().await.unwrap();
     }
+    // A database that has lived with its sales knows how many rows each
+    // table has; a bulk load has to be told, or PostgreSQL plans blind.
+    db.execute_unprepared("ANALYZE").await.expect("statistics");
 }
 
 /// Bytes the sales and their keys take in the database.
