@@ -68,7 +68,7 @@ pub async fn log_in(
     password: String,
 ) -> Result<i64, AppError> {
     let db = &context.db;
-    context.limits.login(db, client).await?;
+    let attempt = context.limits.login(db, client).await?;
     if context.limits.login_slowed(db, email).await? {
         tokio::time::sleep(SLOWED_LOGIN).await;
     }
@@ -86,9 +86,12 @@ pub async fn log_in(
         .map_or_else(decoy_hash, |u| u.password_hash.clone());
     let matches = verify(password, hash).await?;
     match user {
-        Some(user) if matches => Ok(user.id),
+        Some(user) if matches => {
+            context.limits.login_succeeded(db, &attempt).await?;
+            Ok(user.id)
+        }
         _ => {
-            context.limits.login_failed(db, client, email).await?;
+            context.limits.login_failed(db, email).await?;
             Err(AppError::Unauthorized(
                 "The email or the password is not right.".into(),
             ))

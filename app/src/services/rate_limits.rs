@@ -40,12 +40,23 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// Refuses a login from `client` (see [`RateLimits::client`]) with a
-    /// 429 once its failed logins are over the limit.
-    pub async fn login(&self, db: &DatabaseConnection, client: &str) -> Result<(), AppError> {
-        match over(db, &login_address(client), self.login, now()).await? {
-            None => Ok(()),
-            Some(seconds) => Err(AppError::TooManyRequests {
+    /// Counts a login attempt from `client` (see [`RateLimits::client`])
+    /// before its password is checked, so that guesses sent at once all
+    /// count; a 429 error once the address is over the limit. A login that
+    /// succeeds gives its count back ([`RateLimits::login_succeeded`]), so
+    /// only failures stay counted.
+    pub async fn login(
+        &self,
+        db: &DatabaseConnection,
+        client: &str,
+    ) -> Result<LoginAttempt, AppError> {
+        let attempt = LoginAttempt {
+            key: login_address(client),
+            window_start: window_start(self.login, now()),
+        };
+        match hit(db, &attempt.key, self.login, now()).await? {
+            Ok(()) => Ok(attempt),
+            Err(seconds) => Err(AppError::TooManyRequests {
                 message: format!(
                     "Too many login attempts. Please wait {} and try again.",
                     in_words(seconds)
@@ -53,6 +64,25 @@ impl RateLimits {
                 retry_after: seconds,
             }),
         }
+    }
+
+    /// Gives back the count of a login `attempt` that succeeded.
+    pub async fn login_succeeded(
+        &self,
+        db: &DatabaseConnection,
+        attempt: &LoginAttempt,
+    ) -> Result<(), DbErr> {
+        table::Entity::update_many()
+            .col_expr(
+                table::Column::Count,
+                sea_orm::sea_query::ExprTrait::sub(Expr::col(table::Column::Count), 1),
+            )
+            .filter(table::Column::Key.eq(attempt.key.as_str()))
+            .filter(table::Column::WindowStart.eq(attempt.window_start))
+            .filter(table::Column::Count.gt(0))
+            .exec(db)
+            .await
+            .map(|_| ())
     }
 
     /// Whether the account named `email` has had more failed logins than the
@@ -64,18 +94,12 @@ impl RateLimits {
             .is_some())
     }
 
-    /// Counts a failed login for `email` from `client`: only failures count,
-    /// so an owner who knows their password is never held back.
-    pub async fn login_failed(
-        &self,
-        db: &DatabaseConnection,
-        client: &str,
-        email: &str,
-    ) -> Result<(), DbErr> {
-        for key in [login_address(client), login_account(email)] {
-            // Counted whatever the limit: an address over it is refused before.
-            let _over = hit(db, &key, self.login, now()).await?;
-        }
+    /// Counts a failed login at the account named `email` (its address was
+    /// counted as the attempt began): only failures count, so an owner who
+    /// knows their password is never held back.
+    pub async fn login_failed(&self, db: &DatabaseConnection, email: &str) -> Result<(), DbErr> {
+        // Counted whatever the limit: the account's logins are slowed, not refused.
+        let _over = hit(db, &login_account(email), self.login, now()).await?;
         Ok(())
     }
 
@@ -136,6 +160,19 @@ impl RateLimits {
     }
 }
 
+/// A login attempt counted against its address, to give back if it succeeds.
+#[derive(Debug, Clone)]
+pub struct LoginAttempt {
+    key: String,
+    window_start: i64,
+}
+
+/// The start of the window of `limit` that time `now` is in.
+fn window_start(limit: Limit, now: i64) -> i64 {
+    let window = limit.window.as_secs().max(1) as i64;
+    now - now.rem_euclid(window)
+}
+
 /// The counter of failed logins from `client`.
 fn login_address(client: &str) -> String {
     format!("login:address:{client}")
@@ -160,7 +197,7 @@ async fn over(
     now: i64,
 ) -> Result<Option<u32>, DbErr> {
     let window = limit.window.as_secs().max(1) as i64;
-    let start = now - now.rem_euclid(window);
+    let start = window_start(limit, now);
     let row = table::Entity::find_by_id(key.to_owned()).one(db).await?;
     Ok(row
         .filter(|row| row.window_start == start && row.count as u32 >= limit.attempts)
@@ -176,7 +213,7 @@ async fn hit(
     now: i64,
 ) -> Result<Result<(), u32>, DbErr> {
     let window = limit.window.as_secs().max(1) as i64;
-    let start = now - now.rem_euclid(window);
+    let start = window_start(limit, now);
     // One statement, so that concurrent attempts on any instance all count:
     // a new window starts at 1, the current one adds 1.
     let insert = Query::insert()

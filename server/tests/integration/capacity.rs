@@ -179,6 +179,47 @@ async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_ret
     server.stop().await;
 }
 
+/// Guesses sent at once all count: each takes its place under the limit
+/// before its password is checked, so ten parallel guesses against a limit
+/// of three get three answers and seven refusals (before, all ten were
+/// checked: the failures were counted only once each guess had failed).
+#[tokio::test]
+async fn parallel_login_guesses_all_count() {
+    let server = Running::start_with(Models::Listed(&[]), |config| config.login_limit = 3).await;
+    let mut owner = Browser::default();
+    owner
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let attempts = (0..10).map(|i| {
+        let server = &server;
+        async move {
+            let password = format!("guess number {i}");
+            let mut browser = Browser::default();
+            browser
+                .post(
+                    server,
+                    "log_in",
+                    &[
+                        ("email", "ana@bakery.example"),
+                        ("password", password.as_str()),
+                    ],
+                )
+                .await
+                .0
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let refused = statuses
+        .iter()
+        .filter(|&&status| status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    let checked = statuses
+        .iter()
+        .filter(|&&status| status == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!((checked, refused), (3, 7), "{statuses:?}");
+}
+
 #[tokio::test]
 async fn failed_logins_are_limited_per_address() {
     let server = Running::start_with(Models::Listed(&[]), |config| config.login_limit = 3).await;
