@@ -50,11 +50,13 @@ impl RateLimits {
         db: &DatabaseConnection,
         client: &str,
     ) -> Result<LoginAttempt, AppError> {
+        // One clock reading, so that the window given back is the one counted.
+        let now = now();
         let attempt = LoginAttempt {
             key: login_address(client),
-            window_start: window_start(self.login, now()),
+            window_start: window_start(self.login, now),
         };
-        match hit(db, &attempt.key, self.login, now()).await? {
+        match hit(db, &attempt.key, self.login, now).await? {
             Ok(()) => Ok(attempt),
             Err(seconds) => Err(AppError::TooManyRequests {
                 message: format!(

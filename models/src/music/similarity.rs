@@ -103,11 +103,6 @@ impl Melody {
         }
     }
 
-    /// Its lines' notes, top line first.
-    pub fn lines(&self) -> impl Iterator<Item = &[LineNote]> {
-        self.lines.iter().map(|line| line.notes.as_slice())
-    }
-
     /// The index keys of its music: each surprising gram once, sorted.
     pub fn keys(&self) -> Vec<u64> {
         let mut all: Vec<u64> = self
