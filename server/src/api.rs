@@ -75,6 +75,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(generation))
         .routes(routes!(piece, delete_piece))
         .routes(routes!(purchase))
+        .routes(routes!(preview))
         .routes(routes!(full_wav))
         .routes(routes!(midi))
         .routes(routes!(certificate))
@@ -180,7 +181,7 @@ async fn compose(
     let id = generations::queue(context, caller.owner(), &caller.client(), settings)
         .await
         .map_err(api_fields)?;
-    let state = generations::status_for(&context.db, &caller.owner(), id).await?;
+    let state = generations::status_for(&context.db, Some(&caller.owner()), id).await?;
     let location = HeaderValue::from_str(&generation_url(id)).expect("an address is a header");
     Ok((
         StatusCode::ACCEPTED,
@@ -210,7 +211,7 @@ async fn generation(
     Path(text): Path<String>,
 ) -> Result<Json<Generation>, ApiError> {
     let id = id(&text, AppError::no_generation)?;
-    let status = generations::status_for(&state.context.db, &caller.owner(), id).await?;
+    let status = generations::status_for(&state.context.db, Some(&caller.owner()), id).await?;
     Ok(Json(Generation::new(id, status)))
 }
 
@@ -239,10 +240,7 @@ async fn list_pieces(
 /// Piece `text` if the caller composed it; another account's is not found.
 async fn own(db: &DatabaseConnection, caller: &Caller, text: &str) -> Result<i64, ApiError> {
     let id = id(text, AppError::no_piece)?;
-    let piece = pieces::find(db, id).await?;
-    if !pieces::owned_by(&piece, Some(&caller.owner())) {
-        return Err(AppError::no_piece().into());
-    }
+    pieces::find_for(db, Some(&caller.owner()), id).await?;
     Ok(id)
 }
 
@@ -351,6 +349,35 @@ async fn purchase(
     .await?;
     let view = pieces::view(&context.db, &context.price, Some(&caller.owner()), id).await?;
     Ok(Json(view.into()))
+}
+
+/// The preview (Ogg Vorbis, with a soft chime every ten seconds) of one of
+/// your pieces, bought or not (ranges allowed).
+#[utoipa::path(get, path = "/pieces/{id}/preview.ogg", tag = "pieces",
+    params(("id" = i64, Path, description = "The piece")),
+    responses(
+        (status = 200, content_type = "audio/ogg", description = "The preview"),
+        (status = 401, body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, body = Problem, content_type = PROBLEM_JSON, description = "No piece of yours has this id"),
+    ))]
+async fn preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(text): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let id = id(&text, AppError::no_piece)?;
+    let owner = caller.owner();
+    Ok(
+        crate::audio::files::preview_for(
+            &state.context.db,
+            &state.audio,
+            Some(&owner),
+            id,
+            request,
+        )
+        .await?,
+    )
 }
 
 /// The full version as WAV, for its owner (ranges allowed).

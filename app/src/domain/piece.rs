@@ -29,22 +29,18 @@ pub struct PieceView {
     pub notes: Vec<RollNote>,
 }
 
-/// A piece's exclusive rights, as the person looking sees them.
+/// A piece's exclusive rights, as its owner sees them (nobody else sees a piece).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SaleState {
     /// Nobody has bought it; this is the price, for the person who composed it.
     ForSale(String),
-    /// Nobody has bought it, and only the person who composed it may.
-    ComposerOnly,
     /// Nobody has bought it, but its music is too close to a piece already
     /// sold (the person who composed it is told so instead of offered it).
     TooClose,
-    /// Someone's payment is going through right now.
+    /// Its owner's payment is going through right now.
     Pending,
     /// The person looking bought it, under this copyright ID.
     Yours(String),
-    /// Someone else bought it, under this copyright ID.
-    Sold(String),
 }
 
 impl PieceView {

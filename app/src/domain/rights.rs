@@ -71,10 +71,12 @@ pub struct Verification {
     pub owner: String,
     /// The date of the sale, written out.
     pub date: String,
-    /// The piece's id.
-    pub piece_id: i64,
     /// The piece's title.
     pub title: String,
+    /// The instrument's name.
+    pub instrument: String,
+    /// The piece's length in seconds.
+    pub seconds: f64,
 }
 
 #[cfg(test)]

@@ -16,10 +16,11 @@ use crate::pages::request;
 #[cfg(feature = "ssr")]
 use crate::services::generations;
 
-/// Where generation `id` is.
+/// Where generation `id` is, for whoever asked for it.
 #[server(endpoint = "generation_status")]
 pub async fn generation_status(id: i64) -> Result<GenerationState, AppError> {
-    generations::status(&request::context().db, id).await
+    let owner = request::owner().await?;
+    generations::status_for(&request::context().db, owner.as_ref(), id).await
 }
 
 /// How often the page asks for news while the piece is on its way.

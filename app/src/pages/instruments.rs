@@ -55,11 +55,12 @@ pub async fn read_motif(midi_base64: String) -> Result<MotifFile, AppError> {
     motifs::read_base64_midi(&midi_base64)
 }
 
-/// Queues a new piece with the settings of piece `id` and a new seed, for
-/// whoever asks, and goes to the page that follows it; the generation's id.
+/// Queues a new piece with the settings of piece `id` (one's own) and a new
+/// seed, and goes to the page that follows it; the generation's id.
 #[server(endpoint = "more_like_this")]
 pub async fn more_like_this(id: i64) -> Result<i64, AppError> {
-    let piece = pieces::find(&request::context().db, id).await?;
+    let viewer = request::owner().await?;
+    let piece = pieces::find_for(&request::context().db, viewer.as_ref(), id).await?;
     queue(crate::domain::compose::ComposeSettings {
         seed: None,
         ..pieces::settings_of(&piece)

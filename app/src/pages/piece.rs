@@ -108,10 +108,6 @@ fn Rights(id: i64, sale: SaleState) -> impl IntoView {
             <A href=format!("/pieces/{id}/buy") attr:class="button button-primary">"Buy exclusive rights"</A>
         }
         .into_any(),
-        SaleState::ComposerOnly => view! {
-            <p>"Each piece's exclusive rights are for the person who composed it. You can listen, and compose more like it."</p>
-        }
-        .into_any(),
         SaleState::TooClose => view! {
             <p role="status">
                 <strong>"Not for sale."</strong>
@@ -120,7 +116,7 @@ fn Rights(id: i64, sale: SaleState) -> impl IntoView {
         }
         .into_any(),
         SaleState::Pending => view! {
-            <p role="status">"Someone is paying for this piece right now."</p>
+            <p role="status">"Your payment for this piece is going through."</p>
         }
         .into_any(),
         SaleState::Yours(copyright_id) => view! {
@@ -134,15 +130,6 @@ fn Rights(id: i64, sale: SaleState) -> impl IntoView {
                 <li><a href=format!("/pieces/{id}/piece.mid") download class="button">"Download MIDI"</a></li>
                 <li><A href=format!("/pieces/{id}/certificate") attr:class="button">"Licence certificate"</A></li>
             </ul>
-        }
-        .into_any(),
-        SaleState::Sold(copyright_id) => view! {
-            <p role="status">
-                <strong>"Sold."</strong>
-                " Its exclusive rights belong to another customer (copyright ID "
-                <A href=format!("/verify/{copyright_id}")>{copyright_id.clone()}</A>
-                "). You can still listen, and compose more like it."
-            </p>
         }
         .into_any(),
     };

@@ -143,14 +143,17 @@ pub fn VerifyPage() -> impl IntoView {
     }
 }
 
+/// The certificate's facts, and nothing from which the music can be copied
+/// or the piece found.
 #[component]
 fn Verified(verification: Verification) -> impl IntoView {
     let Verification {
         copyright_id,
         owner,
         date,
-        piece_id,
         title,
+        instrument,
+        seconds,
     } = verification;
     let description = format!("{copyright_id}: the exclusive rights to {title} belong to {owner}.");
     view! {
@@ -160,7 +163,20 @@ fn Verified(verification: Verification) -> impl IntoView {
         <p class="notice" role="status">
             {format!("Verified: the exclusive rights to {title} belong to {owner}, since {date}.")}
         </p>
-        <audio controls preload="none" src=format!("/pieces/{piece_id}/preview.ogg") aria-label=format!("Preview of {title}")></audio>
-        <p class="hint">"This is the preview, with its chime; only the owner has the full version."</p>
+        <dl class="piece-facts">
+            <dt>"Copyright ID"</dt>
+            <dd>{copyright_id.clone()}</dd>
+            <dt>"Title"</dt>
+            <dd>{title.clone()}</dd>
+            <dt>"Instrument"</dt>
+            <dd>{instrument}</dd>
+            <dt>"Length"</dt>
+            <dd>{crate::components::player::clock(seconds)}</dd>
+            <dt>"Date of sale"</dt>
+            <dd>{date.clone()}</dd>
+            <dt>"Licensee"</dt>
+            <dd>{owner.clone()}</dd>
+        </dl>
+        <p class="hint">"Only the licensee can hear or download the piece."</p>
     }
 }

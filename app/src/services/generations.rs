@@ -287,11 +287,6 @@ fn settings_of(row: &table::Model) -> Option<ComposeSettings> {
     })
 }
 
-/// Where generation `id` is.
-pub async fn status(db: &DatabaseConnection, id: i64) -> Result<GenerationState, AppError> {
-    state_of(db, asked_for(db, id).await?).await
-}
-
 /// Stored generation `id`, or the not-found answer for whoever asks.
 async fn asked_for(db: &DatabaseConnection, id: i64) -> Result<table::Model, AppError> {
     table::Entity::find_by_id(id)
@@ -300,14 +295,15 @@ async fn asked_for(db: &DatabaseConnection, id: i64) -> Result<table::Model, App
         .ok_or_else(AppError::no_generation)
 }
 
-/// Where generation `id` is, when `owner` asked for it; anyone else's is not found.
+/// Where generation `id` is, when `owner` asked for it; anyone else's is
+/// not found, as its piece would be.
 pub async fn status_for(
     db: &DatabaseConnection,
-    owner: &Owner,
+    owner: Option<&Owner>,
     id: i64,
 ) -> Result<GenerationState, AppError> {
     let row = asked_for(db, id).await?;
-    if !owner.owns(row.owner_id, row.visitor.as_ref()) {
+    if !owner.is_some_and(|owner| owner.owns(row.owner_id, row.visitor.as_ref())) {
         return Err(AppError::no_generation());
     }
     state_of(db, row).await

@@ -56,6 +56,22 @@ pub fn owned_by(row: &piece::Model, owner: Option<&Owner>) -> bool {
     owner.is_some_and(|owner| owner.owns(row.owner_id, row.visitor.as_ref()))
 }
 
+/// Piece `id` if `viewer` may see it, else the not-found answer, the same
+/// as for no piece at all so that an id tells a stranger nothing. A piece is
+/// its composer's until sold and its buyer's after; only its composer may buy
+/// it (`sales::own_piece`), so both are the account that owns it.
+pub async fn find_for(
+    db: &DatabaseConnection,
+    viewer: Option<&Owner>,
+    id: i64,
+) -> Result<piece::Model, AppError> {
+    let row = find(db, id).await?;
+    if !owned_by(&row, viewer) {
+        return Err(AppError::no_piece());
+    }
+    Ok(row)
+}
+
 /// Piece `id` as its page shows it to `viewer` (whoever is browsing, if anyone).
 pub async fn view(
     db: &DatabaseConnection,
@@ -63,17 +79,13 @@ pub async fn view(
     viewer: Option<&Owner>,
     id: i64,
 ) -> Result<PieceView, AppError> {
-    let row = find(db, id).await?;
-    let owner = owned_by(&row, viewer);
-    let viewer_account = viewer.and_then(Owner::user);
+    let row = find_for(db, viewer, id).await?;
     let sale = match sales::sale_of(db, id).await? {
         // Checked as the page is shown, since a piece alike may sell at any time.
-        None if owner && exclusivity::sold_before(db, &row).await? => SaleState::TooClose,
-        None if owner => SaleState::ForSale(price.to_string()),
-        None => SaleState::ComposerOnly,
+        None if exclusivity::sold_before(db, &row).await? => SaleState::TooClose,
+        None => SaleState::ForSale(price.to_string()),
         Some(sale) if sale.status != Status::Paid => SaleState::Pending,
-        Some(sale) if Some(sale.buyer_id) == viewer_account => SaleState::Yours(sale.copyright_id),
-        Some(sale) => SaleState::Sold(sale.copyright_id),
+        Some(sale) => SaleState::Yours(sale.copyright_id),
     };
     let music = models::music::midi::read(&row.midi)
         .map_err(|err| AppError::internal("This piece's music cannot be read.", &err))?;
@@ -99,10 +111,7 @@ pub async fn view(
         instrument,
         seconds: row.seconds,
         key_name: row.key_name.clone(),
-        settings: ComposeSettings {
-            seed: settings.seed.filter(|_| owner),
-            ..settings
-        },
+        settings,
         sale,
         model_version: row.model_version,
         notes,
@@ -138,9 +147,17 @@ pub async fn sold_with(db: &DatabaseConnection, settings: &ComposeSettings) -> R
     Ok(query.count(db).await? > 0)
 }
 
-/// The standard MIDI file of piece `id`, if it exists.
-pub async fn midi(db: &DatabaseConnection, id: i64) -> Result<Option<Vec<u8>>, DbErr> {
+/// The standard MIDI file of piece `id`, if it exists and `viewer` may see it.
+pub async fn midi(
+    db: &DatabaseConnection,
+    viewer: Option<&Owner>,
+    id: i64,
+) -> Result<Option<Vec<u8>>, DbErr> {
+    let Some(viewer) = viewer else {
+        return Ok(None);
+    };
     piece::Entity::find_by_id(id)
+        .filter(viewer.pieces())
         .select_only()
         .column(piece::Column::Midi)
         .into_tuple::<Vec<u8>>()

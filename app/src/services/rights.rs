@@ -45,7 +45,8 @@ pub async fn certificate(
     })
 }
 
-/// Who owns copyright ID `copyright_id` (as written), for anyone.
+/// Who owns copyright ID `copyright_id` (as written), for anyone: the
+/// certificate's facts, and nothing that plays or finds the piece.
 pub async fn verify(db: &DatabaseConnection, copyright_id: &str) -> Result<Verification, AppError> {
     let id: CopyrightId = copyright_id
         .parse()
@@ -59,7 +60,9 @@ pub async fn verify(db: &DatabaseConnection, copyright_id: &str) -> Result<Verif
         copyright_id: sale.copyright_id,
         owner,
         date: date(sale.paid_at.unwrap_or(sale.reserved_at)),
-        piece_id: piece.id,
         title: piece.title(),
+        instrument: models::Instrument::from_id(&piece.instrument)
+            .map_or(piece.instrument.clone(), |i| i.display_name().to_owned()),
+        seconds: piece.seconds,
     })
 }

@@ -55,19 +55,14 @@ pub fn expired_checkout() -> AppError {
 }
 
 /// Piece `piece_id`, if account `buyer` composed it (its pieces as a
-/// visitor became theirs when they signed in); otherwise the refusal.
+/// visitor became theirs when they signed in); otherwise not found, since
+/// nobody else may know of it.
 async fn own_piece(
     db: &DatabaseConnection,
     buyer: i64,
     piece_id: i64,
 ) -> Result<piece::Model, AppError> {
-    let piece = pieces::find(db, piece_id).await?;
-    if !pieces::owned_by(&piece, Some(&Owner::User(buyer))) {
-        return Err(AppError::Forbidden(
-            "Only the person who composed this piece can buy its rights.".into(),
-        ));
-    }
-    Ok(piece)
+    pieces::find_for(db, Some(&Owner::User(buyer)), piece_id).await
 }
 
 /// A purchase as the payment form orders it, checked.
@@ -482,7 +477,8 @@ pub async fn sale_of(
 }
 
 /// Piece `piece_id` and its sale, if account `user` bought it; otherwise the
-/// answer for someone who may not have its full files.
+/// answer for someone who may not have its full files (not found for
+/// anyone but its owner).
 pub async fn bought(
     db: &DatabaseConnection,
     user: Option<i64>,
@@ -491,7 +487,7 @@ pub async fn bought(
     let user = user.ok_or_else(|| {
         AppError::Unauthorized("Log in as the buyer of this piece to download it.".into())
     })?;
-    let piece = pieces::find(db, piece_id).await?;
+    let piece = pieces::find_for(db, Some(&Owner::User(user)), piece_id).await?;
     match sale_of(db, piece_id).await? {
         Some(sale) if sale.buyer_id == user && sale.status == Status::Paid => Ok((piece, sale)),
         _ => Err(AppError::Forbidden(

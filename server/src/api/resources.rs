@@ -183,8 +183,6 @@ pub enum SaleStatus {
     Pending,
     /// You bought it, under `copyright_id`.
     Owned,
-    /// Someone bought it, under `copyright_id`.
-    Sold,
 }
 
 /// A piece's rights.
@@ -208,7 +206,7 @@ pub struct PieceLinks {
     pub this: String,
     /// Its page on the site.
     pub page: String,
-    /// The preview (Ogg Vorbis), for anyone.
+    /// The preview (Ogg Vorbis), with your key.
     pub preview: String,
     /// Where to buy it, while for sale.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -253,10 +251,8 @@ impl From<PieceView> for Piece {
         let (status, price, copyright_id) = match view.sale {
             SaleState::ForSale(price) => (SaleStatus::ForSale, Some(price), None),
             SaleState::TooClose => (SaleStatus::TooClose, None, None),
-            // Only its composer sees a piece here, so nobody else may buy it.
-            SaleState::ComposerOnly | SaleState::Pending => (SaleStatus::Pending, None, None),
+            SaleState::Pending => (SaleStatus::Pending, None, None),
             SaleState::Yours(id) => (SaleStatus::Owned, None, Some(id)),
-            SaleState::Sold(id) => (SaleStatus::Sold, None, Some(id)),
         };
         let owned = status == SaleStatus::Owned;
         let file = |name: &str| owned.then(|| format!("{}/{name}", piece_url(id)));
@@ -271,7 +267,7 @@ impl From<PieceView> for Piece {
             links: PieceLinks {
                 this: piece_url(id),
                 page: format!("/pieces/{id}"),
-                preview: format!("/pieces/{id}/preview.ogg"),
+                preview: format!("{}/preview.ogg", piece_url(id)),
                 purchase: (status == SaleStatus::ForSale)
                     .then(|| format!("{}/purchase", piece_url(id))),
                 wav: file("full.wav"),

@@ -18,11 +18,15 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use crate::audio::{self, AudioError, Renderer};
+use app::AppError;
 use app::services::pieces;
+use app::services::sessions::{self, Owner};
+use tower_sessions::Session;
 
 /// Pieces never change once stored and their ids are never reused, so a
-/// browser may keep a preview for a day.
-const CACHE_CONTROL: &str = "public, max-age=86400";
+/// browser may keep a preview; only the piece's owner may hear it, so no
+/// shared cache may.
+const CACHE_CONTROL: &str = "private, max-age=86400";
 
 /// What is rendered of a piece.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,48 +266,44 @@ impl Inner {
     }
 }
 
-/// `GET /pieces/{id}/preview.ogg`: the piece's preview, with range requests.
+/// `GET /pieces/{id}/preview.ogg`: the piece's preview, with range
+/// requests, for its owner's session; anyone else's is not found.
 pub async fn preview(
     State(db): State<DatabaseConnection>,
     State(files): State<AudioFiles>,
+    session: Session,
     UrlPath(id): UrlPath<String>,
     request: Request,
 ) -> Response {
-    let not_found = || {
-        (
-            StatusCode::NOT_FOUND,
-            format!("There is no piece {id:?}, so there is no preview to play.\n"),
-        )
-            .into_response()
+    let preview = async {
+        let id = crate::id_in_address(&id).ok_or_else(AppError::no_piece)?;
+        let viewer = sessions::owner(&session).await?;
+        preview_for(&db, &files, viewer.as_ref(), id, request).await
     };
-    let Some(id) = id.parse::<i64>().ok().filter(|id| *id > 0) else {
-        return not_found();
-    };
-    let midi = pieces::midi(&db, id).await;
-    let midi = match midi {
-        Ok(Some(midi)) => midi,
-        Ok(None) => return not_found(),
-        Err(err) => {
-            tracing::error!(%err, id, "cannot read a piece for its preview");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The preview is unavailable right now; please try again shortly.\n",
-            )
-                .into_response();
-        }
-    };
-    let rendered = match files.rendered(midi, Kind::Preview).await {
-        Ok(rendered) => rendered,
-        Err(err) => {
-            tracing::error!(%err, id, "cannot render a piece");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "This piece's audio could not be rendered.\n",
-            )
-                .into_response();
-        }
-    };
-    serve_file(&rendered, request, CACHE_CONTROL).await
+    preview.await.unwrap_or_else(|err| {
+        let status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, format!("{err}\n")).into_response()
+    })
+}
+
+/// The preview of piece `id` when `viewer` may hear it (a range of it when
+/// `request` asks for one), rendered on first play.
+pub(crate) async fn preview_for(
+    db: &DatabaseConnection,
+    files: &AudioFiles,
+    viewer: Option<&Owner>,
+    id: i64,
+    request: Request,
+) -> Result<Response, AppError> {
+    let midi = pieces::midi(db, viewer, id)
+        .await?
+        .ok_or_else(AppError::no_piece)?;
+    let rendered = files
+        .rendered(midi, Kind::Preview)
+        .await
+        .map_err(|err| AppError::internal("This piece's audio could not be rendered.", &err))?;
+    Ok(serve_file(&rendered, request, CACHE_CONTROL).await)
 }
 
 /// Serves a file with its content type and length, `Range` requests (206 and

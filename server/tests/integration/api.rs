@@ -392,9 +392,20 @@ async fn compose_listen_buy_and_download_with_a_key_as_curl_would() {
     assert!(shown.body["sale"]["price"].is_string());
     assert!(shown.body["links"]["wav"].is_null());
     let preview = shown.body["links"]["preview"].as_str().unwrap();
-    let response = outside().get(server.url(preview)).send().await.unwrap();
+    let response = api
+        .request(reqwest::Method::GET, preview)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[CONTENT_TYPE], "audio/ogg");
+    // Without the key it is asked for, and on the site, without a session,
+    // it is not found.
+    let response = outside().get(server.url(preview)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let site = server.url(&format!("/pieces/{piece}/preview.ogg"));
+    let response = outside().get(site).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
     // The API's pieces are the account's: the site's library lists them too.
     let (_, body) = ana.post(&server, "my_pieces", &[("page", "1")]).await;
@@ -526,7 +537,13 @@ async fn another_accounts_pieces_generations_and_downloads_are_not_found() {
         .await
         .problem(StatusCode::NOT_FOUND, "not-found");
     for id in [piece, unsold] {
-        for path in ["", "/full.wav", "/piece.mid", "/certificate"] {
+        for path in [
+            "",
+            "/preview.ogg",
+            "/full.wav",
+            "/piece.mid",
+            "/certificate",
+        ] {
             rui_api
                 .get(&format!("/pieces/{id}{path}"))
                 .await
@@ -561,7 +578,7 @@ async fn another_accounts_pieces_generations_and_downloads_are_not_found() {
 }
 
 /// Every route of the API with its method, as the document must list them.
-const ROUTES: [(&str, &str); 11] = [
+const ROUTES: [(&str, &str); 12] = [
     ("get", "/api/v1/instruments"),
     ("post", "/api/v1/pieces"),
     ("get", "/api/v1/pieces"),
@@ -569,6 +586,7 @@ const ROUTES: [(&str, &str); 11] = [
     ("get", "/api/v1/pieces/{id}"),
     ("delete", "/api/v1/pieces/{id}"),
     ("post", "/api/v1/pieces/{id}/purchase"),
+    ("get", "/api/v1/pieces/{id}/preview.ogg"),
     ("get", "/api/v1/pieces/{id}/full.wav"),
     ("get", "/api/v1/pieces/{id}/piece.mid"),
     ("get", "/api/v1/pieces/{id}/certificate"),

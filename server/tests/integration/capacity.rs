@@ -35,7 +35,11 @@ async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_
     let mut refused = 0;
     for response in responses {
         match response.status() {
-            StatusCode::OK => accepted.push(response.json::<i64>().await.unwrap()),
+            StatusCode::OK => {
+                let mut visitor = Browser::default();
+                visitor.keep_cookie(response.headers());
+                accepted.push((visitor, response.json::<i64>().await.unwrap()));
+            }
             StatusCode::TOO_MANY_REQUESTS => {
                 let wait: u32 = response.headers()[RETRY_AFTER]
                     .to_str()
@@ -60,8 +64,8 @@ async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_
         "{refused} refused, {} accepted",
         accepted.len()
     );
-    for generation in accepted {
-        piece_of(&server, generation).await;
+    for (visitor, generation) in accepted {
+        piece_of(&server, &visitor, generation).await;
     }
     // Once the queue drained, the studio takes pieces again.
     let mut browser = Browser::default();
@@ -69,16 +73,44 @@ async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_
     server.stop().await;
 }
 
-/// A generation row as an instance writes it.
-async fn record(server: &Running, instance: &str, status: Status, updated_at: i64) -> i64 {
+/// Page `path` as `browser` sees it: its status and text.
+async fn page_of(server: &Running, browser: &Browser, path: &str) -> (StatusCode, String) {
+    let (status, _, body) = browser.get(server, path).await;
+    (status, String::from_utf8(body).unwrap())
+}
+
+/// A new account's browser, and the account's id.
+async fn account(server: &Running) -> (Browser, i64) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut browser = Browser::default();
+    browser
+        .register(server, "queue@example.com", "Queue Tester")
+        .await;
+    let user = app::storage::user::Entity::find()
+        .filter(app::storage::user::Column::Email.eq("queue@example.com"))
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    (browser, user.id)
+}
+
+/// A generation row of account `owner` as an instance writes it.
+async fn record(
+    server: &Running,
+    owner: i64,
+    instance: &str,
+    status: Status,
+    updated_at: i64,
+) -> i64 {
     let now = app::storage::now();
     generation_table::ActiveModel {
         instance: Set(instance.into()),
         settings: Set(
             "instrument=piano&length_seconds=20&tempo_bpm=90&key=&mode=&creativity=1&seed=5".into(),
         ),
-        owner_id: Set(None),
-        visitor: Set(Some("someone".into())),
+        owner_id: Set(Some(owner)),
+        visitor: Set(None),
         status: Set(status),
         piece_id: Set(None),
         error: Set(None),
@@ -95,29 +127,33 @@ async fn record(server: &Running, instance: &str, status: Status, updated_at: i6
 #[tokio::test]
 async fn the_page_shows_the_queue_position_of_a_waiting_piece() {
     let server = Running::start(Models::Listed(&[])).await;
+    let (browser, owner) = account(&server).await;
     let now = app::storage::now();
-    let composing = record(&server, "busy", Status::Composing, now).await;
-    let first = record(&server, "busy", Status::Queued, now).await;
-    let second = record(&server, "busy", Status::Queued, now).await;
+    let composing = record(&server, owner, "busy", Status::Composing, now).await;
+    let first = record(&server, owner, "busy", Status::Queued, now).await;
+    let second = record(&server, owner, "busy", Status::Queued, now).await;
     // Another instance's queue is its own.
-    record(&server, "other", Status::Queued, now).await;
-    let third = record(&server, "busy", Status::Queued, now).await;
+    record(&server, owner, "other", Status::Queued, now).await;
+    let third = record(&server, owner, "busy", Status::Queued, now).await;
 
-    assert_eq!(generation_status(&server, composing).await, "Composing");
+    assert_eq!(
+        generation_status(&server, &browser, composing).await,
+        "Composing"
+    );
     for (id, ahead) in [(first, 0), (second, 1), (third, 2)] {
         assert_eq!(
-            generation_status(&server, id).await["Queued"]["ahead"],
+            generation_status(&server, &browser, id).await["Queued"]["ahead"],
             ahead,
             "generation {id}"
         );
     }
-    let (status, page) = server.get(&format!("/generations/{third}")).await;
+    let (status, page) = page_of(&server, &browser, &format!("/generations/{third}")).await;
     assert_eq!(status, 200);
     assert!(
         text_of(&page, "main").contains("Waiting for a composer: 2 pieces are ahead of yours."),
         "{page}"
     );
-    let (_, page) = server.get(&format!("/generations/{first}")).await;
+    let (_, page) = page_of(&server, &browser, &format!("/generations/{first}")).await;
     assert!(
         text_of(&page, "main").contains("Next in the queue"),
         "{page}"
@@ -135,21 +171,22 @@ async fn the_page_shows_the_queue_position_of_a_waiting_piece() {
 async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_retry() {
     let server =
         Running::start_with(Models::Listed(&[]), |config| config.instance_timeout = 8).await;
+    let (browser, owner) = account(&server).await;
     let now = app::storage::now();
-    let stopped_composing = record(&server, "crashed", Status::Composing, now - 60).await;
-    let stopped_queued = record(&server, "crashed", Status::Queued, now - 60).await;
+    let stopped_composing = record(&server, owner, "crashed", Status::Composing, now - 60).await;
+    let stopped_queued = record(&server, owner, "crashed", Status::Queued, now - 60).await;
     // Refreshed by a live instance (here: far ahead, so it stays fresh for the test).
-    let alive = record(&server, "alive", Status::Composing, now + 3600).await;
+    let alive = record(&server, owner, "alive", Status::Composing, now + 3600).await;
 
     // The server's own periodic pass marks the stale ones failed.
     for id in [stopped_composing, stopped_queued] {
-        let mut status = generation_status(&server, id).await;
+        let mut status = generation_status(&server, &browser, id).await;
         for _ in 0..100 {
             if status.get("Failed").is_some() {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            status = generation_status(&server, id).await;
+            status = generation_status(&server, &browser, id).await;
         }
         assert_eq!(
             status["Failed"]["message"],
@@ -165,8 +202,11 @@ async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_ret
             })
         );
     }
-    assert_eq!(generation_status(&server, alive).await, "Composing");
-    let (_, page) = server.get(&format!("/generations/{stopped_queued}")).await;
+    assert_eq!(
+        generation_status(&server, &browser, alive).await,
+        "Composing"
+    );
+    let (_, page) = page_of(&server, &browser, &format!("/generations/{stopped_queued}")).await;
     assert!(page.contains("Try again with the same settings"), "{page}");
     assert!(
         page.contains("/instruments?instrument=piano&amp;length_seconds=20&amp;tempo_bpm=90&amp;key=&amp;mode=&amp;creativity=1&amp;seed=5"),

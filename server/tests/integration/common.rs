@@ -201,7 +201,13 @@ impl Browser {
             request = request.header(COOKIE, cookie);
         }
         let response = request.send().await.unwrap();
-        if let Some(set) = response.headers().get(SET_COOKIE) {
+        self.keep_cookie(response.headers());
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// Keeps the session cookie a response sets, as a browser does.
+    pub fn keep_cookie(&mut self, headers: &reqwest::header::HeaderMap) {
+        if let Some(set) = headers.get(SET_COOKIE) {
             let set = set.to_str().unwrap();
             let pair = set.split(';').next().unwrap().to_owned();
             // An expired cookie is the server deleting it.
@@ -213,7 +219,6 @@ impl Browser {
                 self.cookie = Some(pair);
             }
         }
-        (response.status(), response.text().await.unwrap())
     }
 
     /// A GET with the session cookie: status, headers and body bytes.
@@ -251,7 +256,7 @@ impl Browser {
     pub async fn compose(&mut self, server: &impl Site, seed: &str) -> i64 {
         let (status, body) = self.post(server, "compose", &piano_form("10", seed)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        piece_of(server, body.parse().unwrap()).await
+        piece_of(server, self, body.parse().unwrap()).await
     }
 
     pub async fn who(&mut self, server: &impl Site) -> Option<String> {
@@ -275,22 +280,30 @@ pub fn piano_form<'a>(seconds: &'a str, seed: &'a str) -> [(&'static str, &'a st
     ]
 }
 
-/// Where generation `id` is, as its page asks.
-pub async fn generation_status(server: &impl Site, id: i64) -> serde_json::Value {
-    let response = client()
+/// Where generation `id` is, as its page asks in `browser`.
+pub async fn generation_status(
+    server: &impl Site,
+    browser: &Browser,
+    id: i64,
+) -> serde_json::Value {
+    let mut request = client()
         .post(server.url("/api/generation_status"))
-        .form(&[("id", id.to_string())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+        .form(&[("id", id.to_string())]);
+    if let Some(cookie) = &browser.cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str(&body).unwrap()
 }
 
-/// Waits for generation `id` to be stored as a piece; the piece's id.
-pub async fn piece_of(server: &impl Site, id: i64) -> i64 {
+/// Waits for generation `id`, asked for in `browser`, to be stored as a
+/// piece; the piece's id.
+pub async fn piece_of(server: &impl Site, browser: &Browser, id: i64) -> i64 {
     for _ in 0..1200 {
-        let status = generation_status(server, id).await;
+        let status = generation_status(server, browser, id).await;
         if let Some(piece) = status["Done"]["piece_id"].as_i64() {
             return piece;
         }

@@ -135,7 +135,7 @@ async fn killed_while_composing_the_unfinished_pieces_are_marked_failed_when_it_
         assert_eq!(status, StatusCode::OK, "{body}");
         generations.push(body.parse::<i64>().unwrap());
     }
-    while generation_status(&server, generations[0])
+    while generation_status(&server, &browser, generations[0])
         .await
         .get("Queued")
         .is_some()
@@ -150,7 +150,7 @@ async fn killed_while_composing_the_unfinished_pieces_are_marked_failed_when_it_
     for _ in 0..300 {
         settled.clear();
         for id in &generations {
-            let status = generation_status(&server, *id).await;
+            let status = generation_status(&server, &browser, *id).await;
             if status.get("Done").is_some() || status.get("Failed").is_some() {
                 settled.push(status);
             }

@@ -7,7 +7,7 @@ use crate::common::{
 use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, COOKIE,
-    LOCATION, RANGE, SET_COOKIE,
+    LOCATION, RANGE,
 };
 
 fn form(length: &str, seed: &str) -> Vec<(&'static str, String)> {
@@ -37,12 +37,17 @@ async fn compose_as_visitor(server: &Running, settings: &[(&str, String)]) -> (i
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_owned();
-    (
-        piece_of(server, response.json().await.unwrap()).await,
-        cookie,
-    )
+    let mut visitor = Browser::default();
+    visitor.keep_cookie(response.headers());
+    let piece = piece_of(server, &visitor, response.json().await.unwrap()).await;
+    (piece, visitor.cookie.unwrap())
+}
+
+/// A client that sends session `cookie` with every request.
+fn owners_client(cookie: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(COOKIE, cookie.parse().unwrap());
+    client_builder().default_headers(headers).build().unwrap()
 }
 
 /// Page `path` as seen with session `cookie`.
@@ -93,8 +98,7 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
     assert_ne!(again, id);
     assert_eq!((twin.midi, twin.fingerprint), (row.midi, row.fingerprint));
 
-    let (status, html) = server.get(&format!("/pieces/{id}")).await;
-    assert_eq!(status, 200);
+    let html = page_as(&server, &owner, &format!("/pieces/{id}")).await;
     assert_eq!(
         text_of(&html, "title"),
         format!("{} · MixTape", app::storage::piece::title("piano", id))
@@ -107,10 +111,7 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
         html.matches(r#"class="roll-note""#).count(),
         music.notes.len()
     );
-    // The seed composes the same music again, so only its owner sees it.
-    assert!(!html.contains("Seed</dt>"), "{html}");
-    let own = page_as(&server, &owner, &format!("/pieces/{id}")).await;
-    assert!(own.contains("Seed</dt><dd>7</dd>"), "{own}");
+    assert!(html.contains("Seed</dt><dd>7</dd>"), "{html}");
     server.stop().await;
 }
 
@@ -129,14 +130,18 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
     settings.push(("motif", "60:0:1:80 64:1:1:80 67:2:2:80".into()));
     let client = client();
     let (id, owner) = compose_as_visitor(&server, &settings).await;
+    let visitor = Browser {
+        cookie: Some(owner.clone()),
+    };
     let response = client
         .post(server.url("/api/more_like_this"))
+        .header(COOKIE, &owner)
         .form(&[("id", id.to_string())])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let more = piece_of(&server, response.json().await.unwrap()).await;
+    let more = piece_of(&server, &visitor, response.json().await.unwrap()).await;
     assert_ne!(more, id);
     let load = |id: i64| piece_table::Entity::find_by_id(id).one(&server.db);
     let (first, second) = (
@@ -224,11 +229,15 @@ async fn a_plain_form_post_goes_to_a_page_that_follows_the_piece_until_it_is_sto
     assert_eq!(response.status(), StatusCode::FOUND);
     let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(location.starts_with("/generations/"), "{location}");
+    let mut visitor = Browser::default();
+    visitor.keep_cookie(response.headers());
+    let cookie = visitor.cookie.unwrap();
     // Without scripts the page reloads itself until it sends the browser on.
     let piece = loop {
         let response = client
             .get(server.url(&location))
             .header(ACCEPT, "text/html")
+            .header(COOKIE, &cookie)
             .send()
             .await
             .unwrap();
@@ -244,7 +253,7 @@ async fn a_plain_form_post_goes_to_a_page_that_follows_the_piece_until_it_is_sto
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     assert!(piece.starts_with("/pieces/"), "{piece}");
-    assert_eq!(server.get(&piece).await.0, 200);
+    page_as(&server, &cookie, &piece).await;
     server.stop().await;
 }
 
@@ -296,12 +305,69 @@ async fn missing_pieces_are_404_on_the_page_and_the_audio() {
     server.stop().await;
 }
 
+/// Everything that shows a piece, or leads to it, for someone: its
+/// composer's requests answer, nobody else's do.
+#[tokio::test]
+async fn a_piece_and_its_generation_are_their_composers_alone() {
+    let server = Running::start(Models::Shipped).await;
+    let mut composer = Browser::default();
+    let (status, body) = composer
+        .post(&server, "compose", &piano_form("10", "3"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let generation: i64 = body.parse().unwrap();
+    let piece = piece_of(&server, &composer, generation).await;
+    let mut signed_in = Browser::default();
+    signed_in
+        .register(&server, "bo@florist.example", "Bo's Flowers")
+        .await;
+    let mut visitor = Browser::default();
+    visitor.compose(&server, "4").await;
+
+    let (piece_id, generation_id) = (piece.to_string(), generation.to_string());
+    let asks = [
+        ("piece", "id", &piece_id),
+        ("more_like_this", "id", &piece_id),
+        ("generation_status", "id", &generation_id),
+    ];
+    let pages = [
+        format!("/pieces/{piece}"),
+        format!("/pieces/{piece}/preview.ogg"),
+        format!("/generations/{generation}"),
+    ];
+    for (who, stranger) in [
+        ("no session", &mut Browser::default()),
+        ("another visitor", &mut visitor),
+        ("another account", &mut signed_in),
+    ] {
+        for (function, field, value) in asks {
+            let (status, body) = stranger.post(&server, function, &[(field, value)]).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{who}: {function}: {body}");
+        }
+        for page in &pages {
+            let (status, _, body) = stranger.get(&server, page).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{who}: {page}");
+            let body = String::from_utf8_lossy(&body);
+            assert!(!body.contains("roll-note"), "{who}: {page}: {body}");
+        }
+    }
+    for (function, field, value) in asks {
+        let (status, body) = composer.post(&server, function, &[(field, value)]).await;
+        assert_eq!(status, StatusCode::OK, "{function}: {body}");
+    }
+    for page in &pages {
+        let (status, _, _) = composer.get(&server, page).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_preview_is_rendered_once_cached_and_served_with_ranges() {
     let server = Running::start(Models::Shipped).await;
-    let id = compose(&server, "11").await;
+    let (id, cookie) = compose_as_visitor(&server, &form("12", "11")).await;
     let url = server.url(&format!("/pieces/{id}/preview.ogg"));
-    let client = client();
+    let client = owners_client(&cookie);
 
     // Three listeners at once get the same file, rendered once.
     let (a, b, c) = tokio::join!(
@@ -316,7 +382,7 @@ async fn the_preview_is_rendered_once_cached_and_served_with_ranges() {
         let headers = response.headers().clone();
         assert_eq!(headers[CONTENT_TYPE], "audio/ogg");
         assert_eq!(headers[ACCEPT_RANGES], "bytes");
-        assert_eq!(headers[CACHE_CONTROL], "public, max-age=86400");
+        assert_eq!(headers[CACHE_CONTROL], "private, max-age=86400");
         let body = response.bytes().await.unwrap();
         assert_eq!(headers[CONTENT_LENGTH], body.len().to_string().as_str());
         bodies.push(body);
@@ -373,16 +439,17 @@ async fn the_preview_is_rendered_once_cached_and_served_with_ranges() {
 #[tokio::test]
 async fn a_preview_request_given_up_half_way_does_not_render_the_piece_twice() {
     let server = Running::start(Models::Shipped).await;
-    let id = compose(&server, "11").await;
+    let (id, cookie) = compose_as_visitor(&server, &form("12", "11")).await;
     let url = server.url(&format!("/pieces/{id}/preview.ogg"));
+    let client = owners_client(&cookie);
     // The browser moves on while the first rendering runs; the next asks at once.
     let given_up = tokio::time::timeout(
         std::time::Duration::from_millis(20),
-        client().get(url.clone()).send(),
+        client.get(url.clone()).send(),
     )
     .await;
     assert!(given_up.is_err(), "the rendering took under 20 ms");
-    let response = client().get(url).send().await.unwrap();
+    let response = client.get(url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(&response.bytes().await.unwrap()[..4], b"OggS");
     let cached = walk(&server.dir.path().join("data/audio"));
@@ -595,7 +662,7 @@ async fn piece_and_generation_addresses_do_not_lead_to_one_another() {
         assert_eq!(status, StatusCode::OK, "{body}");
         let generation: i64 = body.parse().unwrap();
         generations.push(generation);
-        pieces.push(piece_of(&server, generation).await);
+        pieces.push(piece_of(&server, &composer, generation).await);
     }
     for ids in [&pieces, &generations] {
         for pair in ids.windows(2) {

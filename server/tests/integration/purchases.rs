@@ -137,13 +137,14 @@ async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
         .unwrap();
     assert_eq!(midi, stored.midi);
 
-    // Anyone else, signed in or not, gets neither, whatever address they guess.
+    // Anyone else, signed in or not, gets neither, whatever address they
+    // guess; to another account the piece does not exist.
     let mut other = Browser::default();
     other
         .register(&server, "bo@florist.example", "Bo's Flowers")
         .await;
     for (who, expected) in [
-        (&other, StatusCode::FORBIDDEN),
+        (&other, StatusCode::NOT_FOUND),
         (&Browser::default(), StatusCode::UNAUTHORIZED),
     ] {
         for file in ["full.wav", "piece.mid", "certificate"] {
@@ -160,18 +161,20 @@ async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
 
-    // The piece's page: downloads for the buyer, "sold" for everyone else.
+    // The piece's page: downloads for the buyer, nothing for anyone else.
     let (_, _, page) = buyer.get(&server, &format!("/pieces/{piece}")).await;
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains("You own this piece."), "{page}");
     assert!(page.contains(&format!("/pieces/{piece}/full.wav")));
-    let (_, _, page) = other.get(&server, &format!("/pieces/{piece}")).await;
-    let page = String::from_utf8(page).unwrap();
-    assert!(
-        page.contains("Sold.") && page.contains(&copyright_id),
-        "{page}"
-    );
-    assert!(!page.contains("full.wav") && !page.contains("Buy exclusive rights"));
+    for who in [&other, &Browser::default()] {
+        let (status, _, page) = who.get(&server, &format!("/pieces/{piece}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let page = String::from_utf8(page).unwrap();
+        assert!(
+            !page.contains(&copyright_id) && !page.contains("roll-note"),
+            "{page}"
+        );
+    }
 
     // The certificate, for the buyer.
     let (status, _, certificate) = buyer
@@ -196,7 +199,17 @@ async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
     assert_eq!(status, StatusCode::OK);
     let verified = String::from_utf8(verified).unwrap();
     assert!(verified.contains("belong to Ana's Bakery"), "{verified}");
-    assert!(verified.contains(&format!("/pieces/{piece}/preview.ogg")));
+    // The certificate's facts, nothing that plays the piece or leads to it.
+    for fact in ["Piano", "Date of sale", "Licensee", &copyright_id] {
+        assert!(verified.contains(fact), "{fact} in {verified}");
+    }
+    for lead in [
+        format!("/pieces/{piece}"),
+        "<audio".into(),
+        "preview".into(),
+    ] {
+        assert!(!verified.contains(&lead), "{lead} in {verified}");
+    }
     let (status, _, page) = other.get(&server, "/verify/MT-2026-NOPE").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
@@ -568,7 +581,7 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
 }
 
 #[tokio::test]
-async fn only_the_composer_may_buy_a_piece_and_see_its_seed() {
+async fn only_the_composer_may_see_or_buy_a_piece() {
     let server = Running::start(Models::Shipped).await;
     let mut composer = Browser::default();
     composer
@@ -580,13 +593,10 @@ async fn only_the_composer_may_buy_a_piece_and_see_its_seed() {
         .register(&server, "bo@florist.example", "Bo's Flowers")
         .await;
 
-    // Another account who has the link may listen, not buy.
+    // Another account who has the link may neither see nor buy it.
     let (status, body) = checkout(&server, &mut other, piece).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert_eq!(
-        message(&body),
-        "Only the person who composed this piece can buy its rights."
-    );
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(message(&body), "There is no piece at this address.");
     // Nor pay with a key of its own making.
     let (status, body) = buy(&server, &mut other, piece, &"k".repeat(32), GOOD_CARD).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -596,11 +606,9 @@ async fn only_the_composer_may_buy_a_piece_and_see_its_seed() {
     let view = |body: String| serde_json::from_str::<serde_json::Value>(&body).unwrap();
     let id = piece.to_string();
     let (status, body) = other.post(&server, "piece", &[("id", &id)]).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let seen = view(body);
-    assert_eq!(seen["sale"], "ComposerOnly", "{seen}");
-    assert!(seen["settings"]["seed"].is_null(), "{seen}");
-    let (_, _, page) = other.get(&server, &format!("/pieces/{piece}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, page) = other.get(&server, &format!("/pieces/{piece}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let page = String::from_utf8(page).unwrap();
     assert!(!page.contains("Buy exclusive rights"), "{page}");
     assert!(!page.contains("seed=5"), "{page}");
@@ -939,10 +947,10 @@ async fn a_sold_pieces_music_longer_shorter_transposed_faster_or_touched_cannot_
     let owner = only_user(&server).await;
     let (status, body) = buyer.post(&server, "compose", &piano_form("30", "5")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let sold = piece_of(&server, body.parse().unwrap()).await;
+    let sold = piece_of(&server, &buyer, body.parse().unwrap()).await;
     let (status, body) = buyer.post(&server, "compose", &piano_form("15", "6")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let other = piece_of(&server, body.parse().unwrap()).await;
+    let other = piece_of(&server, &buyer, body.parse().unwrap()).await;
     let notes = notes_of(&server, sold).await;
     let end = notes.iter().map(|n| n.onset + n.duration).max().unwrap();
     let shifted = |notes: &[GridNote], by: u32| -> Vec<GridNote> {
