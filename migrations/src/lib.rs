@@ -15,6 +15,7 @@ mod m20261203_000003_generation_queue_order;
 mod m20261204_000001_create_api_keys;
 mod m20261204_000002_piece_motif;
 mod m20261207_000001_sale_melodies;
+mod m20261207_000002_generation_attempts;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -91,6 +92,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_create_api_keys::Migration),
             Box::new(m20261204_000002_piece_motif::Migration),
             Box::new(m20261207_000001_sale_melodies::Migration),
+            Box::new(m20261207_000002_generation_attempts::Migration),
         ]
     }
 }

@@ -83,7 +83,7 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
 
     /// Seconds after which an instance that stopped refreshing its generations
-    /// is taken for stopped, and the pieces it was composing are marked failed.
+    /// is taken for stopped, and its unfinished pieces are taken over.
     #[arg(long, env = "MIXTAPE_INSTANCE_TIMEOUT", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(2..))]
     pub instance_timeout: u64,

@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use app::services::composer::Studio;
-use app::services::generations::{self, Generations};
+use app::services::generations::Generations;
 use app::services::payments::{Gateway, SandboxGateway};
 use app::services::session_store::DatabaseSessionStore;
 use app::services::{ServerContext, exclusivity, rate_limits, sales};
@@ -168,8 +168,7 @@ impl Server {
             files: Arc::new(audio.clone()),
         };
         tokio::spawn(keep_alive_every(
-            db.clone(),
-            context.generations.clone(),
+            context.clone(),
             Duration::from_secs(config.instance_timeout),
         ));
         let listener =
@@ -290,25 +289,23 @@ async fn reconcile_every(
 }
 
 /// Several times per `timeout`: refreshes this instance's generations in
-/// progress, marks failed those a stopped instance left for longer than
+/// progress, takes over those a stopped instance left for longer than
 /// `timeout`, and forgets rate-limit windows that ended.
-async fn keep_alive_every(db: DatabaseConnection, generations: Generations, timeout: Duration) {
+async fn keep_alive_every(context: ServerContext, timeout: Duration) {
+    let (db, generations) = (&context.db, &context.generations);
     let mut ticks = tokio::time::interval(timeout / 4);
     loop {
         ticks.tick().await;
-        if let Err(err) = generations.keep_alive(&db).await {
+        if let Err(err) = generations.keep_alive(db).await {
             tracing::warn!(%err, "cannot refresh the generations in progress");
         }
-        match generations::sweep(&db, timeout).await {
+        match generations.adopt(&context, timeout).await {
             Ok(0) => {}
-            Ok(stopped) => tracing::warn!(
-                stopped,
-                "marked failed the generations of a stopped instance"
-            ),
+            Ok(taken) => tracing::warn!(taken, "took over the generations of a stopped instance"),
             Err(err) => tracing::warn!(%err, "cannot look for stopped generations"),
         }
         // The longest window is an hour.
-        if let Err(err) = rate_limits::forget_older_than(&db, 2 * 60 * 60).await {
+        if let Err(err) = rate_limits::forget_older_than(db, 2 * 60 * 60).await {
             tracing::warn!(%err, "cannot forget old rate-limit windows");
         }
     }

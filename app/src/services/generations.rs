@@ -1,7 +1,10 @@
 //! Generations, the studio's work on the record: a request is queued in the
 //! `generations` table, composed in the background, and stored as a piece.
-//! While an instance runs it refreshes its unfinished rows; rows nobody
-//! refreshes (their instance crashed) are marked failed by any instance.
+//! While an instance runs it refreshes its unfinished rows (its leases);
+//! rows nobody refreshes (their instance stopped) are taken over and composed
+//! by another instance, or by the same one started again ([`lease`]).
+
+mod lease;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -16,7 +19,7 @@ use sea_orm::{
 use crate::domain::compose::{ComposeForm, ComposeSettings, SEED};
 use crate::domain::error::{AppError, FieldError};
 use crate::domain::generation::GenerationState;
-use crate::services::composer::{Composed, Full, Ticket};
+use crate::services::composer::{Full, Ticket};
 use crate::services::rate_limits::in_words;
 use crate::services::sessions::Owner;
 use crate::services::{ServerContext, motifs, pieces, random_token, with_random_id};
@@ -28,6 +31,9 @@ const STOPPED: &str =
     "The server composing this piece stopped before it was done. Please compose it again.";
 /// What the person sees when composing failed.
 const FAILED_TO_COMPOSE: &str = "This piece could not be composed. Please try again.";
+/// How many instances may take up a generation after the one that queued it
+/// stopped: a request that stops every instance composing it is given up.
+const MAX_ATTEMPTS: i32 = 3;
 
 /// This instance's name and the generations it is working on.
 #[derive(Debug, Clone)]
@@ -98,6 +104,7 @@ impl Generations {
             created_at: Set(now()),
             updated_at: Set(now()),
             queued_at_micros: Set(now_micros()),
+            attempts: Set(0),
         };
         with_random_id(|id| {
             let row = table::ActiveModel {
@@ -112,28 +119,32 @@ impl Generations {
     async fn run(&self, context: &ServerContext, id: i64, request: Request, ticket: Ticket) {
         let composer = ticket.composer().await;
         let db = &context.db;
-        if let Err(err) = set_status(db, id, Status::Composing, None, None).await {
-            tracing::warn!(%err, id, "cannot mark a generation as composing");
+        match lease::mark(db, id, &self.instance, Status::Composing, None).await {
+            Ok(true) => {}
+            // Another instance took it over while it waited here.
+            Ok(false) => return,
+            Err(err) => tracing::warn!(%err, id, "cannot mark a generation as composing"),
         }
-        let outcome = match composer.compose_settings(&request.settings).await {
-            Ok(composed) => match store(db, id, &request, composed).await {
-                Ok(piece) => (Status::Done, Some(piece), None),
-                Err(err) => {
-                    tracing::error!(%err, id, "a composed piece could not be stored");
-                    (Status::Failed, None, Some(FAILED_TO_COMPOSE))
-                }
-            },
-            Err(err) => {
-                tracing::error!(%err, id, "a piece could not be composed");
-                (Status::Failed, None, Some(FAILED_TO_COMPOSE))
-            }
-        };
+        let composed = composer.compose_settings(&request.settings).await;
         // The database may be away for a moment: the outcome is retried, and if
-        // it stays unreachable the sweep marks the generation failed later.
-        let (status, piece, error) = outcome;
+        // it stays unreachable another instance takes the generation over later.
         let mut wait = Duration::from_millis(250);
         for _ in 0..6 {
-            match set_status(db, id, status, piece, error).await {
+            let recorded = match &composed {
+                Ok(composed) => {
+                    lease::store_once(db, id, &self.instance, &request.settings, composed.clone())
+                        .await
+                        .map(|_| ())
+                }
+                Err(err) => {
+                    tracing::error!(%err, id, "a piece could not be composed");
+                    let failed = Some(FAILED_TO_COMPOSE);
+                    lease::mark(db, id, &self.instance, Status::Failed, failed)
+                        .await
+                        .map(|_| ())
+                }
+            };
+            match recorded {
                 Ok(()) => return,
                 Err(err) => tracing::warn!(%err, id, "cannot record a generation's outcome"),
             }
@@ -143,7 +154,7 @@ impl Generations {
     }
 
     /// Refreshes the generations this instance is working on, so that no other
-    /// instance takes them for a crashed one's.
+    /// instance takes them for a stopped one's.
     pub async fn keep_alive(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let ids: Vec<i64> = self.in_flight().iter().copied().collect();
         if ids.is_empty() {
@@ -152,9 +163,51 @@ impl Generations {
         table::Entity::update_many()
             .col_expr(table::Column::UpdatedAt, Expr::value(now()))
             .filter(table::Column::Id.is_in(ids))
+            .filter(table::Column::Instance.eq(self.instance.as_str()))
             .exec(db)
             .await
             .map(|_| ())
+    }
+
+    /// Takes over, as far as the studio has room, the unfinished generations
+    /// that no instance refreshed for `stale_after` (theirs stopped), and
+    /// composes them here; how many were taken.
+    pub async fn adopt(
+        &self,
+        context: &ServerContext,
+        stale_after: Duration,
+    ) -> Result<u64, DbErr> {
+        let mut taken = 0;
+        while let Ok(ticket) = context.studio.admit() {
+            let Some(row) = lease::take_stale(&context.db, &self.instance, stale_after).await?
+            else {
+                break;
+            };
+            taken += 1;
+            let settings = settings_of(&row).filter(|_| row.attempts <= MAX_ATTEMPTS);
+            let Some(settings) = settings else {
+                lease::mark(
+                    &context.db,
+                    row.id,
+                    &self.instance,
+                    Status::Failed,
+                    Some(STOPPED),
+                )
+                .await?;
+                continue;
+            };
+            let request = Request {
+                settings,
+                owner: lease::owner_of(&row),
+            };
+            self.in_flight().insert(row.id);
+            let (generations, context) = (self.clone(), context.clone());
+            tokio::spawn(async move {
+                generations.run(&context, row.id, request, ticket).await;
+                generations.in_flight().remove(&row.id);
+            });
+        }
+        Ok(taken)
     }
 }
 
@@ -181,20 +234,6 @@ pub async fn give_visitor_generations(
         .map(|_| ())
 }
 
-/// Marks failed every unfinished generation that no instance refreshed for
-/// `stale_after` (its instance stopped); how many.
-pub async fn sweep(db: &DatabaseConnection, stale_after: Duration) -> Result<u64, DbErr> {
-    let result = table::Entity::update_many()
-        .col_expr(table::Column::Status, Expr::value(Status::Failed))
-        .col_expr(table::Column::Error, Expr::value(STOPPED))
-        .col_expr(table::Column::UpdatedAt, Expr::value(now()))
-        .filter(table::Column::Status.is_in([Status::Queued, Status::Composing]))
-        .filter(table::Column::UpdatedAt.lt(now() - stale_after.as_secs() as i64))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
-}
-
 /// How many queued generations are ahead of `row` on its instance.
 pub async fn ahead_of(db: &DatabaseConnection, row: &table::Model) -> Result<u64, DbErr> {
     table::Entity::find()
@@ -212,68 +251,6 @@ pub async fn ahead_of(db: &DatabaseConnection, row: &table::Model) -> Result<u64
         )
         .count(db)
         .await
-}
-
-async fn set_status(
-    db: &DatabaseConnection,
-    id: i64,
-    status: Status,
-    piece: Option<i64>,
-    error: Option<&str>,
-) -> Result<(), DbErr> {
-    table::Entity::update_many()
-        .col_expr(table::Column::Status, Expr::value(status))
-        .col_expr(table::Column::PieceId, Expr::value(piece))
-        .col_expr(table::Column::Error, Expr::value(error))
-        .col_expr(table::Column::UpdatedAt, Expr::value(now()))
-        .filter(table::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map(|_| ())
-}
-
-/// Stores a composed piece for the generation's owner; its id.
-async fn store(
-    db: &DatabaseConnection,
-    id: i64,
-    request: &Request,
-    composed: Composed,
-) -> Result<i64, DbErr> {
-    let generation = find(db, id).await?;
-    let piece = pieces::insert(db, &request.settings, composed, &owner_of(&generation)).await?;
-    follow_generation(db, piece, &generation).await?;
-    Ok(piece)
-}
-
-async fn find(db: &DatabaseConnection, id: i64) -> Result<table::Model, DbErr> {
-    table::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("generation {id}")))
-}
-
-/// The owner of a piece for `generation`: its account, else its visitor.
-fn owner_of(generation: &table::Model) -> Owner {
-    match (generation.owner_id, &generation.visitor) {
-        (Some(user), _) => Owner::User(user),
-        (None, visitor) => Owner::Visitor(visitor.clone().unwrap_or_default()),
-    }
-}
-
-/// Gives `piece`, inserted for the owner `stored_for` names, to its
-/// generation's owner as it is now. A visitor who signs in gives away their
-/// generations, then their pieces (`sessions::give_visitor_to`): a
-/// piece inserted between the two would miss both moves without this.
-async fn follow_generation(
-    db: &DatabaseConnection,
-    piece: i64,
-    stored_for: &table::Model,
-) -> Result<(), DbErr> {
-    let owner = owner_of(&find(db, stored_for.id).await?);
-    if owner == owner_of(stored_for) {
-        return Ok(());
-    }
-    pieces::give(db, piece, &owner).await
 }
 
 /// The settings a generation was asked with. Rows written before the
@@ -405,6 +382,7 @@ fn studio_busy(full: Full) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::services::composer::Composed;
     use crate::services::sessions::give_visitor_to;
     use crate::storage::piece;
 
@@ -429,6 +407,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             queued_at_micros: 0,
+            attempts: 0,
         }
     }
 
@@ -453,10 +432,20 @@ mod tests {
         assert_eq!(settings_of(&row("garbage")), None);
     }
 
-    /// The visitor signs in after their generation was read for storing the
-    /// piece and before the piece is inserted.
+    fn composed() -> Composed {
+        Composed {
+            midi: Vec::new(),
+            fingerprint: "music".into(),
+            model_version: "piano-test".into(),
+            seconds: 10.0,
+            key: None,
+        }
+    }
+
+    /// The piece goes to whoever owns the generation when it is stored: the
+    /// account, once its visitor signed in.
     #[tokio::test]
-    async fn a_piece_stored_while_its_visitor_signs_in_goes_to_the_account() {
+    async fn a_piece_stored_after_its_visitor_signed_in_goes_to_the_account() {
         let dir = tempfile::tempdir().unwrap();
         let db = migrations::testing::migrated_database(dir.path()).await;
         let visitor = || Owner::Visitor("visitor key".into());
@@ -464,34 +453,80 @@ mod tests {
             settings: ComposeSettings::new("piano"),
             owner: visitor(),
         };
-        let id = Generations::new().record(&db, &request).await.unwrap();
-        let composed = Composed {
-            midi: Vec::new(),
-            fingerprint: "music".into(),
-            model_version: "piano-test".into(),
-            seconds: 10.0,
-            key: None,
-        };
-
-        let read_before_sign_in = find(&db, id).await.unwrap();
+        let generations = Generations::new();
+        let id = generations.record(&db, &request).await.unwrap();
         give_visitor_to(&db, "visitor key", 7).await.unwrap();
-        let piece = pieces::insert(
+        let stored = lease::store_once(
             &db,
+            id,
+            &generations.instance,
             &request.settings,
-            composed,
-            &owner_of(&read_before_sign_in),
+            composed(),
         )
         .await
         .unwrap();
-        assert_eq!(
-            pieces_of(&db, visitor()).await,
-            1,
-            "the piece missed the move"
-        );
-        follow_generation(&db, piece, &read_before_sign_in)
-            .await
-            .unwrap();
+        assert!(stored.is_some());
         assert_eq!(pieces_of(&db, visitor()).await, 0);
         assert_eq!(pieces_of(&db, Owner::User(7)).await, 1);
+    }
+
+    /// An instance that lost its lease (another took the generation over)
+    /// stores nothing; the one holding it stores the piece once.
+    #[tokio::test]
+    async fn a_generation_taken_over_is_stored_once_by_the_instance_that_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = migrations::testing::migrated_database(dir.path()).await;
+        let request = Request {
+            settings: ComposeSettings::new("piano"),
+            owner: Owner::User(3),
+        };
+        let (stopped, other) = (Generations::new(), Generations::new());
+        let id = stopped.record(&db, &request).await.unwrap();
+        // Fresh: nobody takes it.
+        let stale_after = Duration::from_secs(60);
+        assert!(
+            lease::take_stale(&db, &other.instance, stale_after)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Stale: the other instance takes it, and only once.
+        table::Entity::update_many()
+            .col_expr(table::Column::UpdatedAt, Expr::value(now() - 120))
+            .filter(table::Column::Id.eq(id))
+            .exec(&db)
+            .await
+            .unwrap();
+        let taken = lease::take_stale(&db, &other.instance, stale_after)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((taken.id, taken.attempts), (id, 1));
+        let again = lease::take_stale(&db, &stopped.instance, stale_after).await;
+        assert!(again.unwrap().is_none(), "taken twice");
+        let store = |instance: String| {
+            let (db, settings) = (&db, &request.settings);
+            async move { lease::store_once(db, id, &instance, settings, composed()).await }
+        };
+        assert_eq!(store(stopped.instance.clone()).await.unwrap(), None);
+        assert!(store(other.instance.clone()).await.unwrap().is_some());
+        assert_eq!(
+            store(other.instance.clone()).await.unwrap(),
+            None,
+            "stored twice"
+        );
+        assert_eq!(pieces_of(&db, Owner::User(3)).await, 1);
+        let done = table::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(done.status, Status::Done);
+        assert!(
+            lease::take_stale(&db, &stopped.instance, Duration::ZERO)
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }

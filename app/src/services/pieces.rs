@@ -175,7 +175,7 @@ fn columns(owner: &Owner) -> (Option<i64>, Option<String>) {
 
 /// Stores a piece composed with `settings` (the seed drawn) for `owner`; its id.
 pub async fn insert(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     settings: &ComposeSettings,
     composed: Composed,
     owner: &Owner,

@@ -49,6 +49,8 @@ pub struct Model {
     /// Unix time in microseconds when it was queued: its place in the queue
     /// (0 for generations from before 3 December 2026).
     pub queued_at_micros: i64,
+    /// How many instances took it up after the one that queued it stopped.
+    pub attempts: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -167,55 +167,75 @@ async fn the_page_shows_the_queue_position_of_a_waiting_piece() {
     server.stop().await;
 }
 
+/// Waits until generation `id` is no longer queued or composing; its state.
+async fn settled(server: &Running, browser: &Browser, id: i64) -> serde_json::Value {
+    for _ in 0..600 {
+        let status = generation_status(server, browser, id).await;
+        if status.get("Done").is_some() || status.get("Failed").is_some() {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("generation {id} was not taken over");
+}
+
 #[tokio::test]
-async fn generations_a_stopped_instance_left_are_marked_failed_with_a_way_to_retry() {
-    let server =
-        Running::start_with(Models::Listed(&[]), |config| config.instance_timeout = 8).await;
+async fn generations_a_stopped_instance_left_are_taken_over_and_composed() {
+    use app::storage::piece as piece_table;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
+
+    let server = Running::start_with(Models::Shipped, |config| config.instance_timeout = 2).await;
     let (browser, owner) = account(&server).await;
     let now = app::storage::now();
     let stopped_composing = record(&server, owner, "crashed", Status::Composing, now - 60).await;
     let stopped_queued = record(&server, owner, "crashed", Status::Queued, now - 60).await;
+    // Taken up by three instances that each stopped: it stops them all.
+    let poison = record(&server, owner, "crashed", Status::Composing, now - 60).await;
+    generation_table::Entity::update_many()
+        .col_expr(generation_table::Column::Attempts, Expr::value(3))
+        .filter(generation_table::Column::Id.eq(poison))
+        .exec(&server.db)
+        .await
+        .unwrap();
     // Refreshed by a live instance (here: far ahead, so it stays fresh for the test).
     let alive = record(&server, owner, "alive", Status::Composing, now + 3600).await;
 
-    // The server's own periodic pass marks the stale ones failed.
+    // The server's own periodic pass takes the stale ones and composes them,
+    // settings recorded as the form's query string (as rows were before
+    // settings were stored as JSON) included.
     for id in [stopped_composing, stopped_queued] {
-        let mut status = generation_status(&server, &browser, id).await;
-        for _ in 0..100 {
-            if status.get("Failed").is_some() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            status = generation_status(&server, &browser, id).await;
-        }
-        assert_eq!(
-            status["Failed"]["message"],
-            "The server composing this piece stopped before it was done. Please compose it again."
-        );
-        // Recorded as the form's query string, as rows were before settings
-        // were stored as JSON: still read back, typed.
-        assert_eq!(
-            status["Failed"]["settings"],
-            serde_json::json!({
-                "instrument": "piano", "length_seconds": 20, "tempo_bpm": 90, "tonic": null,
-                "mode": null, "creativity": 1.0, "seed": 5, "motif": null
-            })
-        );
+        let status = settled(&server, &browser, id).await;
+        assert!(status["Done"]["piece_id"].is_i64(), "{status}");
     }
+    let pieces = piece_table::Entity::find()
+        .filter(piece_table::Column::OwnerId.eq(owner))
+        .count(&server.db)
+        .await
+        .unwrap();
+    assert_eq!(pieces, 2, "each piece stored once");
+
+    let status = settled(&server, &browser, poison).await;
     assert_eq!(
-        generation_status(&server, &browser, alive).await,
-        "Composing"
+        status["Failed"]["message"],
+        "The server composing this piece stopped before it was done. Please compose it again."
     );
-    let (_, page) = page_of(&server, &browser, &format!("/generations/{stopped_queued}")).await;
+    assert_eq!(
+        status["Failed"]["settings"],
+        serde_json::json!({
+            "instrument": "piano", "length_seconds": 20, "tempo_bpm": 90, "tonic": null,
+            "mode": null, "creativity": 1.0, "seed": 5, "motif": null
+        })
+    );
+    let (_, page) = page_of(&server, &browser, &format!("/generations/{poison}")).await;
     assert!(page.contains("Try again with the same settings"), "{page}");
     assert!(
         page.contains("/instruments?instrument=piano&amp;length_seconds=20&amp;tempo_bpm=90&amp;key=&amp;mode=&amp;creativity=1&amp;seed=5"),
         "{page}"
     );
-    // Nothing is left to sweep.
-    let timeout = std::time::Duration::from_secs(8);
-    let swept = app::services::generations::sweep(&server.db, timeout).await;
-    assert_eq!(swept.unwrap(), 0);
+    assert_eq!(
+        generation_status(&server, &browser, alive).await,
+        "Composing"
+    );
     server.stop().await;
 }
 
