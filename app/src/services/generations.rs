@@ -19,16 +19,19 @@ use sea_orm::{
 use crate::domain::compose::{ComposeForm, ComposeSettings, SEED};
 use crate::domain::error::{AppError, FieldError};
 use crate::domain::generation::GenerationState;
-use crate::services::composer::{Full, Ticket};
+use crate::services::composer::{Composed, Full, Ticket};
 use crate::services::rate_limits::in_words;
 use crate::services::sessions::Owner;
-use crate::services::{ServerContext, motifs, pieces, random_token, with_random_id};
+use crate::services::{ServerContext, exclusivity, motifs, pieces, random_token, with_random_id};
 use crate::storage::generation::{self as table, Status};
 use crate::storage::{now, now_micros};
 
 /// What the person sees when their piece's instance stopped.
 const STOPPED: &str =
     "The server composing this piece stopped before it was done. Please compose it again.";
+/// What the person sees when the music composed is a sold piece's: settings
+/// that change no note (the seed refusal compares settings) end here.
+const SOLD_MUSIC: &str = "These settings composed the music of a piece whose exclusive rights are sold, so it was not kept. Leave the seed empty for a new piece.";
 /// What the person sees when composing failed.
 const FAILED_TO_COMPOSE: &str = "This piece could not be composed. Please try again.";
 /// How many instances may take up a generation after the one that queued it
@@ -125,7 +128,13 @@ impl Generations {
             Ok(false) => return,
             Err(err) => tracing::warn!(%err, id, "cannot mark a generation as composing"),
         }
-        let composed = composer.compose_settings(&request.settings).await;
+        let composed = match composer.compose_settings(&request.settings).await {
+            Ok(composed) => sold_music_refused(db, composed).await,
+            Err(err) => {
+                tracing::error!(%err, id, "a piece could not be composed");
+                Err(FAILED_TO_COMPOSE.to_owned())
+            }
+        };
         // The database may be away for a moment: the outcome is retried, and if
         // it stays unreachable another instance takes the generation over later.
         let mut wait = Duration::from_millis(250);
@@ -136,9 +145,8 @@ impl Generations {
                         .await
                         .map(|_| ())
                 }
-                Err(err) => {
-                    tracing::error!(%err, id, "a piece could not be composed");
-                    let failed = Some(FAILED_TO_COMPOSE);
+                Err(message) => {
+                    let failed = Some(message.as_str());
                     lease::mark(db, id, &self.instance, Status::Failed, failed)
                         .await
                         .map(|_| ())
@@ -208,6 +216,27 @@ impl Generations {
             });
         }
         Ok(taken)
+    }
+}
+
+/// `composed`, unless its music is a sold piece's; otherwise the message
+/// the person sees.
+async fn sold_music_refused(
+    db: &DatabaseConnection,
+    composed: Composed,
+) -> Result<Composed, String> {
+    let sold = match exclusivity::melody_of(&composed.midi) {
+        Ok(melody) => exclusivity::sold_alike(db, &melody, 0).await,
+        // Logged where it was made.
+        Err(_) => return Err(FAILED_TO_COMPOSE.to_owned()),
+    };
+    match sold {
+        Ok(None) => Ok(composed),
+        Ok(Some(_)) => Err(SOLD_MUSIC.to_owned()),
+        Err(err) => {
+            tracing::error!(%err, "cannot compare a composed piece with the sold ones");
+            Err(FAILED_TO_COMPOSE.to_owned())
+        }
     }
 }
 
@@ -338,6 +367,12 @@ pub async fn queue(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    // Counted before the checks against the sold pieces, so that a refusal
+    // counts too and those checks cannot be probed without end.
+    context
+        .limits
+        .compose(&context.db, client, owner.user())
+        .await?;
     if pieces::sold_with(&context.db, &settings).await? {
         return Err(AppError::Conflict(
             "This seed and these settings compose a piece that has been sold. Leave the seed empty for a new piece.".into(),
@@ -346,10 +381,6 @@ pub async fn queue(
     if let Some(motif) = &settings.motif {
         motifs::check_not_sold(&context.db, motif).await?;
     }
-    context
-        .limits
-        .compose(&context.db, client, owner.user())
-        .await?;
     let ticket = context.studio.admit().map_err(studio_busy)?;
     let settings = ComposeSettings {
         seed: Some(settings.seed.unwrap_or_else(fresh_seed)),
@@ -382,7 +413,6 @@ fn studio_busy(full: Full) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::composer::Composed;
     use crate::services::sessions::give_visitor_to;
     use crate::storage::piece;
 

@@ -3,7 +3,7 @@
 //! downloads and certificate, the public verification page, and settling
 //! what a crash leaves half done.
 
-use crate::common::{Browser, Models, Running, Site, piano_form, piece_of};
+use crate::common::{Browser, Models, Running, Site, generation_status, piano_form, piece_of};
 use app::storage::{
     piece as piece_table, sale as sale_table, sandbox_charge as sandbox_charge_table,
 };
@@ -875,6 +875,67 @@ async fn a_seed_and_settings_that_compose_a_sold_piece_again_are_refused() {
     form[5].1 = "0.9";
     let (status, body) = buyer.post(&server, "compose", &form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    piece_of(&server, &buyer, body.parse().unwrap()).await;
+
+    // A change that changes no note (a creativity one ulp away, naming the
+    // key the seed drew) composes the sold music: it is not kept.
+    let sold = piece_table::Entity::find_by_id(piece)
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let key_name = sold.key_name.unwrap();
+    let (tonic, mode) = key_name.split_once(' ').unwrap();
+    let pieces_before = count(&server, piece_table::Entity).await;
+    for (field, value) in [(5, "1.0000000000000002"), (3, tonic)] {
+        let mut form = piano_form("10", "5");
+        form[field].1 = value;
+        if field == 3 {
+            form[4].1 = mode;
+        }
+        let (status, body) = buyer.post(&server, "compose", &form).await;
+        assert_eq!(status, StatusCode::OK, "{value}: {body}");
+        let generation: i64 = body.parse().unwrap();
+        let outcome = loop {
+            let status = generation_status(&server, &buyer, generation).await;
+            if status.get("Queued").is_none() && status != "Composing" {
+                break status;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert_eq!(
+            outcome["Failed"]["message"],
+            "These settings composed the music of a piece whose exclusive rights are sold, so it was not kept. Leave the seed empty for a new piece.",
+            "{value}: {outcome}"
+        );
+    }
+    assert_eq!(count(&server, piece_table::Entity).await, pieces_before);
+    server.stop().await;
+}
+
+/// Refused requests count toward the compose limit, so that a seed cannot be
+/// tried against the sold pieces without end.
+#[tokio::test]
+async fn refused_compose_requests_count_toward_the_limit() {
+    let server = Running::start_with(Models::Shipped, |config| config.compose_limit = 4).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = buyer.compose(&server, "5").await;
+    let (_, key) = checkout(&server, &mut buyer, piece).await;
+    let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for expected in [
+        StatusCode::CONFLICT,
+        StatusCode::CONFLICT,
+        StatusCode::CONFLICT,
+    ] {
+        let (status, body) = buyer.post(&server, "compose", &piano_form("12", "5")).await;
+        assert_eq!(status, expected, "{body}");
+    }
+    let (status, body) = buyer.post(&server, "compose", &piano_form("12", "")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     server.stop().await;
 }
 
