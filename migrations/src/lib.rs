@@ -16,6 +16,7 @@ mod m20261204_000001_create_api_keys;
 mod m20261204_000002_piece_motif;
 mod m20261207_000001_sale_melodies;
 mod m20261207_000002_generation_attempts;
+mod m20261207_000003_sale_request_digest;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -93,6 +94,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_piece_motif::Migration),
             Box::new(m20261207_000001_sale_melodies::Migration),
             Box::new(m20261207_000002_generation_attempts::Migration),
+            Box::new(m20261207_000003_sale_request_digest::Migration),
         ]
     }
 }

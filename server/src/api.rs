@@ -165,7 +165,7 @@ fn api_fields(err: AppError) -> AppError {
             headers(("Location" = String, description = "The generation"))),
         (status = 401, body = Problem, content_type = PROBLEM_JSON),
         (status = 409, body = Problem, content_type = PROBLEM_JSON, description = "These settings and seed, or this motif, are a sold piece's music"),
-        (status = 413, description = "The body is over its limit (a MIDI file of 1 MiB as base64, and the settings)"),
+        (status = 413, body = Problem, content_type = PROBLEM_JSON, description = "The body is over its limit (a MIDI file of 1 MiB as base64, and the settings)"),
         (status = 422, body = Problem, content_type = PROBLEM_JSON, description = "Settings out of their limits, or a motif or MIDI file that cannot be used, each with its message"),
         (status = 429, body = Problem, content_type = PROBLEM_JSON, description = "The queue is full or a limit was reached; try again after `Retry-After` seconds",
             headers(("Retry-After" = u32, description = "Seconds to wait"))),

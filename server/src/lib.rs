@@ -374,13 +374,21 @@ async fn limit_body(
             async move { Ok::<_, std::convert::Infallible>(next.run(request.map(Body::new)).await) }
         },
     );
-    match RequestBodyLimitLayer::new(limit)
+    let api = request.uri().path().starts_with(api::PREFIX);
+    let response = match RequestBodyLimitLayer::new(limit)
         .layer(rest)
         .oneshot(request)
         .await
     {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
+    };
+    // The layer answers a length said up front in plain text; the API's
+    // answers are problems.
+    let refused = response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+    match api && refused {
+        true => axum::response::IntoResponse::into_response(api::problem::too_large()),
+        false => response,
     }
 }
 

@@ -47,6 +47,9 @@ pub enum AppError {
     /// It cannot be done in the current state, such as buying a sold piece.
     #[error("{0}")]
     Conflict(String),
+    /// The request's body is over its limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// The card was declined; nothing was charged.
     #[error("{0}")]
     PaymentDeclined(String),
@@ -132,6 +135,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooLarge(_) => 413,
             AppError::TooManyRequests { .. } => 429,
             AppError::Busy(_) => 503,
             AppError::Internal(_) => 500,
@@ -155,7 +159,7 @@ pub struct ProblemKind {
 }
 
 /// Every kind of problem the API answers, in the order the documentation lists them.
-pub const PROBLEM_KINDS: [ProblemKind; 9] = [
+pub const PROBLEM_KINDS: [ProblemKind; 10] = [
     ProblemKind {
         anchor: "invalid",
         status: 422,
@@ -191,6 +195,12 @@ pub const PROBLEM_KINDS: [ProblemKind; 9] = [
         status: 409,
         title: "Conflict",
         meaning: "The piece is sold (or its music is too close to one that is), a sold piece cannot be deleted, or the account has as many keys as it may.",
+    },
+    ProblemKind {
+        anchor: "too-large",
+        status: 413,
+        title: "Body too large",
+        meaning: "The body is over its limit (a MIDI file of 1 MiB as base64 and the settings, 16 KiB elsewhere), whether it says its length or is sent in chunks.",
     },
     ProblemKind {
         anchor: "too-many-requests",

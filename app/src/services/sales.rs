@@ -88,8 +88,9 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
         licensee,
     } = order;
     let piece = own_piece(db, buyer, piece_id).await?;
+    let digest = request_digest(piece_id, card, licensee);
     if let Some(earlier) = by_key(db, key).await? {
-        return replay(db, gateway, earlier, buyer, piece_id).await;
+        return replay(db, gateway, earlier, (buyer, piece_id, &digest)).await;
     }
     let melody = exclusivity::melody_of(&piece.midi)?;
     let sale = loop {
@@ -104,6 +105,7 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
             licence_version: Set(LICENCE_VERSION.into()),
             idempotency_key: Set(key.to_owned()),
             licensee: Set(Some(licensee.to_owned())),
+            request_digest: Set(Some(digest.clone())),
             reserved_at: Set(now()),
             ..Default::default()
         };
@@ -136,7 +138,7 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
             return Err(err.into());
         }
         if let Some(earlier) = by_key(db, key).await? {
-            return replay(db, gateway, earlier, buyer, piece_id).await;
+            return replay(db, gateway, earlier, (buyer, piece_id, &digest)).await;
         }
         let taken = sales::Entity::find()
             .filter(
@@ -232,14 +234,42 @@ async fn complete(
     })
 }
 
-/// The answer to a repeated checkout key: the first attempt's, once known.
+/// A digest of a purchase as asked: the piece, the licensee and the card's
+/// name, brand and last four digits. Never the whole number or the CVV, whose
+/// digests could be reversed by trying every number.
+pub fn request_digest(piece_id: i64, card: &Card, licensee: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let fields = [
+        piece_id.to_string(),
+        licensee.to_owned(),
+        card.name.clone(),
+        card.brand().to_string(),
+        card.last4().to_string(),
+    ];
+    hex::encode(Sha256::digest(fields.join("\0").as_bytes()))
+}
+
+/// The answer to a repeated checkout key from `buyer` for `piece_id`, asked
+/// as `digest` says: the first attempt's, once known; 422 when the key was
+/// used for another request.
 async fn replay(
     db: &DatabaseConnection,
     gateway: &dyn Gateway,
     mut earlier: sales::Model,
-    buyer: i64,
-    piece_id: i64,
+    (buyer, piece_id, digest): (i64, i64, &str),
 ) -> Result<sales::Model, AppError> {
+    // The piece is in the digest: a key sent again for another piece is 422.
+    if earlier.buyer_id == buyer
+        && earlier
+            .request_digest
+            .as_deref()
+            .is_some_and(|d| d != digest)
+    {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "This key was used for a purchase with other details. Send a new key for a new purchase, and the same details when you retry one.",
+        ));
+    }
     if earlier.buyer_id != buyer || earlier.piece_id != piece_id {
         return Err(AppError::Conflict(
             "This checkout has already been used. Please reload the page.".into(),

@@ -44,6 +44,10 @@ pub struct Model {
     /// writes it, its keys in `sale_grams`; `None` until they are recorded
     /// (sales from before 7 December 2026 are, as the server starts).
     pub melody: Option<Vec<u8>>,
+    /// A digest of the purchase as asked (`services::sales::request_digest`),
+    /// so that its key sent again with another request is refused; `None` for
+    /// sales from before 7 December 2026.
+    pub request_digest: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -39,8 +39,19 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// The answer to a body over its limit.
+pub fn too_large() -> ApiError {
+    ApiError(AppError::TooLarge(
+        "The body is over its limit: a MIDI file of at most 1 MiB (as base64) with the settings, 16 KiB for anything else.".into(),
+    ))
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> ApiError {
+        // A chunked body says no length up front: it is cut off while read.
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large();
+        }
         ApiError(AppError::Invalid(vec![FieldError::new(
             "",
             format!(

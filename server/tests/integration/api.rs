@@ -452,6 +452,17 @@ async fn compose_listen_buy_and_download_with_a_key_as_curl_would() {
         .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(again.body["sale"]["copyright_id"], copyright_id.as_str());
+    // The same key with another body (another card, another piece) is a
+    // mistake of the client's: 422, and nothing charged.
+    let reused = api
+        .purchase(piece, Some("order-7781"), "5555 5555 5555 4444")
+        .await;
+    reused.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(reused.field("Idempotency-Key").contains("other details"));
+    let other_piece = api.compose(None).await;
+    api.purchase(other_piece, Some("order-7781"), "4242 4242 4242 4242")
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     // The declined attempt and the sale: no second charge.
     let charges = app::storage::sandbox_charge::Entity::find()
         .count(&server.db)
@@ -976,4 +987,67 @@ async fn a_piece_starts_from_a_motif_given_as_notes_or_as_a_midi_file() {
         .await
         .problem(StatusCode::CONFLICT, "conflict");
     assert!(detail.contains("exclusive rights were sold"), "{detail}");
+}
+
+/// Sends `body` to `path` over a raw connection, in chunks when `chunked`
+/// (no length said up front), else with its `Content-Length`; the answer's
+/// status line, headers and body as text.
+async fn raw_post(server: &Running, key: &str, path: &str, body: &[u8], chunked: bool) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let length = match chunked {
+        true => "Transfer-Encoding: chunked".to_owned(),
+        false => format!("Content-Length: {}", body.len()),
+    };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nIdempotency-Key: big\r\n{length}\r\nConnection: close\r\n\r\n"
+    );
+    // The server may answer and close before the body is all sent.
+    let _ = stream.write_all(head.as_bytes()).await;
+    for chunk in body.chunks(4096) {
+        let sent = match chunked {
+            true => {
+                let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+                framed.extend_from_slice(chunk);
+                framed.extend_from_slice(b"\r\n");
+                stream.write_all(&framed).await
+            }
+            false => stream.write_all(chunk).await,
+        };
+        if sent.is_err() {
+            break;
+        }
+    }
+    if chunked {
+        let _ = stream.write_all(b"0\r\n\r\n").await;
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413_as_a_problem_whether_chunked_or_not() {
+    let server = Running::start(Models::Listed(&[])).await;
+    let mut ana = Browser::default();
+    let key = account_with_key(&server, &mut ana, "ana@example.com").await;
+    // Over the limit of the one route that takes a MIDI file.
+    let body = format!(r#"{{"instrument": "{}"}}"#, "x".repeat(2 << 20));
+    for chunked in [true, false] {
+        let path = "/api/v1/pieces";
+        let answer = raw_post(&server, &key, path, body.as_bytes(), chunked).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "chunked {chunked}: {answer}"
+        );
+        let lower = answer.to_ascii_lowercase();
+        assert!(
+            lower.contains("content-type: application/problem+json"),
+            "chunked {chunked}: {answer}"
+        );
+        assert!(answer.contains("/docs/api#too-large"), "{answer}");
+    }
+    server.stop().await;
 }
