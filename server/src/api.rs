@@ -176,8 +176,8 @@ async fn compose(
     body: Result<Json<ComposeRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(request) = body?;
-    let settings = request.into_settings()?;
     let context = &state.context;
+    let settings = request.into_settings(context, &caller).await?;
     let id = generations::queue(context, caller.owner(), &caller.client(), settings)
         .await
         .map_err(api_fields)?;

@@ -73,6 +73,11 @@ pub struct Config {
     #[arg(long, env = "MIXTAPE_COMPOSE_LIMIT", default_value_t = 120)]
     pub compose_limit: u32,
 
+    /// MIDI files that may be sent to be read as motifs per address and per
+    /// account (or visitor) in an hour.
+    #[arg(long, env = "MIXTAPE_MOTIF_LIMIT", default_value_t = 60)]
+    pub motif_limit: u32,
+
     /// The reverse proxies or load balancers in front of the server, as
     /// addresses or networks separated by commas (`10.0.0.0/8,192.0.2.1`): a
     /// request from one of them counts for the client it names in
@@ -172,6 +177,10 @@ impl Config {
             },
             compose: Limit {
                 attempts: self.compose_limit,
+                window: Duration::from_secs(60 * 60),
+            },
+            motif: Limit {
+                attempts: self.motif_limit,
                 window: Duration::from_secs(60 * 60),
             },
             trusted_proxies: self.trusted_proxies.clone(),

@@ -52,7 +52,14 @@ pub async fn compose(#[server(flatten)] form: ComposeForm) -> Result<i64, AppErr
 /// its opening notes, or the one message that says why it cannot be read.
 #[server(endpoint = "read_motif", input = leptos::server_fn::codec::Json)]
 pub async fn read_motif(midi_base64: String) -> Result<MotifFile, AppError> {
-    motifs::read_base64_midi(&midi_base64)
+    let context = request::context();
+    let session = request::session().await?;
+    // Read for a session only, so that each reader is counted apart.
+    let owner = sessions::owner_or_new_visitor(&session).await?;
+    let client = request::client(&context).await;
+    let file = motifs::read_counted(&context, &client, &owner, midi_base64).await?;
+    sessions::keep(&session, &owner).await?;
+    Ok(file)
 }
 
 /// Queues a new piece with the settings of piece `id` (one's own) and a new

@@ -14,7 +14,8 @@ use crate::domain::error::{AppError, FieldError};
 use crate::domain::motif::{
     MAX_BEATS, MAX_FILE_BYTES, MAX_NOTES, Motif, MotifFile, MotifNote, too_large,
 };
-use crate::services::exclusivity;
+use crate::services::sessions::Owner;
+use crate::services::{ServerContext, exclusivity};
 
 /// The notes of `motif` on the models' grid, as a piece's primer.
 pub fn primer(motif: &Motif) -> Vec<GridNote> {
@@ -96,6 +97,36 @@ pub fn read_base64_midi(text: &str) -> Result<MotifFile, AppError> {
             bad_file("The MIDI file did not arrive whole (it is not base64). Choose it again.")
         })?;
     read_midi(&bytes)
+}
+
+/// How long reading one MIDI file may take; the file's size (at most
+/// [`MAX_FILE_BYTES`]) bounds its notes, and this its time.
+const READ_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The motif in a MIDI file sent as base64 by `owner` from `client`: counted
+/// against the motif limit before anything is decoded, then read on a
+/// blocking thread (off the async workers) within [`READ_BUDGET`].
+pub async fn read_counted(
+    context: &ServerContext,
+    client: &str,
+    owner: &Owner,
+    text: String,
+) -> Result<MotifFile, AppError> {
+    context
+        .limits
+        .read_motif(&context.db, client, owner)
+        .await?;
+    let reading = tokio::task::spawn_blocking(move || read_base64_midi(&text));
+    match tokio::time::timeout(READ_BUDGET, reading).await {
+        Ok(Ok(read)) => read,
+        Ok(Err(failed)) => Err(AppError::internal(
+            "This MIDI file could not be read. Please try again.",
+            &failed,
+        )),
+        Err(_) => Err(bad_file(
+            "This MIDI file takes too long to read. Choose a shorter standard MIDI file (.mid).",
+        )),
+    }
 }
 
 /// Refuses a motif that is the music of a sold (or reserved) piece, by the

@@ -11,6 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTra
 
 use crate::domain::account::normalize_email;
 use crate::domain::error::AppError;
+use crate::services::sessions::Owner;
 use crate::storage::now;
 use crate::storage::rate_limit as table;
 
@@ -34,6 +35,8 @@ pub struct RateLimits {
     pub buy: Limit,
     /// Pieces requested, per address and per signed-in account.
     pub compose: Limit,
+    /// MIDI files read as motifs, per address and per owner (account or visitor).
+    pub motif: Limit,
     /// The reverse proxies and load balancers in front of the server: a request
     /// from one of them counts for the client it names in `X-Forwarded-For`.
     pub trusted_proxies: Vec<IpNet>,
@@ -118,6 +121,27 @@ impl RateLimits {
     pub async fn register(&self, db: &DatabaseConnection, client: &str) -> Result<(), AppError> {
         self.check(db, &[format!("register:address:{client}")], self.register, |wait| {
             format!("Too many accounts were created from your network. Please wait {wait} and try again.")
+        })
+        .await
+    }
+
+    /// Counts a MIDI file sent from `client` by `owner` to be read as a
+    /// motif, before it is decoded; a 429 error once either is over the limit.
+    pub async fn read_motif(
+        &self,
+        db: &DatabaseConnection,
+        client: &str,
+        owner: &Owner,
+    ) -> Result<(), AppError> {
+        use sha2::{Digest, Sha256};
+        let owner = match owner {
+            Owner::User(id) => format!("account:{id}"),
+            // The visitor's key is their session's secret: only a digest is kept.
+            Owner::Visitor(key) => format!("visitor:{}", hex::encode(Sha256::digest(key))),
+        };
+        let keys = [format!("motif:address:{client}"), format!("motif:{owner}")];
+        self.check(db, &keys, self.motif, |wait| {
+            format!("You have sent many MIDI files in a short time. Please wait {wait} before sending another.")
         })
         .await
     }

@@ -9,7 +9,9 @@ use app::domain::compose::{self, ComposeSettings, Limits, Mode};
 use app::domain::generation::GenerationState;
 use app::domain::instrument::InstrumentInfo;
 use app::domain::piece::{PieceSummary, PieceView, SaleState};
-use app::services::motifs;
+use app::services::{ServerContext, motifs};
+
+use crate::api::Caller;
 use app::{AppError, FieldError};
 
 /// The API's address prefix.
@@ -320,9 +322,14 @@ pub struct ComposeRequest {
 const MOTIF_MIDI_FIELD: &str = "motif_midi";
 
 impl ComposeRequest {
-    /// The settings, with the motif read from `motif_midi` when one was sent;
+    /// The settings, with the motif read from `motif_midi` when one was sent
+    /// (counted against the motif limit for `caller` before it is decoded);
     /// a file that cannot be read, or a motif sent both ways, is invalid.
-    pub fn into_settings(self) -> Result<ComposeSettings, AppError> {
+    pub async fn into_settings(
+        self,
+        context: &ServerContext,
+        caller: &Caller,
+    ) -> Result<ComposeSettings, AppError> {
         let Some(midi) = self.motif_midi else {
             return Ok(self.settings);
         };
@@ -332,15 +339,17 @@ impl ComposeRequest {
                 "Send the motif as notes (`motif`) or as a MIDI file (`motif_midi`), not both.",
             )]));
         }
-        let file = motifs::read_base64_midi(&midi).map_err(|err| match err {
-            AppError::Invalid(fields) => AppError::Invalid(
-                fields
-                    .into_iter()
-                    .map(|f| FieldError::new(MOTIF_MIDI_FIELD, f.message))
-                    .collect(),
-            ),
-            other => other,
-        })?;
+        let file = motifs::read_counted(context, &caller.client(), &caller.owner(), midi)
+            .await
+            .map_err(|err| match err {
+                AppError::Invalid(fields) => AppError::Invalid(
+                    fields
+                        .into_iter()
+                        .map(|f| FieldError::new(MOTIF_MIDI_FIELD, f.message))
+                        .collect(),
+                ),
+                other => other,
+            })?;
         Ok(ComposeSettings {
             motif: Some(file.motif),
             ..self.settings

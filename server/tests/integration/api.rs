@@ -8,7 +8,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AU
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-use crate::common::{Browser, Models, Running, Site};
+use crate::common::{Browser, Models, Running, Site, client};
 
 /// A client with no session and no same-origin header, as other software is.
 fn outside() -> reqwest::Client {
@@ -1049,5 +1049,48 @@ async fn an_oversized_body_is_413_as_a_problem_whether_chunked_or_not() {
         );
         assert!(answer.contains("/docs/api#too-large"), "{answer}");
     }
+    server.stop().await;
+}
+
+/// Reading a MIDI file is counted before the file is decoded: over the
+/// motif limit, the site's reader and the API answer 429 without reading it.
+#[tokio::test]
+async fn midi_files_are_counted_before_they_are_read() {
+    let server = Running::start_with(Models::Listed(&[]), |config| config.motif_limit = 2).await;
+    let mut ana = Browser::default();
+    let api = Api {
+        key: Some(account_with_key(&server, &mut ana, "ana@example.com").await),
+        server: &server,
+    };
+    let garbage = json!({"instrument": "piano", "motif_midi": "not base64!"});
+    for expected in [StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY] {
+        let answer = api.post("/pieces", garbage.clone()).await;
+        assert_eq!(answer.status, expected, "{}", answer.body);
+    }
+    api.post("/pieces", garbage)
+        .await
+        .problem(StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+    server.stop().await;
+
+    // On the site, a visitor's reads are counted from the first.
+    let server = Running::start_with(Models::Listed(&[]), |config| config.motif_limit = 2).await;
+    let mut visitor = Browser::default();
+    let read = |browser: &mut Browser| {
+        let request = client()
+            .post(server.url("/api/read_motif"))
+            .json(&json!({"midi_base64": "not base64!"}));
+        let request = match &browser.cookie {
+            Some(cookie) => request.header(reqwest::header::COOKIE, cookie),
+            None => request,
+        };
+        async move { request.send().await.unwrap() }
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = read(&mut visitor).await;
+        visitor.keep_cookie(response.headers());
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [422, 422, 429]);
     server.stop().await;
 }
