@@ -394,7 +394,7 @@ pub async fn reconcile(
     gateway: &dyn Gateway,
     older_than: i64,
 ) -> Result<Reconciled, DbErr> {
-    use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+    use sea_orm::DatabaseBackend;
     static IN_PROCESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
     let Ok(_in_process) = IN_PROCESS.try_lock() else {
@@ -403,23 +403,29 @@ pub async fn reconcile(
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return settle(db, gateway, older_than).await;
     }
-    // The transaction holds one connection, and the lock with it until it ends.
-    let lock = db.begin().await?;
-    let locked = lock
-        .query_one_raw(sea_orm::Statement::from_string(
-            DatabaseBackend::Postgres,
-            format!("SELECT pg_try_advisory_xact_lock({SETTLEMENT_LOCK}) AS locked"),
-        ))
-        .await?
-        .map(|row| row.try_get::<bool>("", "locked"))
-        .transpose()?
-        .unwrap_or(false);
+    // The lock is held by a connection of its own, outside the pool: the pass
+    // (and a gateway on the database) works through the pool, so the lock
+    // must not take one of its connections, or a pool of one would wait on
+    // itself. Closing the connection ends its session and frees the lock.
+    use sea_orm::sqlx::{Connection, PgConnection};
+    let lost = |err: sea_orm::sqlx::Error| {
+        DbErr::Custom(format!("the settlement lock's connection failed: {err}"))
+    };
+    let options = db.get_postgres_connection_pool().connect_options();
+    let mut lock = PgConnection::connect_with(&options).await.map_err(lost)?;
+    let locked: bool = sea_orm::sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(SETTLEMENT_LOCK)
+        .fetch_one(&mut lock)
+        .await
+        .map_err(lost)?;
     let settled = if locked {
         settle(db, gateway, older_than).await
     } else {
         Ok(Reconciled::default())
     };
-    lock.commit().await?;
+    if let Err(err) = lock.close().await {
+        tracing::warn!(%err, "the settlement lock's connection did not close cleanly");
+    }
     settled
 }
 

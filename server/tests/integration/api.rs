@@ -1063,7 +1063,10 @@ async fn midi_files_are_counted_before_they_are_read() {
         server: &server,
     };
     let garbage = json!({"instrument": "piano", "motif_midi": "not base64!"});
-    for expected in [StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY] {
+    for expected in [
+        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ] {
         let answer = api.post("/pieces", garbage.clone()).await;
         assert_eq!(answer.status, expected, "{}", answer.body);
     }

@@ -1132,3 +1132,38 @@ async fn two_instances_selling_one_music_in_two_pieces_at_once_sell_it_once() {
     beside.stop().await;
     server.stop().await;
 }
+
+/// A settling pass holds its lock without holding a second connection, so a
+/// pool of one connection settles instead of waiting on itself.
+#[tokio::test]
+async fn settling_on_a_pool_of_one_connection_does_not_deadlock() {
+    use app::services::payments::{Gateway, SandboxGateway};
+    use app::services::sales::reconcile;
+
+    let server = Running::start(Models::Shipped).await;
+    let mut buyer = Browser::default();
+    buyer
+        .register(&server, "ana@bakery.example", "Ana's Bakery")
+        .await;
+    let piece = buyer.compose(&server, "30").await;
+    let buyer_id = only_user(&server).await;
+    stale_reservation(&server, piece, buyer_id, &"d".repeat(32)).await;
+    let mut options = sea_orm::ConnectOptions::new(server.database_url.clone());
+    options.max_connections(1).min_connections(1);
+    options.acquire_timeout(std::time::Duration::from_secs(60));
+    let one = sea_orm::Database::connect(options).await.unwrap();
+    let gateway = SandboxGateway::new(one.clone());
+    gateway
+        .charge(25_000, "INR", &good_card(), &"d".repeat(32))
+        .await
+        .unwrap()
+        .unwrap();
+    let settled = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        reconcile(&one, &gateway, 0),
+    )
+    .await
+    .expect("the pass waited on its own connection");
+    assert_eq!(settled.unwrap().completed, 1);
+    server.stop().await;
+}
