@@ -103,6 +103,12 @@ pub struct Config {
     #[arg(long, env = "MIXTAPE_SHUTDOWN_GRACE", default_value_t = 20)]
     pub shutdown_grace: u64,
 
+    /// Seconds a client may take to send a request's headers, and to send
+    /// each next part of its body; a slower one is cut off.
+    #[arg(long, env = "MIXTAPE_READ_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub read_timeout: u64,
+
     /// Folder with the compiled site (wasm, JavaScript, CSS, public files), as cargo-leptos builds it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

@@ -7,8 +7,9 @@ pub mod config;
 pub mod cross_site;
 mod downloads;
 mod outage;
+mod serve;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -103,7 +104,7 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
-    shutdown_grace: Duration,
+    limits: serve::Limits,
 }
 
 impl Server {
@@ -212,7 +213,10 @@ impl Server {
             listener,
             router,
             db,
-            shutdown_grace: Duration::from_secs(config.shutdown_grace),
+            limits: serve::Limits {
+                read_timeout: Duration::from_secs(config.read_timeout),
+                shutdown_grace: Duration::from_secs(config.shutdown_grace),
+            },
         })
     }
 
@@ -234,35 +238,7 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // The client's address feeds the rate limits.
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let (stopping, mut stopped) = tokio::sync::watch::channel(false);
-        let serving = axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stopping.send(true);
-            })
-            .into_future();
-        tokio::pin!(serving);
-        tokio::select! {
-            served = &mut serving => return served,
-            _ = stopped.wait_for(|stopped| *stopped) => {}
-        }
-        // A slow listener streaming a preview, or a client that opened a
-        // connection and never sent its request, would otherwise hold the
-        // process (and a deployment's restart) for as long as it likes.
-        match tokio::time::timeout(self.shutdown_grace, serving).await {
-            Ok(served) => served,
-            Err(_) => {
-                tracing::warn!(
-                    grace = ?self.shutdown_grace,
-                    "requests still in flight after the grace period: stopping without them"
-                );
-                Ok(())
-            }
-        }
+        serve::serve(self.listener, self.router, self.limits, shutdown).await
     }
 }
 

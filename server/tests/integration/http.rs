@@ -160,3 +160,47 @@ async fn pages_render_while_other_servers_start_in_the_same_process() {
     assert!(rendering.await.unwrap() > 0);
     server.stop().await;
 }
+
+/// What a connection that sent `bytes` and then nothing got back before the
+/// server closed it; `None` when it was still open after `wait`.
+async fn answer_to_a_stalled_request(
+    server: &Running,
+    bytes: &[u8],
+    wait: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(wait, stream.read_to_end(&mut answer))
+        .await
+        .ok()
+        .map(|_| String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_or_its_body_is_cut_off() {
+    let server = Running::start_with(Models::Listed(&[]), |config| config.read_timeout = 1).await;
+    // Well past the one-second limit: this only turns a held connection into
+    // a failure.
+    let wait = std::time::Duration::from_secs(15);
+    let headers =
+        answer_to_a_stalled_request(&server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n", wait).await;
+    assert!(
+        headers.is_some(),
+        "a request's headers were waited for without end"
+    );
+    let body = answer_to_a_stalled_request(
+        &server,
+        b"POST /api/register HTTP/1.1\r\nHost: x\r\nSec-Fetch-Site: same-origin\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=",
+        wait,
+    )
+    .await;
+    let body = body.expect("a request's body was waited for without end");
+    assert!(!body.starts_with("HTTP/1.1 2"), "{body}");
+    // The server still answers everyone else.
+    assert_eq!(server.get("/healthz").await.0, 200);
+    server.stop().await;
+}
