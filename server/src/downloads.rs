@@ -59,7 +59,8 @@ pub(crate) async fn wav(
         .rendered(bought.midi, files::Kind::Full)
         .await
         .map_err(|err| AppError::internal("This piece's audio could not be rendered.", &err))?;
-    let mut response = files::serve_file(&rendered, request, CACHE_CONTROL).await;
+    // Held until the file is open: the response streams from the open file.
+    let mut response = files::serve_file(rendered.as_ref(), request, CACHE_CONTROL).await;
     attach(&mut response, &format!("{}.wav", bought.copyright_id));
     Ok(response)
 }

@@ -63,6 +63,35 @@ struct Inner {
     /// One lock per file being rendered, so that two requests for a new
     /// piece render it once.
     rendering: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
+    /// How many requests hold each file ([`Held`]): none of them is evicted.
+    held: Mutex<HashMap<PathBuf, usize>>,
+}
+
+/// A cached file handed to a request: no file is evicted while a request
+/// holds it, so the file is still there when the request opens it (once
+/// open, deleting it no longer matters to the request).
+#[derive(Debug)]
+pub struct Held {
+    path: PathBuf,
+    inner: Arc<Inner>,
+}
+
+impl AsRef<Path> for Held {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut held = self.inner.held_files();
+        if let Some(count) = held.get_mut(&self.path) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.path);
+            }
+        }
+    }
 }
 
 /// Part of a file's name while it is being written (see [`Inner::render_to`]).
@@ -101,6 +130,7 @@ impl AudioFiles {
                 workers: Semaphore::new(workers.max(1)),
                 cap,
                 rendering: Mutex::new(HashMap::new()),
+                held: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -112,12 +142,18 @@ impl AudioFiles {
     }
 
     /// The `kind` file of the piece whose MIDI is `midi`, rendered now if it
-    /// is not in the cache yet.
-    pub async fn rendered(&self, midi: Vec<u8>, kind: Kind) -> Result<PathBuf, AudioError> {
+    /// is not in the cache yet, held for the request until it is dropped.
+    pub async fn rendered(&self, midi: Vec<u8>, kind: Kind) -> Result<Held, AudioError> {
         let path = self.path(&midi, kind);
+        // Held before it is looked for, so no eviction slips in between.
+        *self.inner.held_files().entry(path.clone()).or_default() += 1;
+        let held = Held {
+            path: path.clone(),
+            inner: Arc::clone(&self.inner),
+        };
         if path.is_file() {
             touch(&path);
-            return Ok(path);
+            return Ok(held);
         }
         // In a task of its own: a request given up half way (the browser moved
         // on) must not release the piece's lock while its rendering still runs.
@@ -125,6 +161,7 @@ impl AudioFiles {
         tokio::spawn(async move { this.render_once(midi, kind, path).await })
             .await
             .unwrap_or_else(|err| Err(AudioError::Encode(format!("the renderer failed: {err}"))))
+            .map(|_| held)
     }
 
     /// Deletes the rendered files of the piece whose MIDI is `midi`.
@@ -202,6 +239,13 @@ fn touch(path: &Path) {
 }
 
 impl Inner {
+    /// The files requests hold, by how many hold each.
+    fn held_files(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, usize>> {
+        self.held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Renders the `kind` file into a temporary file and renames it into
     /// place, so that a crash never leaves a truncated file in the cache.
     fn render_to(&self, midi: &[u8], kind: Kind, path: &Path) -> Result<(), AudioError> {
@@ -232,7 +276,8 @@ impl Inner {
     }
 
     /// Deletes the least recently played files until the cache holds at most
-    /// its cap, never `keep` (just rendered for a request).
+    /// its cap, never `keep` (just rendered for a request) nor a file a
+    /// request holds.
     fn keep_to_cap(&self, keep: &Path) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
@@ -253,10 +298,15 @@ impl Inner {
             if total <= self.cap {
                 break;
             }
-            if path == keep {
+            // Looked up and deleted under the lock requests take to hold a
+            // file, so none is handed out between the two.
+            let held = self.held_files();
+            if path == keep || held.contains_key(&path) {
                 continue;
             }
-            match std::fs::remove_file(&path) {
+            let removed = std::fs::remove_file(&path);
+            drop(held);
+            match removed {
                 Ok(()) => total -= size,
                 Err(err) => {
                     tracing::warn!(%err, path = %path.display(), "cannot evict an audio file")
@@ -303,7 +353,8 @@ pub(crate) async fn preview_for(
         .rendered(midi, Kind::Preview)
         .await
         .map_err(|err| AppError::internal("This piece's audio could not be rendered.", &err))?;
-    Ok(serve_file(&rendered, request, CACHE_CONTROL).await)
+    // Held until the file is open: the response streams from the open file.
+    Ok(serve_file(rendered.as_ref(), request, CACHE_CONTROL).await)
 }
 
 /// Serves a file with its content type and length, `Range` requests (206 and

@@ -194,3 +194,40 @@ fn render_command_writes_the_wav_and_the_preview() {
         "no file for a failed render"
     );
 }
+
+/// A file handed to a request is not evicted before the request opens it,
+/// however full the cache: eviction never turns a request in flight into a
+/// 404. Once served, it may go.
+#[tokio::test]
+async fn the_cache_evicts_no_file_a_request_is_about_to_serve() {
+    use server::audio::files::{AudioFiles, Kind};
+    let dir = tempfile::tempdir().unwrap();
+    // A cap of one byte: every rendering evicts every other file it may.
+    let files = AudioFiles::new(renderer(), dir.path(), 1, 1).unwrap();
+    let midi = |seconds: f64| {
+        let program = Instrument::Piano.program();
+        let notes: Vec<models::Note> = (0..8)
+            .map(|i| models::Note {
+                onset: f64::from(i) * 0.5,
+                duration: seconds / 8.0,
+                pitch: 60 + i as u8,
+                velocity: 80,
+                program,
+                part: 0,
+            })
+            .collect();
+        models::music::midi::write(&notes, program, 120.0, Default::default())
+    };
+    let first = files.rendered(midi(1.0), Kind::Preview).await.unwrap();
+    let second = files.rendered(midi(2.0), Kind::Preview).await.unwrap();
+    let path = |handed: &dyn AsRef<Path>| handed.as_ref().to_owned();
+    let (first_path, second_path) = (path(&first), path(&second));
+    assert!(first_path.is_file(), "evicted before it was served");
+    assert!(second_path.is_file());
+    drop((first, second));
+    let _third = files.rendered(midi(3.0), Kind::Preview).await.unwrap();
+    assert!(
+        !first_path.is_file() && !second_path.is_file(),
+        "the cap is not kept"
+    );
+}
