@@ -17,6 +17,7 @@ mod m20261204_000002_piece_motif;
 mod m20261207_000001_sale_melodies;
 mod m20261207_000002_generation_attempts;
 mod m20261207_000003_sale_request_digest;
+mod m20261207_000004_pieces_follow_their_sale;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -95,6 +96,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_sale_melodies::Migration),
             Box::new(m20261207_000002_generation_attempts::Migration),
             Box::new(m20261207_000003_sale_request_digest::Migration),
+            Box::new(m20261207_000004_pieces_follow_their_sale::Migration),
         ]
     }
 }

@@ -109,6 +109,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub read_timeout: u64,
 
+    /// Seconds a request may take from its headers to the first byte of its
+    /// answer, reading its body included; a slower one is answered 408.
+    #[arg(long, env = "MIXTAPE_REQUEST_TIMEOUT", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+
     /// Folder with the compiled site (wasm, JavaScript, CSS, public files), as cargo-leptos builds it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

@@ -215,6 +215,7 @@ impl Server {
             db,
             limits: serve::Limits {
                 read_timeout: Duration::from_secs(config.read_timeout),
+                request_timeout: Duration::from_secs(config.request_timeout),
                 shutdown_grace: Duration::from_secs(config.shutdown_grace),
             },
         })

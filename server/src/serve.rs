@@ -10,6 +10,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::http::StatusCode;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -17,7 +18,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
-use tower_http::timeout::TimeoutBody;
+use tower_http::timeout::{TimeoutBody, TimeoutLayer};
 
 /// How a server reads requests and stops.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +26,10 @@ pub struct Limits {
     /// How long a client may take to send a request's headers, and to send
     /// each next part of its body.
     pub read_timeout: Duration,
+    /// How long a request may take from its headers to its answer's first
+    /// byte, its body's reading included (a body sent a byte at a time, each
+    /// within the read timeout, is cut off here).
+    pub request_timeout: Duration,
     /// How long the requests in flight may run on once the server stops.
     pub shutdown_grace: Duration,
 }
@@ -37,6 +42,10 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let router = router.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        limits.request_timeout,
+    ));
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.read_timeout);

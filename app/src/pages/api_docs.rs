@@ -73,7 +73,7 @@ pub fn ApiDocsPage() -> impl IntoView {
                     ") or " <code>"failed"</code> " (with " <code>"message"</code> "). A piece takes a few seconds."
                 </p>
             </Step>
-            <Step title="4. Listen" curl="curl -H \"Authorization: Bearer $MIXTAPE_KEY\" $MIXTAPE/api/v1/pieces/<piece_id>\ncurl -o preview.ogg $MIXTAPE/pieces/<piece_id>/preview.ogg">
+            <Step title="4. Listen" curl="curl -H \"Authorization: Bearer $MIXTAPE_KEY\" $MIXTAPE/api/v1/pieces/<piece_id>\ncurl -H \"Authorization: Bearer $MIXTAPE_KEY\" -o preview.ogg $MIXTAPE/api/v1/pieces/<piece_id>/preview.ogg">
                 <p>
                     "The piece: its settings (with the seed that composes it again), length, key, whether it is for sale and at what price, and "
                     <code>"links"</code> ": its preview, its page on this site, and where to buy it. "

@@ -78,13 +78,26 @@ impl Generations {
         ticket: Ticket,
     ) -> Result<i64, DbErr> {
         let id = self.record(&context.db, &request).await?;
-        self.in_flight().insert(id);
-        let (generations, context) = (self.clone(), context.clone());
-        tokio::spawn(async move {
-            generations.run(&context, id, request, ticket).await;
-            generations.in_flight().remove(&id);
-        });
+        self.spawn(context, id, request, ticket);
         Ok(id)
+    }
+
+    /// Composes generation `id` in a task of its own, kept alive while it runs.
+    fn spawn(&self, context: &ServerContext, id: i64, request: Request, ticket: Ticket) {
+        self.in_flight().insert(id);
+        // Let go of even if the task panics, or its lease would be kept for ever.
+        let in_flight = InFlight {
+            generations: self.clone(),
+            id,
+        };
+        let context = context.clone();
+        tokio::spawn(async move {
+            in_flight
+                .generations
+                .run(&context, id, request, ticket)
+                .await;
+            drop(in_flight);
+        });
     }
 
     /// Records `request` as queued on this instance; the generation's id.
@@ -128,37 +141,49 @@ impl Generations {
             Ok(false) => return,
             Err(err) => tracing::warn!(%err, id, "cannot mark a generation as composing"),
         }
-        let composed = match composer.compose_settings(&request.settings).await {
-            Ok(composed) => sold_music_refused(db, composed).await,
-            Err(err) => {
-                tracing::error!(%err, id, "a piece could not be composed");
-                Err(FAILED_TO_COMPOSE.to_owned())
-            }
-        };
+        let composed = composer.compose_settings(&request.settings).await;
+        if let Err(err) = &composed {
+            tracing::error!(%err, id, "a piece could not be composed");
+        }
         // The database may be away for a moment: the outcome is retried, and if
         // it stays unreachable another instance takes the generation over later.
         let mut wait = Duration::from_millis(250);
         for _ in 0..6 {
-            let recorded = match &composed {
-                Ok(composed) => {
-                    lease::store_once(db, id, &self.instance, &request.settings, composed.clone())
-                        .await
-                        .map(|_| ())
-                }
-                Err(message) => {
-                    let failed = Some(message.as_str());
-                    lease::mark(db, id, &self.instance, Status::Failed, failed)
-                        .await
-                        .map(|_| ())
-                }
-            };
-            match recorded {
+            match self
+                .record_outcome(db, id, &request, composed.as_ref().ok())
+                .await
+            {
                 Ok(()) => return,
                 Err(err) => tracing::warn!(%err, id, "cannot record a generation's outcome"),
             }
             tokio::time::sleep(wait).await;
             wait *= 2;
         }
+    }
+
+    /// Stores `composed` as generation `id`'s piece, or records why it
+    /// failed (none composed, or its music is a sold piece's).
+    async fn record_outcome(
+        &self,
+        db: &DatabaseConnection,
+        id: i64,
+        request: &Request,
+        composed: Option<&Composed>,
+    ) -> Result<(), DbErr> {
+        let refused = match composed {
+            Some(composed) => sold_music(db, composed).await?,
+            None => Some(FAILED_TO_COMPOSE),
+        };
+        match (composed, refused) {
+            (Some(composed), None) => {
+                let piece = composed.clone();
+                lease::store_once(db, id, &self.instance, &request.settings, piece).await?;
+            }
+            (_, message) => {
+                lease::mark(db, id, &self.instance, Status::Failed, message).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Refreshes the generations this instance is working on, so that no other
@@ -208,36 +233,37 @@ impl Generations {
                 settings,
                 owner: lease::owner_of(&row),
             };
-            self.in_flight().insert(row.id);
-            let (generations, context) = (self.clone(), context.clone());
-            tokio::spawn(async move {
-                generations.run(&context, row.id, request, ticket).await;
-                generations.in_flight().remove(&row.id);
-            });
+            self.spawn(context, row.id, request, ticket);
         }
         Ok(taken)
     }
 }
 
-/// `composed`, unless its music is a sold piece's; otherwise the message
-/// the person sees.
-async fn sold_music_refused(
-    db: &DatabaseConnection,
-    composed: Composed,
-) -> Result<Composed, String> {
-    let sold = match exclusivity::melody_of(&composed.midi) {
-        Ok(melody) => exclusivity::sold_alike(db, &melody, 0).await,
-        // Logged where it was made.
-        Err(_) => return Err(FAILED_TO_COMPOSE.to_owned()),
-    };
-    match sold {
-        Ok(None) => Ok(composed),
-        Ok(Some(_)) => Err(SOLD_MUSIC.to_owned()),
-        Err(err) => {
-            tracing::error!(%err, "cannot compare a composed piece with the sold ones");
-            Err(FAILED_TO_COMPOSE.to_owned())
-        }
+/// A generation this instance composes: it leaves the ones kept alive when dropped.
+struct InFlight {
+    generations: Generations,
+    id: i64,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.generations.in_flight().remove(&self.id);
     }
+}
+
+/// Why `composed` may not be kept, if it may not: its music is a sold
+/// piece's (or cannot be read to tell).
+async fn sold_music(
+    db: &DatabaseConnection,
+    composed: &Composed,
+) -> Result<Option<&'static str>, DbErr> {
+    let Ok(melody) = exclusivity::melody_of(&composed.midi) else {
+        // Logged where it was made.
+        return Ok(Some(FAILED_TO_COMPOSE));
+    };
+    Ok(exclusivity::sold_alike(db, &melody, 0)
+        .await?
+        .map(|_| SOLD_MUSIC))
 }
 
 impl Default for Generations {

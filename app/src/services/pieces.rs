@@ -85,7 +85,12 @@ pub async fn view(
         None if exclusivity::sold_before(db, &row).await? => SaleState::TooClose,
         None => SaleState::ForSale(price.to_string()),
         Some(sale) if sale.status != Status::Paid => SaleState::Pending,
-        Some(sale) => SaleState::Yours(sale.copyright_id),
+        Some(sale) if viewer.and_then(Owner::user) == Some(sale.buyer_id) => {
+            SaleState::Yours(sale.copyright_id)
+        }
+        // Sold to another account (only sales from before 3 December 2026
+        // could be): the piece is its buyer's, whose it became.
+        Some(_) => return Err(AppError::no_piece()),
     };
     let music = models::music::midi::read(&row.midi)
         .map_err(|err| AppError::internal("This piece's music cannot be read.", &err))?;

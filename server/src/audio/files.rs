@@ -23,10 +23,10 @@ use app::services::pieces;
 use app::services::sessions::{self, Owner};
 use tower_sessions::Session;
 
-/// Pieces never change once stored and their ids are never reused, so a
-/// browser may keep a preview; only the piece's owner may hear it, so no
-/// shared cache may.
-const CACHE_CONTROL: &str = "private, max-age=86400";
+/// Only the piece's owner may hear it: no shared cache keeps a preview, and
+/// a browser asks again each time (a 304 when it has it), so one signed out
+/// of a shared browser leaves nothing playable behind.
+const CACHE_CONTROL: &str = "private, no-cache";
 
 /// What is rendered of a piece.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,10 +164,19 @@ impl AudioFiles {
             .map(|_| held)
     }
 
-    /// Deletes the rendered files of the piece whose MIDI is `midi`.
+    /// Deletes the rendered files of the piece whose MIDI is `midi`, but for
+    /// one a request holds (another piece with the same music may be playing);
+    /// the cap evicts that one later.
     pub fn forget(&self, midi: &[u8]) {
         for kind in [Kind::Preview, Kind::Full] {
-            match std::fs::remove_file(self.path(midi, kind)) {
+            let path = self.path(midi, kind);
+            let held = self.inner.held_files();
+            if held.contains_key(&path) {
+                continue;
+            }
+            let removed = std::fs::remove_file(&path);
+            drop(held);
+            match removed {
                 Ok(()) => {}
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
                 Err(err) => tracing::warn!(%err, "cannot delete a deleted piece's audio"),

@@ -204,3 +204,43 @@ async fn a_client_that_trickles_its_headers_or_its_body_is_cut_off() {
     assert_eq!(server.get("/healthz").await.0, 200);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_sent_a_byte_at_a_time_is_cut_off_at_the_request_time_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Running::start_with(Models::Listed(&[]), |config| {
+        config.read_timeout = 2;
+        config.request_timeout = 2;
+    })
+    .await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /api/register HTTP/1.1\r\nHost: x\r\nSec-Fetch-Site: same-origin\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    // A byte every half second, each well within the read timeout, for 20 s.
+    let drip = async {
+        for _ in 0..40 {
+            if stream.write_all(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    };
+    let started = std::time::Instant::now();
+    drip.await;
+    let mut answer = Vec::new();
+    let wait = std::time::Duration::from_secs(15);
+    let _ = tokio::time::timeout(wait, stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "after {:?}: {answer}",
+        started.elapsed()
+    );
+    server.stop().await;
+}

@@ -382,7 +382,7 @@ async fn the_preview_is_rendered_once_cached_and_served_with_ranges() {
         let headers = response.headers().clone();
         assert_eq!(headers[CONTENT_TYPE], "audio/ogg");
         assert_eq!(headers[ACCEPT_RANGES], "bytes");
-        assert_eq!(headers[CACHE_CONTROL], "private, max-age=86400");
+        assert_eq!(headers[CACHE_CONTROL], "private, no-cache");
         let body = response.bytes().await.unwrap();
         assert_eq!(headers[CONTENT_LENGTH], body.len().to_string().as_str());
         bodies.push(body);
