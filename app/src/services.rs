@@ -10,6 +10,7 @@ pub mod exclusivity;
 pub mod generations;
 pub mod library;
 pub mod motifs;
+pub mod owner;
 pub mod payments;
 pub mod pieces;
 pub mod rate_limits;

@@ -8,7 +8,8 @@ use tower_sessions::Session;
 
 use crate::domain::error::AppError;
 use crate::services::ServerContext;
-use crate::services::sessions::{self, Owner};
+use crate::services::owner::Owner;
+use crate::services::sessions;
 
 /// The services' context, which the server provides to every request.
 ///

@@ -4,7 +4,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::domain::error::AppError;
 use crate::domain::piece::{Library, PieceSummary};
-use crate::services::sessions::Owner;
+use crate::services::owner::Owner;
 use crate::services::{pieces, sales};
 
 /// Page `page` (from 1) of `owner`'s library; empty for nobody.

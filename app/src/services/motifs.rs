@@ -14,7 +14,7 @@ use crate::domain::error::{AppError, FieldError};
 use crate::domain::motif::{
     MAX_BEATS, MAX_FILE_BYTES, MAX_NOTES, Motif, MotifFile, MotifNote, too_large,
 };
-use crate::services::sessions::Owner;
+use crate::services::owner::Owner;
 use crate::services::{ServerContext, exclusivity};
 
 /// The notes of `motif` on the models' grid, as a piece's primer.

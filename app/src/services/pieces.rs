@@ -13,10 +13,10 @@ use crate::domain::piece::{PieceView, RollNote, SaleState};
 use crate::domain::price::Price;
 use crate::services::ServerContext;
 use crate::services::composer::Composed;
-use crate::services::sessions::Owner;
-use crate::services::{exclusivity, sales, with_random_id};
+use crate::services::owner::Owner;
+use crate::services::{exclusivity, with_random_id};
 use crate::storage::sale::Status;
-use crate::storage::{generation, now, piece};
+use crate::storage::{generation, now, piece, sale};
 
 /// Stored piece `id`, or the not-found answer.
 pub async fn find(db: &DatabaseConnection, id: i64) -> Result<piece::Model, AppError> {
@@ -80,7 +80,7 @@ pub async fn view(
     id: i64,
 ) -> Result<PieceView, AppError> {
     let row = find_for(db, viewer, id).await?;
-    let sale = match sales::sale_of(db, id).await? {
+    let sale = match sale_of(db, id).await? {
         // Checked as the page is shown, since a piece alike may sell at any time.
         None if exclusivity::sold_before(db, &row).await? => SaleState::TooClose,
         None => SaleState::ForSale(price.to_string()),
@@ -121,6 +121,14 @@ pub async fn view(
         model_version: row.model_version,
         notes,
     })
+}
+
+/// The sale of piece `piece_id` (paid or reserved), if it has one.
+pub async fn sale_of(db: &DatabaseConnection, piece_id: i64) -> Result<Option<sale::Model>, DbErr> {
+    sale::Entity::find()
+        .filter(sale::Column::PieceId.eq(piece_id))
+        .one(db)
+        .await
 }
 
 /// Whether a sold (or reserved) piece was composed with `settings`' seed
@@ -263,7 +271,7 @@ pub async fn delete(
         .one(db)
         .await?
         .ok_or_else(not_yours)?;
-    if sales::sale_of(db, id).await?.is_some() {
+    if sale_of(db, id).await?.is_some() {
         return Err(sold());
     }
     // A sale made since is still refused, by the sales table's foreign key.

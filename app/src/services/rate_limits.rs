@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTra
 
 use crate::domain::account::normalize_email;
 use crate::domain::error::AppError;
-use crate::services::sessions::Owner;
+use crate::services::owner::Owner;
 use crate::storage::now;
 use crate::storage::rate_limit as table;
 

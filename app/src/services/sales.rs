@@ -16,8 +16,8 @@ use crate::domain::error::AppError;
 use crate::domain::piece::Purchase;
 use crate::domain::rights;
 use crate::domain::rights::Checkout;
+use crate::services::owner::Owner;
 use crate::services::payments::{Charge, Gateway};
-use crate::services::sessions::Owner;
 use crate::services::{ServerContext, accounts, exclusivity, pieces, random_bytes, random_token};
 use crate::storage::sale::{self as sales, Status};
 use crate::storage::{now, piece, user};
@@ -501,17 +501,6 @@ async fn settle(
     Ok(done)
 }
 
-/// The paid sale of piece `piece_id`, if it is sold.
-pub async fn sale_of(
-    db: &DatabaseConnection,
-    piece_id: i64,
-) -> Result<Option<sales::Model>, DbErr> {
-    sales::Entity::find()
-        .filter(sales::Column::PieceId.eq(piece_id))
-        .one(db)
-        .await
-}
-
 /// Piece `piece_id` and its sale, if account `user` bought it; otherwise the
 /// answer for someone who may not have its full files (not found for
 /// anyone but its owner).
@@ -524,7 +513,7 @@ pub async fn bought(
         AppError::Unauthorized("Log in as the buyer of this piece to download it.".into())
     })?;
     let piece = pieces::find_for(db, Some(&Owner::User(user)), piece_id).await?;
-    match sale_of(db, piece_id).await? {
+    match pieces::sale_of(db, piece_id).await? {
         Some(sale) if sale.buyer_id == user && sale.status == Status::Paid => Ok((piece, sale)),
         _ => Err(AppError::Forbidden(
             "Only the buyer of this piece can download its full version.".into(),
@@ -623,7 +612,7 @@ pub async fn checkout(
     piece_id: i64,
 ) -> Result<Checkout, AppError> {
     let piece = own_piece(&context.db, buyer, piece_id).await?;
-    if sale_of(&context.db, piece_id).await?.is_some() {
+    if pieces::sale_of(&context.db, piece_id).await?.is_some() {
         return Err(sold());
     }
     if exclusivity::sold_before(&context.db, &piece).await? {

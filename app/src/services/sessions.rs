@@ -1,12 +1,12 @@
 //! Who a browser session is: a signed-in account, a visitor who composed
 //! something, or nobody yet; signing in and out.
 
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
 
 use crate::domain::error::AppError;
+use crate::services::owner::Owner;
 use crate::services::{generations, pieces, random_token};
-use crate::storage::piece;
 
 /// The session key holding the signed-in user's id.
 const USER_KEY: &str = "user_id";
@@ -14,44 +14,6 @@ const USER_KEY: &str = "user_id";
 const VISITOR_KEY: &str = "visitor";
 /// The session key holding the day (Unix days) it was last kept alive.
 const KEPT_KEY: &str = "kept_on";
-
-/// Whom new pieces belong to, and whose pieces the library lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Owner {
-    /// A signed-in account.
-    User(i64),
-    /// A visitor's browser session, by its random key.
-    Visitor(String),
-}
-
-impl Owner {
-    /// The condition selecting this owner's pieces.
-    pub fn pieces(&self) -> Condition {
-        match self {
-            Owner::User(id) => Condition::all().add(piece::Column::OwnerId.eq(*id)),
-            Owner::Visitor(key) => Condition::all()
-                .add(piece::Column::OwnerId.is_null())
-                .add(piece::Column::Visitor.eq(key.as_str())),
-        }
-    }
-
-    /// Whether a row owned by account `owner_id`, or else by visitor key
-    /// `visitor`, is this owner's.
-    pub fn owns(&self, owner_id: Option<i64>, visitor: Option<&String>) -> bool {
-        match self {
-            Owner::User(id) => owner_id == Some(*id),
-            Owner::Visitor(key) => owner_id.is_none() && visitor == Some(key),
-        }
-    }
-
-    /// The signed-in account, if it is one.
-    pub fn user(&self) -> Option<i64> {
-        match self {
-            Owner::User(id) => Some(*id),
-            Owner::Visitor(_) => None,
-        }
-    }
-}
 
 fn failed(err: tower_sessions::session::Error) -> AppError {
     AppError::internal("Your session could not be saved. Please try again.", &err)

@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 
 use app::AppError;
 use app::services::api_keys::{self, Authenticated};
-use app::services::sessions::Owner;
+use app::services::owner::Owner;
 
 use super::problem::ApiError;
 use crate::AppState;

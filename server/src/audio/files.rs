@@ -19,8 +19,9 @@ use tower_http::services::ServeFile;
 
 use crate::audio::{self, AudioError, Renderer};
 use app::AppError;
+use app::services::owner::Owner;
 use app::services::pieces;
-use app::services::sessions::{self, Owner};
+use app::services::sessions;
 use tower_sessions::Session;
 
 /// Only the piece's owner may hear it: no shared cache keeps a preview, and

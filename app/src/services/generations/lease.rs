@@ -15,8 +15,8 @@ use sea_orm::{
 
 use crate::domain::compose::ComposeSettings;
 use crate::services::composer::Composed;
+use crate::services::owner::Owner;
 use crate::services::pieces;
-use crate::services::sessions::Owner;
 use crate::storage::generation::{self as table, Status};
 use crate::storage::now;
 
