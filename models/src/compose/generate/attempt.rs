@@ -1,0 +1,460 @@
+//! One attempt at a piece, step by step: the grammar, the steering and the
+//! ending applied as each event is drawn.
+
+use super::ending::{Ending, steps_in};
+use super::sampler::{Nucleus, Prior, sample};
+use super::settings::{Length, Settings};
+use super::steering::{ECHO_STREAM, Steering, choose_key, choose_style, scale_weights};
+use super::{
+    BAR_STEPS, FINAL_SPAN_PER_NOTE, Generator, Grammar, MAX_FINAL_NOTES, MAX_PRIMER_EVENTS,
+    MIN_FINAL_NOTES, PieceState,
+};
+use crate::music::events::{
+    Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, Step, VELOCITY_BANDS, bar_positions, tokens_of,
+};
+use crate::music::key::{Key, estimate_key, to_mode, transpose_to};
+use crate::music::musicality::{bar_sets, restatement};
+use crate::music::piece::Parts;
+use crate::rng::Rng;
+
+/// One attempt at a piece between network steps: what was sampled, and the
+/// logits of the next event.
+pub(super) struct Attempt {
+    pub(super) rng: Rng,
+    /// The nucleus of rests and lengths outside an echoing bar (the model's
+    /// `rhythm_top_p`, else the settings' `top_p`).
+    pub(super) rhythm_top_p: Option<f64>,
+    pub(super) grammar: Grammar,
+    pub(super) range: std::ops::RangeInclusive<u8>,
+    pub(super) events: Vec<Event>,
+    pub(super) logits: Vec<f32>,
+    pub(super) target_steps: u32,
+    pub(super) target_events: usize,
+    pub(super) cap: usize,
+    /// The key the piece is composed in.
+    pub(super) key: Key,
+    /// Steps into a bar where the new music starts (after a primer).
+    pub(super) offset: u32,
+    /// The primer as the piece plays it, in its key; empty without one.
+    pub(super) primer: Vec<GridNote>,
+    /// The cadence, for pieces measured in seconds.
+    pub(super) ending: Option<Ending>,
+    /// Set when the final chord is complete.
+    pub(super) finished: bool,
+    /// Whether the piece, with no primer, has yet to play its first note.
+    pub(super) opening: bool,
+    /// The notes written so far, in order.
+    pub(super) notes: Vec<GridNote>,
+    /// How many steps back the current bar echoes, if it does.
+    pub(super) echo_lag: Option<u32>,
+    /// For a model without a style, this piece's chance that a bar (from the
+    /// third on) echoes an earlier one, the square root of an even draw from
+    /// 0 to 1: most real pieces restate their bars often, a few hardly ever,
+    /// and a fixed chance made every piece alike.
+    pub(super) echo_chance: f64,
+    /// The excerpt's figures it is steered to; `None` for a model without a style.
+    pub(super) steering: Option<Steering>,
+    /// Notes of the final chord at most: twice the excerpt's notes per onset
+    /// (a solo violin closes on a double stop, a piano on a full chord).
+    pub(super) final_notes: usize,
+    /// The lowest note before the final chord, whose bass is the tonic at
+    /// most an octave above it: the close stays in the piece's register.
+    pub(super) lowest: Option<u8>,
+    /// Whether the instrument plays one line (it learns from its files' first
+    /// parts), whose downbeats are its melody's rather than a bass's.
+    pub(super) solo: bool,
+}
+
+impl Attempt {
+    /// Starts an attempt with `seed`, reading the primer into `state`.
+    pub(super) fn start(
+        generator: &Generator,
+        settings: &Settings,
+        seed: u64,
+        state: &mut PieceState,
+    ) -> Attempt {
+        let mut grammar = Grammar::default();
+        let primer_key = estimate_key(&settings.primer);
+        let key = choose_key(settings, primer_key, &generator.model.config.key_counts);
+        // The primer moved to the piece's key.
+        let range = generator.model.instrument.range();
+        let primer = match primer_key {
+            Some(found) => {
+                let moved = to_mode(&settings.primer, found, key.mode, &range);
+                transpose_to(&moved, found.tonic, key.tonic, &range)
+            }
+            None => Vec::new(),
+        };
+        let mut tokens = tokens_of(&primer);
+        let mut positions = bar_positions(&tokens, BAR_STEPS, 0);
+        let offset = positions.last().map_or(0, |&p| u32::from(p));
+        // Where the piece's own music starts: the primer's last onset.
+        let primer_end = primer.iter().map(|n| n.onset).max().unwrap_or(0);
+        if tokens.len() > MAX_PRIMER_EVENTS {
+            tokens.drain(..tokens.len() - MAX_PRIMER_EVENTS);
+            positions.drain(..positions.len() - MAX_PRIMER_EVENTS);
+        }
+        if tokens.is_empty() {
+            tokens.push(Event::Velocity(VELOCITY_BANDS / 2).token() as u16);
+            positions.push(0);
+        }
+        let steps: Vec<Step> = tokens
+            .iter()
+            .zip(&positions)
+            .map(|(&token, &position)| Step {
+                token: usize::from(token),
+                key: key.index(),
+                position,
+            })
+            .collect();
+        // The primer's last logits predict the first new event.
+        let logits = generator.read(state, &steps);
+        // The last velocity of the primer still holds for what follows.
+        for token in &tokens {
+            if let Some(Event::Velocity(b)) = Event::from_token(usize::from(*token)) {
+                grammar.band = Some(b);
+            }
+        }
+        let (target_steps, target_events) = match settings.length {
+            Length::Seconds(s) => (
+                steps_in(s, settings.bpm).saturating_sub(primer_end),
+                usize::MAX,
+            ),
+            Length::Events(n) => (u32::MAX, n),
+        };
+        let ending = match settings.length {
+            Length::Seconds(_) => Some(Ending::for_length(target_steps, offset)),
+            Length::Events(_) => None,
+        };
+        // A model that never moves time on would sample forever.
+        let cap = match settings.length {
+            Length::Seconds(_) => 64 * (target_steps / STEPS_PER_BEAT) as usize + 256,
+            Length::Events(n) => n + 1,
+        };
+        let styles = generator.model.config.style.as_ref();
+        let solo = generator.model.instrument.parts() == Parts::First;
+        // Per attempt: a piece composed again also follows another excerpt.
+        let style = choose_style(
+            seed,
+            key.mode,
+            styles.map_or(&[][..], |s| s.excerpts.as_slice()),
+        );
+        Attempt {
+            rng: Rng::new(seed),
+            rhythm_top_p: generator.model.config.rhythm_top_p,
+            grammar,
+            range,
+            events: Vec::new(),
+            logits,
+            target_steps,
+            target_events,
+            cap,
+            key,
+            offset,
+            primer,
+            ending,
+            finished: false,
+            opening: settings.primer.is_empty(),
+            notes: Vec::new(),
+            echo_lag: None,
+            echo_chance: Rng::new(Rng::derive(seed, ECHO_STREAM)).next_f64().sqrt(),
+            steering: style
+                .map(|s| Steering::new(s, key, ending.map(|e| e.hold), &generator.model.config)),
+            final_notes: style.map_or(MAX_FINAL_NOTES, |s| {
+                ((2.0 * f64::from(s.polyphony)).round() as usize)
+                    .clamp(MIN_FINAL_NOTES, MAX_FINAL_NOTES)
+            }),
+            lowest: None,
+            solo,
+        }
+    }
+
+    /// Whether the grammar, the ending and the instrument allow `event` now.
+    pub(super) fn allows(&self, event: Event) -> bool {
+        let grammar = &self.grammar;
+        if !grammar.allows(event, &self.range) {
+            return false;
+        }
+        // The primer's last chord stays as it was given: the piece's own
+        // notes start after it, so the primer is heard, and told apart, whole.
+        if !self.primer.is_empty() && grammar.time == 0 && matches!(event, Event::Note(_)) {
+            return false;
+        }
+        let degree = |p: u8| (p + 12 - self.key.tonic % 12) % 12;
+        let Some(ending) = self.ending else {
+            // A piece counted in events ends on a note (and its length):
+            // time after the last note would be dropped, leaving it short.
+            let last = self.events.len() + 1 >= self.target_events;
+            return !(last && matches!(event, Event::Shift(_) | Event::Velocity(_)));
+        };
+        let now = grammar.time;
+        if now < ending.onset {
+            if self.opening && matches!(event, Event::Note(_)) {
+                // A piece of its own opens on the tonic, as the ending closes on it.
+                return matches!(event, Event::Note(p) if degree(p) == 0);
+            }
+            // Time lands on the final downbeat, and every note ends by it.
+            return match event {
+                Event::Shift(n) => now + u32::from(n) <= ending.onset,
+                Event::Duration(d) => now + u32::from(d) <= ending.onset,
+                _ => true,
+            };
+        }
+        // The final chord: the tonic low in the bass, the tonic triad above it, held.
+        match event {
+            Event::Note(p) => match grammar.at_onset.iter().max() {
+                None => {
+                    let low = self.lowest.unwrap_or(*self.range.start());
+                    degree(p) == 0 && (low..low.saturating_add(12)).contains(&p)
+                }
+                // Each note at most the span above the one below it, so that a
+                // chord that stops at two notes spans no more than two may.
+                Some(&top) => {
+                    p > top
+                        && p <= top.saturating_add(FINAL_SPAN_PER_NOTE)
+                        && self.key.triad().contains(&degree(p))
+                }
+            },
+            Event::Duration(d) => u32::from(d) == ending.hold,
+            // A shift once the chord has its notes ends the piece.
+            Event::Shift(_) => grammar.at_onset.len() >= MIN_FINAL_NOTES,
+            Event::Velocity(_) => false,
+        }
+    }
+
+    /// Samples the next event from the current logits; the step the network
+    /// reads next, or `None` once the piece is complete.
+    pub(super) fn next_step(&mut self, settings: &Settings) -> Option<Step> {
+        if self.finished || self.events.len() >= self.cap {
+            return None;
+        }
+        let now = self.grammar.time;
+        let awaiting = self.grammar.awaiting_duration;
+        match self.ending {
+            None => {
+                let done = self.events.len() >= self.target_events || now >= self.target_steps;
+                if done && !awaiting {
+                    return None;
+                }
+            }
+            Some(ending) => {
+                if now >= ending.onset
+                    && !awaiting
+                    && self.grammar.at_onset.len() >= self.final_notes
+                {
+                    return None;
+                }
+            }
+        }
+        let progress = self
+            .ending
+            .map_or(0.0, |e| f64::from(now) / f64::from(e.onset.max(1)));
+        let bass_on_downbeat = !self.solo
+            && (self.offset + now).is_multiple_of(BAR_STEPS)
+            && self.grammar.at_onset.is_empty()
+            && !awaiting;
+        let favoured = bass_on_downbeat.then(|| {
+            let mut favoured = [false; 12];
+            for degree in self.key.triad() {
+                favoured[usize::from((degree + self.key.tonic) % 12)] = true;
+            }
+            favoured
+        });
+        let prior = Prior {
+            balance: self
+                .steering
+                .as_ref()
+                .map_or_else(|| scale_weights(self.key), |s| s.balance.weights(progress)),
+            favoured,
+            echo: self.echoed(),
+            repeat: self.steering.as_ref().and_then(|steering| {
+                let top_line = &steering.top_line;
+                let last = top_line.last?;
+                let below = self.grammar.at_onset.iter().all(|&p| p < last);
+                (below && !awaiting).then(|| (Event::Note(last).token(), top_line.weight()))
+            }),
+            // A solo line's first note at an onset is its melody's next note
+            // (a chord's notes come bass first, so elsewhere the top line's
+            // note is not known until the onset is complete).
+            leap: self.steering.as_ref().and_then(|steering| {
+                let top_line = &steering.top_line;
+                let first = self.grammar.at_onset.is_empty() && !awaiting;
+                (self.solo && first).then_some((top_line.last?, top_line.tilt()))
+            }),
+        };
+        // A note's length is drawn no bolder than at temperature 1: flattened,
+        // the lengths stretch, and the balance, which counts sounding time,
+        // let one long note pay a class's share. At creativity 1.5 a
+        // quartet's notes outside the scale lasted 2.2 beats against 1.2
+        // inside (0.7 and 0.75 at 0.5), so by count its pieces were 0.910 in
+        // scale against 0.887 at 0.5. Boldness is in which notes and when.
+        let temperature = if awaiting {
+            settings.temperature.min(1.0)
+        } else {
+            settings.temperature
+        };
+        // The generator is moved out while the filter borrows the attempt.
+        let mut rng = std::mem::replace(&mut self.rng, Rng::new(0));
+        let token = sample(
+            &self.logits,
+            |t| Event::from_token(t).is_some_and(|e| self.allows(e)),
+            temperature,
+            Nucleus {
+                notes: settings.top_p,
+                rhythm: self.rhythm_top_p.unwrap_or(settings.top_p),
+            },
+            Some(&prior),
+            &mut rng,
+        );
+        self.rng = rng;
+        let event = Event::from_token(token).expect("sampled from the vocabulary");
+        if self.ending.is_some_and(|e| now >= e.onset) && matches!(event, Event::Shift(_)) {
+            self.finished = true;
+            return None;
+        }
+        // The final chord's notes are counted apart.
+        let before_close = self.ending.is_none_or(|e| now < e.onset);
+        match event {
+            Event::Note(pitch) => {
+                self.opening = false;
+                if before_close {
+                    self.lowest = Some(self.lowest.map_or(pitch, |low| low.min(pitch)));
+                }
+                self.notes.push(GridNote {
+                    onset: now,
+                    pitch,
+                    duration: 0,
+                    velocity_band: 0,
+                });
+            }
+            Event::Duration(d) => {
+                if let Some(note) = self.notes.last_mut() {
+                    note.duration = u32::from(d);
+                    // The final chord was counted ahead.
+                    if let (Some(steering), true) = (&mut self.steering, before_close) {
+                        steering.balance.sounded[usize::from(note.pitch % 12)] += f64::from(d);
+                    }
+                }
+            }
+            Event::Shift(n) => {
+                if let (Some(steering), Some(&top)) =
+                    (&mut self.steering, self.grammar.at_onset.iter().max())
+                {
+                    steering.top_line.onset(top);
+                }
+                let (this, next) = (
+                    (self.offset + now) / BAR_STEPS,
+                    (self.offset + now + u32::from(n)) / BAR_STEPS,
+                );
+                if next != this {
+                    self.score_bars(this..next);
+                    self.echo_lag = self.choose_echo(next);
+                }
+            }
+            Event::Velocity(_) => {}
+        }
+        self.grammar.push(event);
+        self.events.push(event);
+        Some(Step {
+            token,
+            key: self.key.index(),
+            position: ((self.offset + self.grammar.time) % BAR_STEPS) as u8,
+        })
+    }
+
+    /// Whether bar `bar` (counted from the piece's first) echoes an earlier
+    /// one, and how many steps back: two bars back, or four, as phrases come
+    /// back in real music.
+    pub(super) fn choose_echo(&mut self, bar: u32) -> Option<u32> {
+        let first = self.offset / BAR_STEPS;
+        let bar = bar - first;
+        let chance = self
+            .steering
+            .as_ref()
+            .map_or(self.echo_chance, |s| s.restated.echo_chance());
+        if bar < 2 || self.rng.next_f64() >= chance {
+            return None;
+        }
+        let bars = if bar >= 4 && self.rng.next_f64() < 0.5 {
+            4
+        } else {
+            2
+        };
+        Some(bars * BAR_STEPS)
+    }
+
+    /// Scores how much each of `bars` (counted from the primer's first bar),
+    /// now complete, restates the piece's earlier bars.
+    pub(super) fn score_bars(&mut self, bars: std::ops::Range<u32>) {
+        let Some(steering) = &mut self.steering else {
+            return;
+        };
+        let restated = &mut steering.restated;
+        let first = self.offset / BAR_STEPS;
+        // The piece's own notes, on bars counted from its first.
+        let notes: Vec<GridNote> = self
+            .notes
+            .iter()
+            .map(|n| GridNote {
+                onset: n.onset + self.offset % BAR_STEPS,
+                ..*n
+            })
+            .collect();
+        let sets = bar_sets(&notes, BAR_STEPS);
+        for bar in bars {
+            if let Some(score) = restatement(&sets, (bar - first) as usize) {
+                restated.sum += score;
+                restated.scored += 1;
+            }
+        }
+    }
+
+    /// In a bar that echoes an earlier one, the events that would play that
+    /// bar again from here: the next note of its chord at this moment, that
+    /// note's duration, or the shift to its next onset.
+    pub(super) fn echoed(&self) -> Vec<usize> {
+        let Some(lag) = self.echo_lag else {
+            return Vec::new();
+        };
+        let now = self.grammar.time;
+        let Some(then) = now.checked_sub(lag) else {
+            return Vec::new();
+        };
+        let from = self.notes.partition_point(|n| n.onset < then);
+        let at_then = self.notes[from..].iter().take_while(|n| n.onset == then);
+        if self.grammar.awaiting_duration {
+            let pitch = self.grammar.at_onset.last().copied();
+            return at_then
+                .filter(|n| Some(n.pitch) == pitch && n.duration > 0)
+                .map(|n| Event::Duration(n.duration as u8).token())
+                .collect();
+        }
+        let top = self.grammar.at_onset.iter().max().copied();
+        if let Some(next) = at_then.clone().find(|n| top.is_none_or(|t| n.pitch > t)) {
+            return vec![Event::Note(next.pitch).token()];
+        }
+        let next_onset = self.notes[from..]
+            .iter()
+            .map(|n| n.onset)
+            .find(|&o| o > then);
+        match next_onset {
+            Some(onset) if onset - then <= MAX_SHIFT => {
+                vec![Event::Shift((onset - then) as u8).token()]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The events sampled.
+    pub(super) fn into_events(self) -> Vec<Event> {
+        without_trailing_time(self.events)
+    }
+}
+
+/// `events` without trailing time: with no note in it, it is not music.
+pub(super) fn without_trailing_time(mut events: Vec<Event>) -> Vec<Event> {
+    while matches!(events.last(), Some(Event::Shift(_) | Event::Velocity(_))) {
+        events.pop();
+    }
+    events
+}
