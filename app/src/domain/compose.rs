@@ -92,38 +92,8 @@ pub const KEYS: [&str; 12] = [
     "B",
 ];
 
-/// Major or minor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Bright.
-    Major,
-    /// Moody.
-    Minor,
-}
-
-impl Mode {
-    /// The mode's name as the form and the database write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Major => "major",
-            Mode::Minor => "minor",
-        }
-    }
-}
-
-impl FromStr for Mode {
-    type Err = ();
-
-    fn from_str(text: &str) -> Result<Mode, ()> {
-        match text {
-            "major" => Ok(Mode::Major),
-            "minor" => Ok(Mode::Minor),
-            _ => Err(()),
-        }
-    }
-}
+/// Major or minor, as every crate names them.
+pub use vocabulary::Mode;
 
 /// What to compose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,10 +13,8 @@ pub const MAX_NOTES: usize = 128;
 pub const MAX_BEATS: f64 = 32.0;
 /// The longest note, in beats (the models' longest duration).
 pub const MAX_NOTE_BEATS: f64 = 8.0;
-/// The grid onsets and lengths snap to, in steps per beat: the models' grid
-/// (`models::music::events::STEPS_PER_BEAT`, which this crate's browser
-/// build cannot import; a server test checks they agree).
-pub const STEPS_PER_BEAT: u32 = 12;
+/// Grid steps per beat, as the models count them.
+pub use vocabulary::STEPS_PER_BEAT;
 /// The largest MIDI file read as a motif.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
 /// The velocity of a note whose velocity is not given.

@@ -145,11 +145,6 @@ pub async fn check_not_sold(db: &DatabaseConnection, motif: &Motif) -> Result<()
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_grids_agree() {
-        assert_eq!(crate::domain::motif::STEPS_PER_BEAT, STEPS_PER_BEAT);
-    }
-
     fn midi_of(notes: &[(u8, f64, f64)]) -> Vec<u8> {
         use models::music::piece::{Note, TimeSignature};
         let notes: Vec<Note> = notes

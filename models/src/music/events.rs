@@ -27,8 +27,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::music::piece::{Note, Piece};
 
-/// Grid steps per beat.
-pub const STEPS_PER_BEAT: u32 = 12;
+/// Grid steps per beat, as every crate counts them.
+pub use vocabulary::STEPS_PER_BEAT;
 /// The longest single shift, in steps.
 pub const MAX_SHIFT: u32 = 48;
 /// The longest duration, in steps.

@@ -7,13 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::music::events::GridNote;
 
-/// Major or minor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    Major,
-    Minor,
-}
+/// Major or minor, as every crate names them.
+pub use vocabulary::Mode;
 
 /// A key: tonic pitch class (0 = C … 11 = B) and mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,54 +46,6 @@ impl Key {
         let mut scale = self.mode.scale();
         scale.rotate_right(usize::from(self.tonic % 12));
         scale
-    }
-}
-
-impl Mode {
-    /// Both modes, in the order of their [`Mode::index`].
-    pub const ALL: [Mode; 2] = [Mode::Major, Mode::Minor];
-
-    /// The mode's number: 0 major, 1 minor.
-    pub fn index(self) -> u8 {
-        match self {
-            Mode::Major => 0,
-            Mode::Minor => 1,
-        }
-    }
-
-    /// Which pitch classes above the tonic belong to the mode's scale: the
-    /// major scale, or the minor with both the natural and the raised (leading)
-    /// seventh, since minor-key music leans on its leading note.
-    pub fn scale(self) -> [bool; 12] {
-        let degrees: &[usize] = match self {
-            Mode::Major => &[0, 2, 4, 5, 7, 9, 11],
-            Mode::Minor => &[0, 2, 3, 5, 7, 8, 10, 11],
-        };
-        let mut scale = [false; 12];
-        for &d in degrees {
-            scale[d] = true;
-        }
-        scale
-    }
-
-    /// The mode's name in lower case, as forms and the command line spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Major => "major",
-            Mode::Minor => "minor",
-        }
-    }
-}
-
-impl std::str::FromStr for Mode {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<Mode, String> {
-        match name.to_ascii_lowercase().as_str() {
-            "major" => Ok(Mode::Major),
-            "minor" => Ok(Mode::Minor),
-            _ => Err(format!("unknown mode {name:?}: expected major or minor")),
-        }
     }
 }
 
