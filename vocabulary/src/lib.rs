@@ -9,6 +9,35 @@ use serde::{Deserialize, Serialize};
 /// Grid steps per beat: sixteenths and eighth-note triplets both fall on it.
 pub const STEPS_PER_BEAT: u32 = 12;
 
+/// The names of the twelve pitch classes (0 = C), one table for each way the
+/// product writes them.
+pub mod names {
+    /// The form's tonics: both spellings where a black key has two.
+    pub const TONICS: [&str; 12] = [
+        "C",
+        "C♯/D♭",
+        "D",
+        "E♭",
+        "E",
+        "F",
+        "F♯/G♭",
+        "G",
+        "A♭",
+        "A",
+        "B♭",
+        "B",
+    ];
+    /// A keyboard's keys, black keys as sharps.
+    pub const KEYBOARD: [&str; 12] = [
+        "C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B",
+    ];
+    /// A key's name in plain text, as a piece's key is stored (`E♭` as `Eb`)
+    /// and as the command line reads it.
+    pub const PLAIN: [&str; 12] = [
+        "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
+    ];
+}
+
 /// Major or minor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -40,10 +40,6 @@ const COMPUTER_KEYS: [&str; 18] = [
 ];
 /// Pitch classes of the black keys.
 const BLACK: [u8; 5] = [1, 3, 6, 8, 10];
-/// Note names by pitch class, for the keys' labels.
-const NAMES: [&str; 12] = [
-    "C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B",
-];
 
 fn is_black(pitch: u8) -> bool {
     BLACK.contains(&(pitch % 12))
@@ -53,7 +49,7 @@ fn is_black(pitch: u8) -> bool {
 fn note_name(pitch: u8) -> String {
     format!(
         "{}{}",
-        NAMES[usize::from(pitch % 12)],
+        vocabulary::names::KEYBOARD[usize::from(pitch % 12)],
         i32::from(pitch / 12) - 1
     )
 }

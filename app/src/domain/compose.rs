@@ -77,20 +77,7 @@ pub const SEED: Limits<u64> = Limits {
 };
 
 /// The twelve tonics by pitch class (0 = C), as the form names them.
-pub const KEYS: [&str; 12] = [
-    "C",
-    "C♯/D♭",
-    "D",
-    "E♭",
-    "E",
-    "F",
-    "F♯/G♭",
-    "G",
-    "A♭",
-    "A",
-    "B♭",
-    "B",
-];
+pub use vocabulary::names::TONICS as KEYS;
 
 /// Major or minor, as every crate names them.
 pub use vocabulary::Mode;

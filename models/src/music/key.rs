@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
+use vocabulary::names::PLAIN as NAMES;
 
 use crate::music::events::GridNote;
 
@@ -48,10 +49,6 @@ impl Key {
         scale
     }
 }
-
-const NAMES: [&str; 12] = [
-    "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
-];
 
 /// The pitch class (0 = C) of a note name: a letter, then optionally one sharp
 /// (`#`, `♯`) or flat (`b`, `♭`), in either case (C, f#, Bb, E♭, Cb).
