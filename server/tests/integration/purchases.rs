@@ -509,7 +509,10 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
     .unwrap();
     // Died after charging, before recording the sale: piece 0 reserved and charged.
     // Died before charging: piece 1 reserved only. And a charge whose sale is gone.
-    for (piece, key) in [(pieces[0], "charged"), (pieces[1], "never-charged")] {
+    for (n, (piece, key)) in [(pieces[0], "charged"), (pieces[1], "never-charged")]
+        .into_iter()
+        .enumerate()
+    {
         let row = piece_table::Entity::find_by_id(piece)
             .one(&server.db)
             .await
@@ -521,7 +524,7 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
             buyer_id: Set(buyer_id),
             copyright_id: Set(app::domain::copyright_id::CopyrightId::new(
                 2026,
-                [piece as u8, 1, 2, 3, 4, 5, 6],
+                [n as u8, 1, 2, 3, 4, 5, 6],
             )
             .to_string()),
             status: Set(sale_table::Status::Reserved),
