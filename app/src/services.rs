@@ -18,6 +18,7 @@ pub mod rights;
 pub mod sales;
 pub mod session_store;
 pub mod sessions;
+pub mod settlement;
 
 pub use context::{PieceFiles, ServerContext};
 

@@ -18,7 +18,7 @@ use app::services::composer::Studio;
 use app::services::generations::Generations;
 use app::services::payments::{Gateway, SandboxGateway};
 use app::services::session_store::DatabaseSessionStore;
-use app::services::{ServerContext, exclusivity, rate_limits, sales};
+use app::services::{ServerContext, exclusivity, rate_limits, settlement};
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -141,8 +141,8 @@ impl Server {
         // What cannot be settled now (the gateway away) waits for the next
         // pass rather than keeping the site down.
         let stalled = config.purchase_timeout as i64;
-        match sales::reconcile(&db, gateway.as_ref(), stalled).await {
-            Ok(settled) if settled != sales::Reconciled::default() => {
+        match settlement::reconcile(&db, gateway.as_ref(), stalled).await {
+            Ok(settled) if settled != settlement::Reconciled::default() => {
                 tracing::warn!(?settled, "settled unfinished purchases");
             }
             Ok(_) => {}
@@ -255,8 +255,8 @@ async fn reconcile_every(
     ticks.tick().await;
     loop {
         ticks.tick().await;
-        match sales::reconcile(&db, gateway.as_ref(), stalled).await {
-            Ok(settled) if settled != sales::Reconciled::default() => {
+        match settlement::reconcile(&db, gateway.as_ref(), stalled).await {
+            Ok(settled) if settled != settlement::Reconciled::default() => {
                 tracing::warn!(?settled, "settled stalled purchases");
             }
             Ok(_) => {}

@@ -475,7 +475,7 @@ async fn no_table_keeps_the_card_number_or_the_cvv() {
 async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_without_a_charge() {
     use app::domain::card::{CardForm, YearMonth, check};
     use app::services::payments::{Gateway, SandboxGateway};
-    use app::services::sales::{Reconciled, reconcile};
+    use app::services::settlement::{Reconciled, reconcile};
     use sea_orm::{ActiveModelTrait, Set};
 
     let server = Running::start(Models::Shipped).await;
@@ -688,7 +688,7 @@ async fn only_user(server: &Running) -> i64 {
 #[tokio::test]
 async fn two_instances_settling_one_stale_reservation_leave_one_paid_sale_and_no_refund() {
     use app::services::payments::{Gateway, SandboxGateway};
-    use app::services::sales::reconcile;
+    use app::services::settlement::reconcile;
 
     let server = Running::start(Models::Shipped).await;
     let mut buyer = Browser::default();
@@ -1141,7 +1141,7 @@ async fn two_instances_selling_one_music_in_two_pieces_at_once_sell_it_once() {
 #[tokio::test]
 async fn settling_on_a_pool_of_one_connection_does_not_deadlock() {
     use app::services::payments::{Gateway, SandboxGateway};
-    use app::services::sales::reconcile;
+    use app::services::settlement::reconcile;
 
     let server = Running::start(Models::Shipped).await;
     let mut buyer = Browser::default();
