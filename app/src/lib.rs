@@ -1,16 +1,11 @@
-//! MixTape's application: domain types, server-only services and storage,
-//! and the pages with their server functions (see the README's "Layers of `app`").
+//! MixTape's pages and components, with the server functions they call (thin:
+//! each reads its request and calls the `services` crate).
 //!
 //! Compiled twice: with `ssr` into the server, which renders every page to HTML,
 //! and with `hydrate` into the browser's wasm, which makes that HTML interactive.
 
 pub mod components;
-pub mod domain;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod services;
-#[cfg(feature = "ssr")]
-pub mod storage;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};

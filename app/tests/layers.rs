@@ -1,124 +1,359 @@
-//! The layers of `app` (see the README's "Layers of `app`") only use the
-//! layers below them, and the server reaches no table: checked on the source
-//! text, so that a stray import fails here rather than in review.
+//! The project's layers (see the README's "Architecture"): which crate may
+//! depend on which, read from each `Cargo.toml`, and what Cargo cannot see,
+//! read from the paths the code names (parsed with `syn`, tests aside): the
+//! JSON API never reaches the pages' crate, nothing outside the services
+//! reaches a table, no public service takes or returns a table's row, and the
+//! services import one another without a circle.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Every `.rs` file under `dir`, with its text.
-fn sources(dir: &Path) -> Vec<(String, String)> {
+use syn::visit::Visit;
+
+/// Each workspace crate and the workspace crates it may depend on (not
+/// counting dev-dependencies): vocabulary at the bottom, the server on top.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("vocabulary", &[]),
+    ("migrations", &[]),
+    ("models", &["vocabulary"]),
+    ("domain", &["vocabulary"]),
+    ("services", &["domain", "models", "vocabulary"]),
+    ("app", &["domain", "services", "vocabulary"]),
+    ("frontend", &["app"]),
+    (
+        "server",
+        &["app", "domain", "migrations", "models", "services"],
+    ),
+];
+
+/// The workspace's root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The workspace crates named in `[dependencies]` of crate `name`'s manifest.
+fn dependencies(name: &str) -> BTreeSet<String> {
+    let manifest = fs::read_to_string(root().join(name).join("Cargo.toml")).unwrap();
+    let members: Vec<&str> = LAYERS.iter().map(|(crate_name, _)| *crate_name).collect();
+    let mut in_dependencies = false;
+    let mut found = BTreeSet::new();
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            in_dependencies = line.trim() == "[dependencies]";
+        } else if in_dependencies {
+            let key = line.split(['=', '.', ' ']).next().unwrap_or_default();
+            if members.contains(&key) {
+                found.insert(key.to_owned());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn each_crate_depends_only_on_the_layers_below_it() {
+    for (name, allowed) in LAYERS {
+        let allowed: BTreeSet<String> = allowed.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            dependencies(name),
+            allowed,
+            "{name}'s workspace dependencies"
+        );
+    }
+}
+
+/// Every `.rs` file under `dir` (or `dir` itself, a file).
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    if dir.is_file() {
+        return vec![dir.to_owned()];
+    }
     let mut found = Vec::new();
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
             found.extend(sources(&path));
         } else if path.extension().is_some_and(|e| e == "rs") {
-            found.push((
-                path.display().to_string(),
-                fs::read_to_string(&path).unwrap(),
-            ));
+            found.push(path);
         }
     }
     found
 }
 
-/// The files under `dir` that name any of `forbidden`.
-fn offenders(dir: &str, forbidden: &[&str]) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let files = sources(&root);
-    assert!(!files.is_empty(), "no sources under {}", root.display());
-    files
-        .into_iter()
-        .flat_map(|(path, text)| {
-            forbidden
-                .iter()
-                .filter(|name| text.contains(*name))
-                .map(|name| format!("{path} uses {name}"))
-                .collect::<Vec<_>>()
-        })
-        .collect()
+/// Whether `attrs` mark an item compiled for tests only (`cfg(test)`, `cfg(all(test, ..))`).
+fn is_test_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let text = quote::ToTokens::to_token_stream(&attr.meta).to_string();
+        let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+        attr.path().is_ident("cfg") && words.contains(&"test") && !words.contains(&"not")
+    })
 }
 
-#[test]
-fn each_layer_uses_only_the_layers_below_it() {
-    let rules: [(&str, &[&str]); 4] = [
-        (
-            "src/domain",
-            &[
-                "crate::services",
-                "crate::storage",
-                "crate::pages",
-                "crate::components",
-            ],
-        ),
-        (
-            "src/storage",
-            &["crate::services", "crate::pages", "crate::components"],
-        ),
-        ("src/services", &["crate::pages", "crate::components"]),
-        (
-            "src/components",
-            &["crate::pages", "crate::services", "crate::storage"],
-        ),
-    ];
-    let broken: Vec<String> = rules
+/// A path as `a::b::c`.
+fn path_text(path: &syn::Path) -> String {
+    path.segments
         .iter()
-        .flat_map(|(dir, forbidden)| offenders(dir, forbidden))
-        .collect();
-    assert!(broken.is_empty(), "{broken:#?}");
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
-#[test]
-fn the_server_calls_services_not_tables() {
-    let broken = offenders("../server/src", &["app::storage"]);
-    assert!(broken.is_empty(), "{broken:#?}");
+/// The paths a file names outside its tests: every `use` flattened
+/// (`use a::{b, c::d}` gives `a::b` and `a::c::d`), and every path in its
+/// code with its first segment resolved through those `use`s.
+#[derive(Default)]
+struct Paths {
+    /// Each name a `use` brings in, and the path it stands for.
+    imports: BTreeMap<String, String>,
+    /// Every path named, resolved.
+    named: BTreeSet<String>,
+    /// The paths in the signatures of public functions, resolved, with the function's name.
+    public_signatures: Vec<(String, String)>,
 }
 
-/// The services each of `src/services`'s modules names in its `use` paths,
-/// its tests aside (a module's folder counts as the module).
-fn service_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
-    let modules: Vec<(String, String)> = sources(&root)
-        .into_iter()
-        .map(|(path, text)| {
-            let relative = Path::new(&path).strip_prefix(&root).unwrap().to_owned();
-            let module = relative.iter().next().unwrap().to_string_lossy();
-            (module.trim_end_matches(".rs").to_owned(), text)
-        })
-        .collect();
-    let names: Vec<&str> = modules.iter().map(|(name, _)| name.as_str()).collect();
-    let mut imports = std::collections::BTreeMap::new();
-    for (module, text) in &modules {
-        let code = text.split("#[cfg(test)]").next().unwrap();
-        let used: &mut std::collections::BTreeSet<String> =
-            imports.entry(module.clone()).or_default();
-        for path in code.split("crate::services::").skip(1) {
-            // `x::...` or `{a, b::c, ...}`: the first segment of each name.
-            let list = match path.strip_prefix('{') {
-                Some(list) => &list[..list.find('}').unwrap()],
-                None => path.split([';', ',', ')', ' ', '\n']).next().unwrap(),
+impl Paths {
+    /// The paths of the file at `path`.
+    fn of(path: &Path) -> Paths {
+        let file = syn::parse_file(&fs::read_to_string(path).unwrap())
+            .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        let mut paths = Paths::default();
+        let mut imports = Imports(&mut paths.imports);
+        imports.visit_file(&file);
+        let mut named = Named {
+            imports: &paths.imports,
+            found: BTreeSet::new(),
+        };
+        named.visit_file(&file);
+        paths.named = named.found;
+        let mut signatures = Signatures {
+            imports: &paths.imports,
+            found: Vec::new(),
+        };
+        signatures.visit_file(&file);
+        paths.public_signatures = signatures.found;
+        paths
+    }
+}
+
+/// Collects `use` items outside tests.
+struct Imports<'a>(&'a mut BTreeMap<String, String>);
+
+impl Imports<'_> {
+    fn flatten(&mut self, prefix: &str, tree: &syn::UseTree) {
+        let join = |name: &str| {
+            if prefix.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{prefix}::{name}")
+            }
+        };
+        match tree {
+            syn::UseTree::Path(p) => self.flatten(&join(&p.ident.to_string()), &p.tree),
+            syn::UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                let full = if name == "self" {
+                    prefix.to_owned()
+                } else {
+                    join(&name)
+                };
+                let last = full.rsplit("::").next().unwrap().to_owned();
+                self.0.insert(last, full);
+            }
+            syn::UseTree::Rename(r) => {
+                let name = r.ident.to_string();
+                let full = if name == "self" {
+                    prefix.to_owned()
+                } else {
+                    join(&name)
+                };
+                self.0.insert(r.rename.to_string(), full);
+            }
+            syn::UseTree::Glob(_) => {
+                self.0.insert(format!("{prefix}::*"), join("*"));
+            }
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| self.flatten(prefix, t)),
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Imports<'_> {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        if !is_test_only(&item.attrs) {
+            self.flatten("", &item.tree);
+        }
+    }
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if !is_test_only(&item.attrs) {
+            syn::visit::visit_item_mod(self, item);
+        }
+    }
+}
+
+/// `path` with its first segment replaced by what a `use` in `imports` says it is.
+fn resolve(imports: &BTreeMap<String, String>, path: &syn::Path) -> String {
+    let text = path_text(path);
+    let (first, rest) = text.split_once("::").unwrap_or((&text, ""));
+    match imports.get(first) {
+        Some(full) if rest.is_empty() => full.clone(),
+        Some(full) => format!("{full}::{rest}"),
+        None => text,
+    }
+}
+
+/// Collects every path in code outside tests.
+struct Named<'a> {
+    imports: &'a BTreeMap<String, String>,
+    found: BTreeSet<String>,
+}
+
+impl<'ast> Visit<'ast> for Named<'_> {
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        self.found.insert(resolve(self.imports, path));
+        syn::visit::visit_path(self, path);
+    }
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        if !is_test_only(&item.attrs) {
+            self.found.extend(self.imports.values().cloned());
+        }
+    }
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if !is_test_only(&item.attrs) {
+            syn::visit::visit_item_mod(self, item);
+        }
+    }
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        if !is_test_only(&item.attrs) {
+            syn::visit::visit_item_fn(self, item);
+        }
+    }
+}
+
+/// Collects the paths in public functions' signatures outside tests.
+struct Signatures<'a> {
+    imports: &'a BTreeMap<String, String>,
+    found: Vec<(String, String)>,
+}
+
+impl Signatures<'_> {
+    fn signature(&mut self, visibility: &syn::Visibility, signature: &syn::Signature) {
+        if matches!(visibility, syn::Visibility::Public(_)) {
+            let mut named = Named {
+                imports: self.imports,
+                found: BTreeSet::new(),
             };
-            for name in list.split(',') {
-                let first = name.trim().split("::").next().unwrap();
-                if names.contains(&first) && first != module {
-                    used.insert(first.to_owned());
-                }
+            named.visit_signature(signature);
+            let name = signature.ident.to_string();
+            self.found
+                .extend(named.found.into_iter().map(|path| (name.clone(), path)));
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Signatures<'_> {
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        if !is_test_only(&item.attrs) {
+            self.signature(&item.vis, &item.sig);
+        }
+    }
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        if !is_test_only(&item.attrs) {
+            self.signature(&item.vis, &item.sig);
+        }
+    }
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if !is_test_only(&item.attrs) {
+            syn::visit::visit_item_mod(self, item);
+        }
+    }
+}
+
+/// The files at `dir` (relative to the workspace) whose code names a path
+/// starting with any of `forbidden`, with the path.
+fn offenders(dir: &str, forbidden: &[&str]) -> Vec<String> {
+    let files = sources(&root().join(dir));
+    assert!(!files.is_empty(), "no sources under {dir}");
+    let mut broken = Vec::new();
+    for file in files {
+        for path in Paths::of(&file).named {
+            if forbidden
+                .iter()
+                .any(|f| path == *f || path.starts_with(&format!("{f}::")))
+            {
+                broken.push(format!("{} names {path}", file.display()));
             }
         }
     }
+    broken
+}
+
+#[test]
+fn the_json_api_does_not_reach_the_pages() {
+    let mut broken = offenders("server/src/api", &["app"]);
+    broken.extend(offenders("server/src/api.rs", &["app"]));
+    assert!(broken.is_empty(), "{broken:#?}");
+}
+
+#[test]
+fn only_the_services_reach_the_tables() {
+    let mut broken = offenders("server/src", &["services::storage"]);
+    broken.extend(offenders("app/src", &["services::storage"]));
+    assert!(broken.is_empty(), "{broken:#?}");
+}
+
+#[test]
+fn no_public_service_takes_or_returns_a_row() {
+    let mut broken = Vec::new();
+    for file in sources(&root().join("services/src")) {
+        for (function, path) in Paths::of(&file).public_signatures {
+            if path.starts_with("crate::storage") {
+                broken.push(format!("{}: {function} names {path}", file.display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{broken:#?}");
+}
+
+/// The services each module of `services/src` names (a module's folder counts as the module).
+fn service_imports() -> BTreeMap<String, BTreeSet<String>> {
+    let root = root().join("services/src");
+    let module_of = |file: &Path| {
+        let relative = file.strip_prefix(&root).unwrap();
+        let first = relative.iter().next().unwrap().to_string_lossy();
+        first.trim_end_matches(".rs").to_owned()
+    };
+    let files = sources(&root);
+    let modules: BTreeSet<String> = files.iter().map(|f| module_of(f)).collect();
+    let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let module = module_of(file);
+        let used = imports.entry(module.clone()).or_default();
+        for path in Paths::of(file).named {
+            let mut segments = path.split("::");
+            if segments.next() == Some("crate")
+                && let Some(next) = segments.next()
+                && next != module
+                && next != "storage"
+                && modules.contains(next)
+            {
+                used.insert(next.to_owned());
+            }
+        }
+    }
+    imports.remove("lib");
     imports
 }
 
 #[test]
 fn the_services_import_one_another_without_a_circle() {
     let imports = service_imports();
+    // The reading sees imports at all: sales does use pieces.
     assert!(imports["sales"].contains("pieces"), "{imports:#?}");
     // Depth-first: a module met again while its own imports are walked closes a circle.
     fn walk<'a>(
         module: &'a str,
-        imports: &'a std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        imports: &'a BTreeMap<String, BTreeSet<String>>,
         path: &mut Vec<&'a str>,
-        done: &mut std::collections::BTreeSet<&'a str>,
+        done: &mut BTreeSet<&'a str>,
     ) -> Option<Vec<String>> {
         if let Some(start) = path.iter().position(|m| *m == module) {
             let mut circle: Vec<String> = path[start..].iter().map(|m| m.to_string()).collect();
@@ -137,7 +372,7 @@ fn the_services_import_one_another_without_a_circle() {
         path.pop();
         None
     }
-    let mut done = std::collections::BTreeSet::new();
+    let mut done = BTreeSet::new();
     for module in imports.keys() {
         let circle = walk(module, &imports, &mut Vec::new(), &mut done);
         assert!(circle.is_none(), "services import in a circle: {circle:?}");

@@ -14,7 +14,7 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Pieces::Table)
-                    // JSON, as `app::domain::motif::Motif` writes it.
+                    // JSON, as `domain::motif::Motif` writes it.
                     .add_column(text_null(Pieces::Motif))
                     .to_owned(),
             )

@@ -16,8 +16,6 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use app::services::exclusivity;
-use app::storage::sale;
 use models::music::events::GridNote;
 use models::music::similarity::Melody;
 use models::rng::Rng;
@@ -25,6 +23,8 @@ use models::training::collisions::all_excerpts;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, Set, TransactionTrait,
 };
+use services::exclusivity;
+use services::storage::sale;
 
 /// Sales at which lookups are timed.
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];

@@ -19,9 +19,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use app::domain::rights::Certificate;
-use app::services::{generations, library, pieces, rights, sales};
-use app::{AppError, FieldError};
+use domain::error::{AppError, FieldError};
+use domain::rights::Certificate;
+use services::{generations, library, pieces, rights, sales};
 
 use crate::AppState;
 use crate::downloads;
@@ -240,7 +240,7 @@ async fn list_pieces(
 /// Piece `text` if the caller composed it; another account's is not found.
 async fn own(db: &DatabaseConnection, caller: &Caller, text: &str) -> Result<i64, ApiError> {
     let id = id(text, AppError::no_piece)?;
-    pieces::find_for(db, Some(&caller.owner()), id).await?;
+    pieces::check_visible(db, Some(&caller.owner()), id).await?;
     Ok(id)
 }
 

@@ -5,13 +5,13 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::domain::price::Price;
+use domain::price::Price;
 
 use crate::cross_site::PublicOrigin;
-use app::services::rate_limits::{Limit, RateLimits};
 use clap::Parser;
 use ipnet::IpNet;
 use models::DeviceChoice;
+use services::rate_limits::{Limit, RateLimits};
 use tracing_subscriber::EnvFilter;
 
 /// MixTape's web server.

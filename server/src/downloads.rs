@@ -10,9 +10,9 @@ use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
 
 use crate::audio::files::{self, AudioFiles};
-use app::AppError;
-use app::services::sales;
-use app::services::sessions;
+use domain::error::AppError;
+use services::sales;
+use services::sessions;
 
 /// Paid-for files are nobody else's: no shared cache keeps them.
 const CACHE_CONTROL: &str = "private, no-store";

@@ -14,11 +14,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use app::services::composer::Studio;
-use app::services::generations::Generations;
-use app::services::payments::{Gateway, SandboxGateway};
-use app::services::session_store::DatabaseSessionStore;
-use app::services::{ServerContext, exclusivity, rate_limits, settlement};
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -27,6 +22,11 @@ use cross_site::PublicOrigin;
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use services::composer::Studio;
+use services::generations::Generations;
+use services::payments::{Gateway, SandboxGateway};
+use services::session_store::DatabaseSessionStore;
+use services::{ServerContext, exclusivity, rate_limits, settlement};
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -324,8 +324,7 @@ fn id_in_address(text: &str) -> Option<i64> {
 const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The largest body where a motif's MIDI file may come: the file as base64
 /// (4/3 of its bytes) and the rest of the request.
-const MAX_MOTIF_BODY_BYTES: usize =
-    app::domain::motif::MAX_FILE_BYTES.div_ceil(3) * 4 + MAX_BODY_BYTES;
+const MAX_MOTIF_BODY_BYTES: usize = domain::motif::MAX_FILE_BYTES.div_ceil(3) * 4 + MAX_BODY_BYTES;
 /// Where a body may carry a motif's MIDI file: the page's server function
 /// that reads it, and the API's compose.
 const MOTIF_FILE_PATHS: [&str; 2] = ["/api/read_motif", "/api/v1/pieces"];
@@ -403,7 +402,7 @@ async fn keep_session_alive(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let response = next.run(request).await;
-    if let Err(err) = app::services::sessions::keep_alive(&session).await {
+    if let Err(err) = services::sessions::keep_alive(&session).await {
         tracing::warn!(%err, "cannot keep a session alive");
     }
     response

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::error::AppError;
+use domain::error::AppError;
 
 /// An error shown on a page, as an alert; on the server, the page's response
 /// takes the error's status.

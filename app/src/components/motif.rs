@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
-use crate::domain::compose::MOTIF_FIELD;
-use crate::domain::error::AppError;
-use crate::domain::motif::{Motif, MotifFile, beats_text};
+use domain::compose::MOTIF_FIELD;
+use domain::error::AppError;
+use domain::motif::{Motif, MotifFile, beats_text};
 
 /// The keyboard's lowest key: middle C.
 const LOWEST: u8 = 60;
@@ -93,7 +93,7 @@ mod sound {
     use wasm_bindgen::JsValue;
     use web_sys::{AudioContext, GainNode, OscillatorNode, OscillatorType};
 
-    use crate::domain::motif::Motif;
+    use domain::motif::Motif;
 
     /// A sounding note.
     struct Voice {
@@ -310,7 +310,7 @@ pub fn MotifInput(
             use base64::Engine;
             use wasm_bindgen::JsCast;
 
-            use crate::domain::motif::{MAX_FILE_BYTES, too_large};
+            use domain::motif::{MAX_FILE_BYTES, too_large};
 
             let Some(input) = ev
                 .target()

@@ -8,7 +8,7 @@ use leptos::leptos_dom::helpers::{IntervalHandle, set_interval_with_handle};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::domain::piece::RollNote;
+use domain::piece::RollNote;
 
 /// Width of the piano roll's coordinate system; the SVG scales it to the page.
 const ROLL_WIDTH: f64 = 1000.0;

@@ -7,12 +7,12 @@ use leptos_router::hooks::use_location;
 
 use crate::components::alerts::FieldMessage;
 use crate::components::meta::PageMeta;
-use crate::domain::account::{MIN_PASSWORD, SignedInUser};
-use crate::domain::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::pages::request;
+use domain::account::{MIN_PASSWORD, SignedInUser};
+use domain::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::services::{accounts, sessions};
+use services::{accounts, sessions};
 
 /// Who is signed in on this browser, if anyone.
 #[server(endpoint = "current_user")]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::components::meta::PageMeta;
-use crate::domain::error::PROBLEM_KINDS;
+use domain::error::PROBLEM_KINDS;
 
 /// One step of the flow: what it does and the curl command that does it.
 #[component]

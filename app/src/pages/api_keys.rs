@@ -6,12 +6,12 @@ use leptos_router::components::A;
 
 use crate::components::alerts::{ErrorAlert, FieldMessage};
 use crate::components::meta::PageMeta;
-use crate::domain::api_key::{ApiKeyView, MAX_KEY_NAME, NewApiKey};
-use crate::domain::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::pages::request;
+use domain::api_key::{ApiKeyView, MAX_KEY_NAME, NewApiKey};
+use domain::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::services::{api_keys, sessions};
+use services::{api_keys, sessions};
 
 /// The signed-in account's id, or the answer that one is needed.
 #[cfg(feature = "ssr")]

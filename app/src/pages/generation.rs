@@ -9,12 +9,12 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::alerts::ErrorAlert;
 use crate::components::meta::PageMeta;
-use crate::domain::error::AppError;
-use crate::domain::generation::GenerationState;
 #[cfg(feature = "ssr")]
 use crate::pages::request;
+use domain::error::AppError;
+use domain::generation::GenerationState;
 #[cfg(feature = "ssr")]
-use crate::services::generations;
+use services::generations;
 
 /// Where generation `id` is, for whoever asked for it.
 #[server(endpoint = "generation_status")]

@@ -7,16 +7,16 @@ use leptos_router::hooks::use_query_map;
 use crate::components::alerts::{self, ErrorAlert, FieldMessage};
 use crate::components::meta::PageMeta;
 use crate::components::motif::MotifInput;
-use crate::domain::compose::{
-    CREATIVITY, ComposeForm, KEYS, LENGTH_SECONDS, SEED, TEMPO_BPM, creativity_label,
-};
-use crate::domain::error::AppError;
-use crate::domain::instrument::InstrumentInfo;
-use crate::domain::motif::MotifFile;
 #[cfg(feature = "ssr")]
 use crate::pages::request;
+use domain::compose::{
+    CREATIVITY, ComposeForm, KEYS, LENGTH_SECONDS, SEED, TEMPO_BPM, creativity_label,
+};
+use domain::error::AppError;
+use domain::instrument::InstrumentInfo;
+use domain::motif::MotifFile;
 #[cfg(feature = "ssr")]
-use crate::services::{generations, motifs, pieces, sessions};
+use services::{generations, motifs, pieces, sessions};
 
 /// Lists the instruments that have a trained model in the models directory.
 ///
@@ -67,17 +67,17 @@ pub async fn read_motif(midi_base64: String) -> Result<MotifFile, AppError> {
 #[server(endpoint = "more_like_this")]
 pub async fn more_like_this(id: i64) -> Result<i64, AppError> {
     let viewer = request::owner().await?;
-    let piece = pieces::find_for(&request::context().db, viewer.as_ref(), id).await?;
-    queue(crate::domain::compose::ComposeSettings {
+    let settings = pieces::settings_for(&request::context().db, viewer.as_ref(), id).await?;
+    queue(domain::compose::ComposeSettings {
         seed: None,
-        ..pieces::settings_of(&piece)
+        ..settings
     })
     .await
 }
 
 /// Queues `settings` for whoever asks and redirects to the generation's page.
 #[cfg(feature = "ssr")]
-async fn queue(settings: crate::domain::compose::ComposeSettings) -> Result<i64, AppError> {
+async fn queue(settings: domain::compose::ComposeSettings) -> Result<i64, AppError> {
     let context = request::context();
     let session = request::session().await?;
     let owner = sessions::owner_or_new_visitor(&session).await?;
@@ -89,7 +89,7 @@ async fn queue(settings: crate::domain::compose::ComposeSettings) -> Result<i64,
 }
 
 /// The form filled in from a query string (see
-/// [`ComposeSettings::form_url`](crate::domain::compose::ComposeSettings::form_url)),
+/// [`ComposeSettings::form_url`](domain::compose::ComposeSettings::form_url)),
 /// the defaults for the fields it leaves out.
 fn form_from_query(query: &leptos_router::params::ParamsMap) -> ComposeForm {
     let defaults = ComposeForm::default();

@@ -7,12 +7,12 @@ use leptos_router::hooks::use_query_map;
 use crate::components::alerts::ErrorAlert;
 use crate::components::meta::PageMeta;
 use crate::components::player::clock;
-use crate::domain::error::AppError;
-use crate::domain::piece::{Library, Purchase};
 #[cfg(feature = "ssr")]
 use crate::pages::request;
+use domain::error::AppError;
+use domain::piece::{Library, Purchase};
 #[cfg(feature = "ssr")]
-use crate::services::{library, pieces};
+use services::{library, pieces};
 
 /// The browsing person's pieces, newest first, page `page` (from 1).
 #[server(endpoint = "my_pieces")]

@@ -8,14 +8,14 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::alerts::ErrorAlert;
 use crate::components::player::{Player, clock};
-use crate::domain::compose::ComposeSettings;
-use crate::domain::error::AppError;
-use crate::domain::piece::{PieceView, SaleState};
 use crate::pages::instruments::{ComposingStatus, MoreLikeThis};
 #[cfg(feature = "ssr")]
 use crate::pages::request;
+use domain::compose::ComposeSettings;
+use domain::error::AppError;
+use domain::piece::{PieceView, SaleState};
 #[cfg(feature = "ssr")]
-use crate::services::pieces;
+use services::pieces;
 
 /// The piece with this id, or a not-found error.
 #[server(endpoint = "piece")]

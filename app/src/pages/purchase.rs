@@ -7,13 +7,13 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::alerts::{self, ErrorAlert, FieldMessage};
 use crate::components::meta::PageMeta;
-use crate::domain::card::{self, CardForm, YearMonth};
-use crate::domain::error::AppError;
-use crate::domain::rights::{Checkout, MAX_LICENSEE};
 #[cfg(feature = "ssr")]
 use crate::pages::request;
+use domain::card::{self, CardForm, YearMonth};
+use domain::error::AppError;
+use domain::rights::{Checkout, MAX_LICENSEE};
 #[cfg(feature = "ssr")]
-use crate::services::{sales, sessions};
+use services::{sales, sessions};
 
 /// Starts buying piece `piece_id`: its price and a new checkout key.
 #[server(endpoint = "checkout")]

@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use axum::extract::ConnectInfo;
 use tower_sessions::Session;
 
-use crate::domain::error::AppError;
-use crate::services::ServerContext;
-use crate::services::owner::Owner;
-use crate::services::sessions;
+use domain::error::AppError;
+use services::ServerContext;
+use services::owner::Owner;
+use services::sessions;
 
 /// The services' context, which the server provides to every request.
 ///

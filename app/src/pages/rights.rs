@@ -7,12 +7,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::alerts::ErrorAlert;
-use crate::domain::error::AppError;
-use crate::domain::rights::{Certificate, LICENCE_TERMS, Verification};
 #[cfg(feature = "ssr")]
 use crate::pages::request;
+use domain::error::AppError;
+use domain::rights::{Certificate, LICENCE_TERMS, Verification};
 #[cfg(feature = "ssr")]
-use crate::services::rights;
+use services::rights;
 
 /// The certificate of piece `piece_id`, for its buyer only.
 #[server(endpoint = "certificate")]

@@ -4,9 +4,9 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
-use app::AppError;
-use app::services::api_keys::{self, Authenticated};
-use app::services::owner::Owner;
+use domain::error::AppError;
+use services::api_keys::{self, Authenticated};
+use services::owner::Owner;
 
 use super::problem::ApiError;
 use crate::AppState;

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use app::{AppError, FieldError};
+use domain::error::{AppError, FieldError};
 
 /// The media type of every error the API answers.
 pub const PROBLEM_JSON: &str = "application/problem+json";

@@ -4,15 +4,15 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use app::domain::card::CardForm;
-use app::domain::compose::{self, ComposeSettings, Limits, Mode};
-use app::domain::generation::GenerationState;
-use app::domain::instrument::InstrumentInfo;
-use app::domain::piece::{PieceSummary, PieceView, SaleState};
-use app::services::{ServerContext, motifs};
+use domain::card::CardForm;
+use domain::compose::{self, ComposeSettings, Limits, Mode};
+use domain::generation::GenerationState;
+use domain::instrument::InstrumentInfo;
+use domain::piece::{PieceSummary, PieceView, SaleState};
+use services::{ServerContext, motifs};
 
 use crate::api::Caller;
-use app::{AppError, FieldError};
+use domain::error::{AppError, FieldError};
 
 /// The API's address prefix.
 pub const PREFIX: &str = "/api/v1";

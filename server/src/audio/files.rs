@@ -18,10 +18,10 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use crate::audio::{self, AudioError, Renderer};
-use app::AppError;
-use app::services::owner::Owner;
-use app::services::pieces;
-use app::services::sessions;
+use domain::error::AppError;
+use services::owner::Owner;
+use services::pieces;
+use services::sessions;
 use tower_sessions::Session;
 
 /// Only the piece's owner may hear it: no shared cache keeps a preview, and
@@ -230,7 +230,7 @@ impl AudioFiles {
     }
 }
 
-impl app::services::PieceFiles for AudioFiles {
+impl services::PieceFiles for AudioFiles {
     fn forget(&self, midi: &[u8]) {
         AudioFiles::forget(self, midi);
     }

@@ -18,7 +18,7 @@ fn registration<'a>(email: &'a str, password: &'a str, name: &'a str) -> Registr
 }
 
 fn field_message(body: &str, field: &str) -> Option<String> {
-    serde_json::from_str::<app::AppError>(body)
+    serde_json::from_str::<domain::error::AppError>(body)
         .unwrap()
         .field_message(field)
 }
@@ -63,7 +63,7 @@ async fn register_log_out_and_log_in_again() {
 
     // The password is stored as an argon2id hash, never as given.
     use sea_orm::EntityTrait;
-    let user = app::storage::user::Entity::find()
+    let user = services::storage::user::Entity::find()
         .one(&server.db)
         .await
         .unwrap()
@@ -170,7 +170,7 @@ async fn every_registration_rule_has_its_message() {
     }
     use sea_orm::{EntityTrait, PaginatorTrait};
     assert_eq!(
-        app::storage::user::Entity::find()
+        services::storage::user::Entity::find()
             .count(&server.db)
             .await
             .unwrap(),
@@ -297,8 +297,8 @@ async fn a_visitors_pieces_survive_registration_and_stay_private() {
 
 #[tokio::test]
 async fn long_libraries_come_in_pages_newest_first() {
-    use app::storage::piece as piece_table;
     use sea_orm::{ActiveModelTrait, Set};
+    use services::storage::piece as piece_table;
 
     let server = Running::start(Models::Listed(&[])).await;
     let mut owner = Browser::default();
@@ -311,7 +311,7 @@ async fn long_libraries_come_in_pages_newest_first() {
         .await;
     let user = {
         use sea_orm::EntityTrait;
-        app::storage::user::Entity::find()
+        services::storage::user::Entity::find()
             .one(&server.db)
             .await
             .unwrap()
@@ -388,8 +388,8 @@ async fn session_cookies_are_secure_unless_a_plain_http_run_opts_out() {
 
 #[tokio::test]
 async fn a_session_expires_thirty_days_after_its_last_request_not_after_sign_in() {
-    use app::storage::session as session_table;
     use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    use services::storage::session as session_table;
 
     let server = Running::start(Models::Listed(&[])).await;
     let mut owner = Browser::default();
@@ -409,7 +409,7 @@ async fn a_session_expires_thirty_days_after_its_last_request_not_after_sign_in(
     let mut data: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(&row.data).unwrap();
     data.retain(|key, _| key == "user_id");
-    let day_left = app::storage::now() + 24 * 60 * 60;
+    let day_left = services::storage::now() + 24 * 60 * 60;
     let mut aged = row.clone().into_active_model();
     aged.data = Set(serde_json::to_vec(&data).unwrap());
     aged.expires_at = Set(day_left);
@@ -424,9 +424,9 @@ async fn a_session_expires_thirty_days_after_its_last_request_not_after_sign_in(
         .unwrap();
     let thirty_days = 30 * 24 * 60 * 60;
     assert!(
-        refreshed.expires_at >= app::storage::now() + thirty_days - 60,
+        refreshed.expires_at >= services::storage::now() + thirty_days - 60,
         "{} left",
-        refreshed.expires_at - app::storage::now()
+        refreshed.expires_at - services::storage::now()
     );
     let response = crate::common::client()
         .post(server.url("/api/current_user"))

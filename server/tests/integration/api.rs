@@ -206,7 +206,7 @@ async fn keys_are_made_listed_and_revoked_on_the_account_page_and_authenticate_t
     assert!(secret.starts_with(key["prefix"].as_str().unwrap()));
     // The list never shows a secret again; the table keeps only its digest.
     assert!(!body.contains(&secret[4..]));
-    let stored = app::storage::api_key::Entity::find()
+    let stored = services::storage::api_key::Entity::find()
         .all(&server.db)
         .await
         .unwrap();
@@ -464,12 +464,12 @@ async fn compose_listen_buy_and_download_with_a_key_as_curl_would() {
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     // The declined attempt and the sale: no second charge.
-    let charges = app::storage::sandbox_charge::Entity::find()
+    let charges = services::storage::sandbox_charge::Entity::find()
         .count(&server.db)
         .await
         .unwrap();
     assert_eq!(charges, 2);
-    let sales = app::storage::sale::Entity::find()
+    let sales = services::storage::sale::Entity::find()
         .count(&server.db)
         .await
         .unwrap();
@@ -572,7 +572,7 @@ async fn another_accounts_pieces_generations_and_downloads_are_not_found() {
     assert_eq!(rui_api.get("/pieces").await.body["pieces"], json!([]));
     // Ana's pieces are all still there, one sold.
     assert_eq!(
-        app::storage::piece::Entity::find()
+        services::storage::piece::Entity::find()
             .count(&server.db)
             .await
             .unwrap(),
@@ -696,7 +696,7 @@ async fn the_openapi_document_lists_every_route_and_holds_together() {
     // The documentation page explains the flow and every kind of problem.
     let (status, html) = server.get("/docs/api").await;
     assert_eq!(status, 200);
-    for kind in app::domain::error::PROBLEM_KINDS {
+    for kind in domain::error::PROBLEM_KINDS {
         assert!(
             html.contains(&format!("id=\"{}\"", kind.anchor)),
             "{}",
@@ -797,7 +797,7 @@ async fn composing_is_limited_per_key_and_per_account_as_on_the_site() {
 /// The pitches and starts (in beats) of the first `count` notes of piece
 /// `id`'s stored music, moved to start at 0.
 async fn opening(server: &Running, id: i64, count: usize) -> Vec<(u8, f64)> {
-    let row = app::storage::piece::Entity::find_by_id(id)
+    let row = services::storage::piece::Entity::find_by_id(id)
         .one(&server.db)
         .await
         .unwrap()
@@ -947,7 +947,7 @@ async fn a_piece_starts_from_a_motif_given_as_notes_or_as_a_midi_file() {
         "{}",
         answer.body
     );
-    let big = vec![0u8; app::domain::motif::MAX_FILE_BYTES + 1];
+    let big = vec![0u8; domain::motif::MAX_FILE_BYTES + 1];
     let answer = api
         .post(
             "/pieces",
@@ -957,7 +957,7 @@ async fn a_piece_starts_from_a_motif_given_as_notes_or_as_a_midi_file() {
     answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     assert!(answer.field("motif_midi").contains("at most 1,024 KiB"));
     // A body past the file's limit is refused before it is read.
-    let huge = base64(&vec![0u8; 2 * app::domain::motif::MAX_FILE_BYTES]);
+    let huge = base64(&vec![0u8; 2 * domain::motif::MAX_FILE_BYTES]);
     let answer = api
         .post(
             "/pieces",

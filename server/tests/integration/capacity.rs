@@ -4,10 +4,10 @@
 
 use std::num::NonZeroUsize;
 
-use app::storage::generation::{self as generation_table, Status};
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use sea_orm::{ActiveModelTrait, Set};
+use services::storage::generation::{self as generation_table, Status};
 
 use crate::common::{
     Browser, Models, Running, Site, client, generation_status, piano_form, piece_of, text_of,
@@ -47,7 +47,7 @@ async fn a_full_studio_answers_429_with_retry_after_and_the_accepted_pieces_are_
                     .parse()
                     .unwrap();
                 assert!((1..=600).contains(&wait), "{wait}");
-                let error: app::AppError = response.json().await.unwrap();
+                let error: domain::error::AppError = response.json().await.unwrap();
                 let message = error.to_string();
                 assert!(
                     message.starts_with("The studio is busy: 1 piece is waiting"),
@@ -86,8 +86,8 @@ async fn account(server: &Running) -> (Browser, i64) {
     browser
         .register(server, "queue@example.com", "Queue Tester")
         .await;
-    let user = app::storage::user::Entity::find()
-        .filter(app::storage::user::Column::Email.eq("queue@example.com"))
+    let user = services::storage::user::Entity::find()
+        .filter(services::storage::user::Column::Email.eq("queue@example.com"))
         .one(&server.db)
         .await
         .unwrap()
@@ -103,7 +103,7 @@ async fn record(
     status: Status,
     updated_at: i64,
 ) -> i64 {
-    let now = app::storage::now();
+    let now = services::storage::now();
     generation_table::ActiveModel {
         instance: Set(instance.into()),
         settings: Set(
@@ -128,7 +128,7 @@ async fn record(
 async fn the_page_shows_the_queue_position_of_a_waiting_piece() {
     let server = Running::start(Models::Listed(&[])).await;
     let (browser, owner) = account(&server).await;
-    let now = app::storage::now();
+    let now = services::storage::now();
     let composing = record(&server, owner, "busy", Status::Composing, now).await;
     let first = record(&server, owner, "busy", Status::Queued, now).await;
     let second = record(&server, owner, "busy", Status::Queued, now).await;
@@ -181,12 +181,12 @@ async fn settled(server: &Running, browser: &Browser, id: i64) -> serde_json::Va
 
 #[tokio::test]
 async fn generations_a_stopped_instance_left_are_taken_over_and_composed() {
-    use app::storage::piece as piece_table;
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
+    use services::storage::piece as piece_table;
 
     let server = Running::start_with(Models::Shipped, |config| config.instance_timeout = 2).await;
     let (browser, owner) = account(&server).await;
-    let now = app::storage::now();
+    let now = services::storage::now();
     let stopped_composing = record(&server, owner, "crashed", Status::Composing, now - 60).await;
     let stopped_queued = record(&server, owner, "crashed", Status::Queued, now - 60).await;
     // Taken up by three instances that each stopped: it stops them all.
@@ -309,7 +309,7 @@ async fn failed_logins_are_limited_per_address() {
     // password, whatever the letter case.
     let (status, body) = attempt("ANA@bakery.example", "tulip sunrise harbour").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    let error: app::AppError = serde_json::from_str(&body).unwrap();
+    let error: domain::error::AppError = serde_json::from_str(&body).unwrap();
     assert!(
         error
             .to_string()
@@ -343,7 +343,7 @@ async fn pieces_are_limited_per_address_with_retry_after() {
         .post(&server, "compose", &piano_form("10", "3"))
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    let error: app::AppError = serde_json::from_str(&body).unwrap();
+    let error: domain::error::AppError = serde_json::from_str(&body).unwrap();
     assert!(
         error
             .to_string()
@@ -504,7 +504,7 @@ async fn a_refused_compose_stores_no_visitor_session() {
     use sea_orm::{EntityTrait, PaginatorTrait};
 
     let server = Running::start_with(Models::Shipped, |config| config.compose_limit = 1).await;
-    let sessions = || app::storage::session::Entity::find().count(&server.db);
+    let sessions = || services::storage::session::Entity::find().count(&server.db);
     let mut browser = Browser::default();
     let (status, _) = browser.post(&server, "compose", &piano_form("5", "")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

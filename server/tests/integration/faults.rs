@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use app::storage::{sale as sale_table, sandbox_charge as sandbox_charge_table};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+use services::storage::{sale as sale_table, sandbox_charge as sandbox_charge_table};
 
 use crate::common::{Browser, Models, Running, Site, client, generation_status, piano_form};
 use crate::purchases::checkout;
@@ -126,8 +126,8 @@ async fn assert_intact(db: &DatabaseConnection) {
 /// piece once.
 #[tokio::test]
 async fn killed_while_composing_another_instance_finishes_every_piece_once() {
-    use app::storage::piece as piece_table;
     use sea_orm::PaginatorTrait;
+    use services::storage::piece as piece_table;
 
     let dir = tempfile::tempdir().unwrap();
     let url = migrations::testing::new_database(dir.path()).await;

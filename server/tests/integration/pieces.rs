@@ -64,8 +64,8 @@ async fn page_as(server: &Running, cookie: &str, path: &str) -> String {
 
 #[tokio::test]
 async fn composing_stores_the_piece_and_its_page_shows_the_player() {
-    use app::storage::piece as piece_table;
     use sea_orm::EntityTrait;
+    use services::storage::piece as piece_table;
 
     let server = Running::start(Models::Shipped).await;
     let (id, owner) = compose_as_visitor(&server, &form("12", "7")).await;
@@ -101,7 +101,7 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
     let html = page_as(&server, &owner, &format!("/pieces/{id}")).await;
     assert_eq!(
         text_of(&html, "title"),
-        format!("{} · MixTape", app::storage::piece::title("piano", id))
+        format!("{} · MixTape", services::storage::piece::title("piano", id))
     );
     assert!(
         html.contains(&format!(r#"src="/pieces/{id}/preview.ogg""#)),
@@ -117,8 +117,8 @@ async fn composing_stores_the_piece_and_its_page_shows_the_player() {
 
 #[tokio::test]
 async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerate_fills_the_form() {
-    use app::storage::piece as piece_table;
     use sea_orm::EntityTrait;
+    use services::storage::piece as piece_table;
 
     let server = Running::start(Models::Shipped).await;
     let mut settings = form("15", "7");
@@ -269,7 +269,7 @@ async fn invalid_settings_answer_422_with_a_message_per_field() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let error: app::AppError = response.json().await.unwrap();
+    let error: domain::error::AppError = response.json().await.unwrap();
     assert_eq!(
         error.field_message("instrument").as_deref(),
         Some("Choose one of the instruments listed.")
@@ -472,9 +472,9 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn a_compose_request_from_another_site_is_refused() {
-    use app::storage::piece as piece_table;
     use reqwest::header::{HeaderName, ORIGIN, REFERER};
     use sea_orm::{EntityTrait, PaginatorTrait};
+    use services::storage::piece as piece_table;
     const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
     let server = Running::start(Models::Shipped).await;

@@ -4,12 +4,12 @@
 //! what a crash leaves half done.
 
 use crate::common::{Browser, Models, Running, Site, generation_status, piano_form, piece_of};
-use app::storage::{
-    piece as piece_table, sale as sale_table, sandbox_charge as sandbox_charge_table,
-};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use sea_orm::{ActiveEnum, ConnectionTrait, EntityTrait, PaginatorTrait};
+use services::storage::{
+    piece as piece_table, sale as sale_table, sandbox_charge as sandbox_charge_table,
+};
 
 const GOOD_CARD: &str = "4242 4242 4242 4242";
 const CVV: &str = "8317";
@@ -55,7 +55,7 @@ pub async fn buy(
 }
 
 fn message(body: &str) -> String {
-    serde_json::from_str::<app::AppError>(body)
+    serde_json::from_str::<domain::error::AppError>(body)
         .map(|err| err.to_string())
         .unwrap_or_else(|_| body.to_owned())
 }
@@ -81,7 +81,7 @@ async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
     let (status, body) = buy(&server, &mut buyer, piece, &key, GOOD_CARD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let copyright_id: String = serde_json::from_str(&body).unwrap();
-    let parsed: app::domain::copyright_id::CopyrightId = copyright_id.parse().unwrap();
+    let parsed: domain::copyright_id::CopyrightId = copyright_id.parse().unwrap();
     assert_eq!(parsed.as_str(), copyright_id);
 
     let sale = sale_table::Entity::find()
@@ -217,7 +217,7 @@ async fn a_piece_is_sold_once_and_only_its_buyer_gets_the_full_files() {
             .unwrap()
             .contains("This is not a MixTape copyright ID")
     );
-    let unknown = app::domain::copyright_id::CopyrightId::new(2026, [1, 2, 3, 4, 5, 6, 7]);
+    let unknown = domain::copyright_id::CopyrightId::new(2026, [1, 2, 3, 4, 5, 6, 7]);
     let (status, _, page) = other.get(&server, &format!("/verify/{unknown}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
@@ -266,7 +266,7 @@ async fn declined_cards_create_no_rights_and_the_next_card_can_pay() {
     let (_, key) = checkout(&server, &mut buyer, piece).await;
     let (status, body) = buy(&server, &mut buyer, piece, &key, "4242 4242 4242 4241").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let err: app::AppError = serde_json::from_str(&body).unwrap();
+    let err: domain::error::AppError = serde_json::from_str(&body).unwrap();
     assert!(err.field_message("number").is_some(), "{body}");
     assert_eq!(count(&server, sandbox_charge_table::Entity).await, 4);
 
@@ -473,10 +473,10 @@ async fn no_table_keeps_the_card_number_or_the_cvv() {
 
 #[tokio::test]
 async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_without_a_charge() {
-    use app::domain::card::{CardForm, YearMonth, check};
-    use app::services::payments::{Gateway, SandboxGateway};
-    use app::services::settlement::{Reconciled, reconcile};
+    use domain::card::{CardForm, YearMonth, check};
     use sea_orm::{ActiveModelTrait, Set};
+    use services::payments::{Gateway, SandboxGateway};
+    use services::settlement::{Reconciled, reconcile};
 
     let server = Running::start(Models::Shipped).await;
     let mut buyer = Browser::default();
@@ -487,7 +487,7 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
         buyer.compose(&server, "20").await,
         buyer.compose(&server, "21").await,
     ];
-    let buyer_id = app::storage::user::Entity::find()
+    let buyer_id = services::storage::user::Entity::find()
         .one(&server.db)
         .await
         .unwrap()
@@ -522,7 +522,7 @@ async fn a_crash_mid_purchase_is_settled_no_charge_without_rights_or_rights_with
             piece_id: Set(piece),
             fingerprint: Set(row.fingerprint),
             buyer_id: Set(buyer_id),
-            copyright_id: Set(app::domain::copyright_id::CopyrightId::new(
+            copyright_id: Set(domain::copyright_id::CopyrightId::new(
                 2026,
                 [n as u8, 1, 2, 3, 4, 5, 6],
             )
@@ -628,8 +628,8 @@ async fn only_the_composer_may_see_or_buy_a_piece() {
 }
 
 /// A card that pays, checked as the payment page checks it.
-fn good_card() -> app::domain::card::Card {
-    use app::domain::card::{CardForm, YearMonth, check};
+fn good_card() -> domain::card::Card {
+    use domain::card::{CardForm, YearMonth, check};
     check(
         &CardForm {
             name: "Ana".into(),
@@ -658,7 +658,7 @@ async fn stale_reservation(server: &Running, piece: i64, buyer: i64, key: &str) 
         piece_id: Set(piece),
         fingerprint: Set(row.fingerprint),
         buyer_id: Set(buyer),
-        copyright_id: Set(app::domain::copyright_id::CopyrightId::new(
+        copyright_id: Set(domain::copyright_id::CopyrightId::new(
             2026,
             [piece as u8, 9, 8, 7, 6, 5, 4],
         )
@@ -677,7 +677,7 @@ async fn stale_reservation(server: &Running, piece: i64, buyer: i64, key: &str) 
 }
 
 async fn only_user(server: &Running) -> i64 {
-    app::storage::user::Entity::find()
+    services::storage::user::Entity::find()
         .one(&server.db)
         .await
         .unwrap()
@@ -687,8 +687,8 @@ async fn only_user(server: &Running) -> i64 {
 
 #[tokio::test]
 async fn two_instances_settling_one_stale_reservation_leave_one_paid_sale_and_no_refund() {
-    use app::services::payments::{Gateway, SandboxGateway};
-    use app::services::settlement::reconcile;
+    use services::payments::{Gateway, SandboxGateway};
+    use services::settlement::reconcile;
 
     let server = Running::start(Models::Shipped).await;
     let mut buyer = Browser::default();
@@ -730,7 +730,7 @@ async fn two_instances_settling_one_stale_reservation_leave_one_paid_sale_and_no
 
 #[tokio::test]
 async fn a_refunded_charge_never_counts_as_paid_also_on_a_replay() {
-    use app::services::payments::{Gateway, SandboxGateway};
+    use services::payments::{Gateway, SandboxGateway};
 
     let server = Running::start(Models::Shipped).await;
     let mut buyer = Browser::default();
@@ -1140,8 +1140,8 @@ async fn two_instances_selling_one_music_in_two_pieces_at_once_sell_it_once() {
 /// pool of one connection settles instead of waiting on itself.
 #[tokio::test]
 async fn settling_on_a_pool_of_one_connection_does_not_deadlock() {
-    use app::services::payments::{Gateway, SandboxGateway};
-    use app::services::settlement::reconcile;
+    use services::payments::{Gateway, SandboxGateway};
+    use services::settlement::reconcile;
 
     let server = Running::start(Models::Shipped).await;
     let mut buyer = Browser::default();

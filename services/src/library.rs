@@ -2,10 +2,10 @@
 
 use sea_orm::DatabaseConnection;
 
-use crate::domain::error::AppError;
-use crate::domain::piece::{Library, PieceSummary};
-use crate::services::owner::Owner;
-use crate::services::{pieces, sales};
+use crate::owner::Owner;
+use crate::{pieces, sales};
+use domain::error::AppError;
+use domain::piece::{Library, PieceSummary};
 
 /// Page `page` (from 1) of `owner`'s library; empty for nobody.
 pub async fn page(

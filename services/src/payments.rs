@@ -8,8 +8,8 @@ use sea_orm::{
     Set,
 };
 
-use crate::domain::card::Card;
 use crate::storage::sandbox_charge as ledger;
+use domain::card::Card;
 
 /// Why a card was declined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,12 +13,12 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::domain::compose::ComposeSettings;
-use crate::services::composer::Composed;
-use crate::services::owner::Owner;
-use crate::services::pieces;
+use crate::composer::Composed;
+use crate::owner::Owner;
+use crate::pieces;
 use crate::storage::generation::{self as table, Status};
 use crate::storage::now;
+use domain::compose::ComposeSettings;
 
 /// A transaction that holds SQLite's write lock from its first statement, so
 /// that two instances on one file cannot both read a row as free.

@@ -2,11 +2,11 @@
 
 use sea_orm::DatabaseConnection;
 
-use crate::domain::copyright_id::{CopyrightId, MalformedId};
-use crate::domain::error::AppError;
-use crate::domain::price::Price;
-use crate::domain::rights::{Certificate, Verification};
-use crate::services::{accounts, sales};
+use crate::{accounts, sales};
+use domain::copyright_id::{CopyrightId, MalformedId};
+use domain::error::AppError;
+use domain::price::Price;
+use domain::rights::{Certificate, Verification};
 
 /// A Unix time as a date such as `26 November 2026` (UTC).
 fn date(seconds: i64) -> String {

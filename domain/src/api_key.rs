@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::error::FieldError;
+use crate::error::FieldError;
 
 /// The longest name of a key, in characters.
 pub const MAX_KEY_NAME: usize = 80;

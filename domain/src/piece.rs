@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::compose::ComposeSettings;
+use crate::compose::ComposeSettings;
 
 /// A stored piece as its page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,8 +15,8 @@ use sea_orm::{
     QuerySelect, Set, TransactionTrait,
 };
 
-use crate::domain::error::AppError;
 use crate::storage::{piece, sale, sale_gram};
+use domain::error::AppError;
 
 /// Keys looked up per query, well under every backend's limit on
 /// parameters (SQLite: 32,766).
@@ -98,7 +98,10 @@ pub async fn sold_alike<C: ConnectionTrait>(
 }
 
 /// Whether the music of `piece`, not yet sold itself, is a sold piece's.
-pub async fn sold_before(db: &DatabaseConnection, piece: &piece::Model) -> Result<bool, AppError> {
+pub(crate) async fn sold_before(
+    db: &DatabaseConnection,
+    piece: &piece::Model,
+) -> Result<bool, AppError> {
     let melody = melody_of(&piece.midi)?;
     Ok(sold_alike(db, &melody, piece.id).await?.is_some())
 }

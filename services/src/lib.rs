@@ -1,6 +1,7 @@
 //! Server-only services, each a small public API over the database: what
-//! server functions, the server's own routes and (next) the HTTP API call.
-//! None reads the request: who asks, and from where, are arguments.
+//! server functions, the server's own routes and the HTTP API call. They
+//! return domain types; the tables stay inside this crate. None reads the
+//! request: who asks, and from where, are arguments.
 
 pub mod accounts;
 pub mod api_keys;
@@ -19,6 +20,11 @@ pub mod sales;
 pub mod session_store;
 pub mod sessions;
 pub mod settlement;
+// The tables are this crate's own; tests that set up or inspect rows see them.
+#[cfg(not(feature = "testing"))]
+mod storage;
+#[cfg(feature = "testing")]
+pub mod storage;
 
 pub use context::{PieceFiles, ServerContext};
 

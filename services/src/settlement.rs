@@ -4,8 +4,8 @@
 
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::services::payments::Gateway;
-use crate::services::sales::{complete, release};
+use crate::payments::Gateway;
+use crate::sales::{complete, release};
 use crate::storage::now;
 use crate::storage::sale::{self as sales, Status};
 

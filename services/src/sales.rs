@@ -10,17 +10,17 @@ use sea_orm::{
     QueryOrder, Set, SqlErr,
 };
 
-use crate::domain::card::{self, Card, CardForm, YearMonth};
-use crate::domain::copyright_id::CopyrightId;
-use crate::domain::error::AppError;
-use crate::domain::piece::Purchase;
-use crate::domain::rights;
-use crate::domain::rights::Checkout;
-use crate::services::owner::Owner;
-use crate::services::payments::{Charge, Gateway};
-use crate::services::{ServerContext, accounts, exclusivity, pieces, random_bytes, random_token};
+use crate::owner::Owner;
+use crate::payments::{Charge, Gateway};
 use crate::storage::sale::{self as sales, Status};
 use crate::storage::{now, piece, user};
+use crate::{ServerContext, accounts, exclusivity, pieces, random_bytes, random_token};
+use domain::card::{self, Card, CardForm, YearMonth};
+use domain::copyright_id::CopyrightId;
+use domain::error::AppError;
+use domain::piece::Purchase;
+use domain::rights;
+use domain::rights::Checkout;
 
 /// The licence every sale grants; the certificate prints its terms.
 pub const LICENCE_VERSION: &str = "MT-EXCLUSIVE-1";
@@ -367,7 +367,7 @@ fn new_copyright_id() -> CopyrightId {
 /// Piece `piece_id` and its sale, if account `user` bought it; otherwise the
 /// answer for someone who may not have its full files (not found for
 /// anyone but its owner).
-pub async fn bought(
+pub(crate) async fn bought(
     db: &DatabaseConnection,
     user: Option<i64>,
     piece_id: i64,
@@ -412,7 +412,7 @@ pub async fn download(
 
 /// The paid sale with this copyright ID, its piece and the name it shows as
 /// the owner (the licensee named at checkout).
-pub async fn by_copyright_id(
+pub(crate) async fn by_copyright_id(
     db: &DatabaseConnection,
     id: &CopyrightId,
 ) -> Result<Option<(sales::Model, piece::Model, String)>, DbErr> {

@@ -9,11 +9,11 @@ use ipnet::IpNet;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-use crate::domain::account::normalize_email;
-use crate::domain::error::AppError;
-use crate::services::owner::Owner;
+use crate::owner::Owner;
 use crate::storage::now;
 use crate::storage::rate_limit as table;
+use domain::account::normalize_email;
+use domain::error::AppError;
 
 /// At most `attempts` in each `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

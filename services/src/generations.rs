@@ -16,15 +16,15 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, Set,
 };
 
-use crate::domain::compose::{ComposeForm, ComposeSettings, SEED};
-use crate::domain::error::{AppError, FieldError};
-use crate::domain::generation::GenerationState;
-use crate::services::composer::{Composed, Full, Ticket};
-use crate::services::owner::Owner;
-use crate::services::rate_limits::in_words;
-use crate::services::{ServerContext, exclusivity, motifs, pieces, random_token, with_random_id};
+use crate::composer::{Composed, Full, Ticket};
+use crate::owner::Owner;
+use crate::rate_limits::in_words;
 use crate::storage::generation::{self as table, Status};
 use crate::storage::{now, now_micros};
+use crate::{ServerContext, exclusivity, motifs, pieces, random_token, with_random_id};
+use domain::compose::{ComposeForm, ComposeSettings, SEED};
+use domain::error::{AppError, FieldError};
+use domain::generation::GenerationState;
 
 /// What the person sees when their piece's instance stopped.
 const STOPPED: &str =
@@ -290,7 +290,7 @@ pub async fn give_visitor_generations(
 }
 
 /// How many queued generations are ahead of `row` on its instance.
-pub async fn ahead_of(db: &DatabaseConnection, row: &table::Model) -> Result<u64, DbErr> {
+pub(crate) async fn ahead_of(db: &DatabaseConnection, row: &table::Model) -> Result<u64, DbErr> {
     table::Entity::find()
         .filter(table::Column::Status.eq(Status::Queued))
         .filter(table::Column::Instance.eq(row.instance.as_str()))
@@ -439,7 +439,7 @@ fn studio_busy(full: Full) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::sessions::give_visitor_to;
+    use crate::sessions::give_visitor_to;
     use crate::storage::piece;
 
     async fn pieces_of(db: &DatabaseConnection, owner: Owner) -> u64 {
@@ -471,7 +471,7 @@ mod tests {
     fn settings_are_stored_as_json_and_old_query_strings_still_read() {
         let settings = ComposeSettings {
             tonic: Some(3),
-            mode: Some(crate::domain::compose::Mode::Minor),
+            mode: Some(domain::compose::Mode::Minor),
             seed: Some(42),
             ..ComposeSettings::new("piano")
         };

@@ -9,13 +9,11 @@ use models::music::events::{
 use models::music::similarity::Melody;
 use sea_orm::DatabaseConnection;
 
-use crate::domain::compose::MOTIF_FIELD;
-use crate::domain::error::{AppError, FieldError};
-use crate::domain::motif::{
-    MAX_BEATS, MAX_FILE_BYTES, MAX_NOTES, Motif, MotifFile, MotifNote, too_large,
-};
-use crate::services::owner::Owner;
-use crate::services::{ServerContext, exclusivity};
+use crate::owner::Owner;
+use crate::{ServerContext, exclusivity};
+use domain::compose::MOTIF_FIELD;
+use domain::error::{AppError, FieldError};
+use domain::motif::{MAX_BEATS, MAX_FILE_BYTES, MAX_NOTES, Motif, MotifFile, MotifNote, too_large};
 
 /// The notes of `motif` on the models' grid, as a piece's primer.
 pub fn primer(motif: &Motif) -> Vec<GridNote> {

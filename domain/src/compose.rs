@@ -7,8 +7,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::error::FieldError;
-use crate::domain::motif::Motif;
+use crate::error::FieldError;
+use crate::motif::Motif;
 
 /// The range and step of a numeric setting, and its default.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,7 +103,7 @@ pub struct ComposeSettings {
     /// Within [`SEED`]; `None` for a new one each time.
     pub seed: Option<u64>,
     /// The notes the piece starts from, if any: at most half its length.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::domain::motif::MotifNote>>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::motif::MotifNote>>))]
     pub motif: Option<Motif>,
 }
 

@@ -9,10 +9,10 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::domain::api_key::{self, ApiKeyView, NewApiKey, SECRET_PREFIX};
-use crate::domain::error::AppError;
-use crate::services::random_token;
+use crate::random_token;
 use crate::storage::{api_key as table, now};
+use domain::api_key::{self, ApiKeyView, NewApiKey, SECRET_PREFIX};
+use domain::error::AppError;
 
 /// The most keys an account may have that are not revoked.
 pub const MAX_ACTIVE_KEYS: u64 = 20;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::compose::ComposeSettings;
+use crate::compose::ComposeSettings;
 
 /// Where a requested piece is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

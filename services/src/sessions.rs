@@ -4,9 +4,9 @@
 use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
 
-use crate::domain::error::AppError;
-use crate::services::owner::Owner;
-use crate::services::{generations, pieces, random_token};
+use crate::owner::Owner;
+use crate::{generations, pieces, random_token};
+use domain::error::AppError;
 
 /// The session key holding the signed-in user's id.
 const USER_KEY: &str = "user_id";

@@ -11,10 +11,10 @@ use sea_orm::{
 };
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::domain::account::{SignedInUser, normalize_email, validate_registration};
-use crate::domain::error::AppError;
-use crate::services::ServerContext;
+use crate::ServerContext;
 use crate::storage::{now, user};
+use domain::account::{SignedInUser, normalize_email, validate_registration};
+use domain::error::AppError;
 
 /// Creates an account from the registration form, counted against the
 /// registration limit of `client` (an address key); its id.

@@ -3,13 +3,12 @@
 //! the API give them, the studio, the model). Work that reshapes the code
 //! keeps every piece; work that changes the music on purpose rewrites the
 //! pinned digests (`MIXTAPE_UPDATE_PINNED=1`) in the same commit.
-#![cfg(feature = "ssr")]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use app::domain::compose::{ComposeSettings, Mode};
-use app::services::composer::Studio;
+use domain::compose::{ComposeSettings, Mode};
+use services::composer::Studio;
 use sha2::{Digest, Sha256};
 
 /// Seeds per instrument.

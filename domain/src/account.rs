@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::error::FieldError;
+use crate::error::FieldError;
 
 /// The signed-in user, as pages show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::FieldError;
+use crate::error::FieldError;
 
 /// The payment form's card fields, as typed.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -22,10 +22,10 @@ pub struct Checkout {
 pub const MAX_LICENSEE: usize = 120;
 
 /// The licensee named at checkout, trimmed; `None` when left empty.
-pub fn licensee(text: &str) -> Result<Option<String>, crate::domain::error::FieldError> {
+pub fn licensee(text: &str) -> Result<Option<String>, crate::error::FieldError> {
     let name = text.trim();
     if name.chars().count() > MAX_LICENSEE || name.chars().any(char::is_control) {
-        return Err(crate::domain::error::FieldError::new(
+        return Err(crate::error::FieldError::new(
             "licensee",
             format!("Enter the name for the certificate, up to {MAX_LICENSEE} characters."),
         ));

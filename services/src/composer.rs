@@ -15,9 +15,9 @@ use models::saved::ModelError;
 use models::{Catalog, CatalogError, Instrument, SelectedDevice};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
-use crate::domain::compose::{CREATIVITY, ComposeSettings, Mode};
-use crate::domain::error::AppError;
-use crate::domain::instrument::InstrumentInfo;
+use domain::compose::{CREATIVITY, ComposeSettings, Mode};
+use domain::error::AppError;
+use domain::instrument::InstrumentInfo;
 
 /// The model's settings for `settings`: creativity is the sampling
 /// temperature, whose range ([`CREATIVITY`]) lies inside the model's, and
@@ -36,7 +36,7 @@ pub fn model_settings(settings: &ComposeSettings) -> Settings {
         primer: settings
             .motif
             .as_ref()
-            .map(crate::services::motifs::primer)
+            .map(crate::motifs::primer)
             .unwrap_or_default(),
         ..Settings::default()
     }
@@ -386,13 +386,13 @@ mod tests {
 
     #[test]
     fn every_motif_the_settings_allow_is_a_primer_the_model_takes() {
-        use crate::domain::motif::Motif;
+        use domain::motif::Motif;
         for (tempo_bpm, length_seconds) in [(40, 10), (100, 30), (220, 10), (40, 180)] {
             // The longest motif allowed: a note held to the limit.
             let bar = 4.0 * 60.0 / f64::from(tempo_bpm);
             let length = f64::from(length_seconds);
             let beats = (length / 2.0).min(length - bar) * f64::from(tempo_bpm) / 60.0;
-            let beats = ((beats * 12.0).floor() / 12.0).min(crate::domain::motif::MAX_BEATS);
+            let beats = ((beats * 12.0).floor() / 12.0).min(domain::motif::MAX_BEATS);
             let motif: Motif = format!("60:0:0.25:80 62:{:.3}:0.25:80", beats - 0.25)
                 .parse()
                 .unwrap();

@@ -8,7 +8,7 @@ use super::composer::Studio;
 use super::generations::Generations;
 use super::payments::Gateway;
 use super::rate_limits::RateLimits;
-use crate::domain::price::Price;
+use domain::price::Price;
 
 /// What every service call may need, provided once per request.
 #[derive(Clone, Debug)]

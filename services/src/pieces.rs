@@ -7,19 +7,19 @@ use sea_orm::{
     QuerySelect, Set, SqlErr,
 };
 
-use crate::domain::compose::{ComposeSettings, Mode};
-use crate::domain::error::AppError;
-use crate::domain::piece::{PieceView, RollNote, SaleState};
-use crate::domain::price::Price;
-use crate::services::ServerContext;
-use crate::services::composer::Composed;
-use crate::services::owner::Owner;
-use crate::services::{exclusivity, with_random_id};
+use crate::ServerContext;
+use crate::composer::Composed;
+use crate::owner::Owner;
 use crate::storage::sale::Status;
 use crate::storage::{generation, now, piece, sale};
+use crate::{exclusivity, with_random_id};
+use domain::compose::{ComposeSettings, Mode};
+use domain::error::AppError;
+use domain::piece::{PieceView, RollNote, SaleState};
+use domain::price::Price;
 
 /// Stored piece `id`, or the not-found answer.
-pub async fn find(db: &DatabaseConnection, id: i64) -> Result<piece::Model, AppError> {
+pub(crate) async fn find(db: &DatabaseConnection, id: i64) -> Result<piece::Model, AppError> {
     piece::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -27,7 +27,7 @@ pub async fn find(db: &DatabaseConnection, id: i64) -> Result<piece::Model, AppE
 }
 
 /// The settings a stored piece was composed with, its seed included.
-pub fn settings_of(row: &piece::Model) -> ComposeSettings {
+pub(crate) fn settings_of(row: &piece::Model) -> ComposeSettings {
     ComposeSettings {
         instrument: row.instrument.clone(),
         length_seconds: u32::try_from(row.length_seconds).unwrap_or_default(),
@@ -52,7 +52,7 @@ fn motif_column(settings: &ComposeSettings) -> Option<String> {
 }
 
 /// Whether `owner` owns `row`.
-pub fn owned_by(row: &piece::Model, owner: Option<&Owner>) -> bool {
+pub(crate) fn owned_by(row: &piece::Model, owner: Option<&Owner>) -> bool {
     owner.is_some_and(|owner| owner.owns(row.owner_id, row.visitor.as_ref()))
 }
 
@@ -60,7 +60,7 @@ pub fn owned_by(row: &piece::Model, owner: Option<&Owner>) -> bool {
 /// as for no piece at all so that an id tells a stranger nothing. A piece is
 /// its composer's until sold and its buyer's after; only its composer may buy
 /// it (`sales::own_piece`), so both are the account that owns it.
-pub async fn find_for(
+pub(crate) async fn find_for(
     db: &DatabaseConnection,
     viewer: Option<&Owner>,
     id: i64,
@@ -70,6 +70,25 @@ pub async fn find_for(
         return Err(AppError::no_piece());
     }
     Ok(row)
+}
+
+/// The settings of piece `id`, its seed included, if `viewer` may see it;
+/// else the not-found answer.
+pub async fn settings_for(
+    db: &DatabaseConnection,
+    viewer: Option<&Owner>,
+    id: i64,
+) -> Result<ComposeSettings, AppError> {
+    Ok(settings_of(&find_for(db, viewer, id).await?))
+}
+
+/// Nothing if `viewer` may see piece `id`; else the not-found answer.
+pub async fn check_visible(
+    db: &DatabaseConnection,
+    viewer: Option<&Owner>,
+    id: i64,
+) -> Result<(), AppError> {
+    find_for(db, viewer, id).await.map(drop)
 }
 
 /// Piece `id` as its page shows it to `viewer` (whoever is browsing, if anyone).
@@ -124,7 +143,10 @@ pub async fn view(
 }
 
 /// The sale of piece `piece_id` (paid or reserved), if it has one.
-pub async fn sale_of(db: &DatabaseConnection, piece_id: i64) -> Result<Option<sale::Model>, DbErr> {
+pub(crate) async fn sale_of(
+    db: &DatabaseConnection,
+    piece_id: i64,
+) -> Result<Option<sale::Model>, DbErr> {
     sale::Entity::find()
         .filter(sale::Column::PieceId.eq(piece_id))
         .one(db)
