@@ -10,6 +10,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use sha2::{Digest, Sha256};
 
+use crate::compose::generate::SteeringConfig;
 use crate::music::instrument::Instrument;
 use crate::music::musicality::Style;
 use crate::network::{Composer, ComposerConfig, Preset};
@@ -50,20 +51,11 @@ pub struct ModelConfig {
     /// musicality against held-out music, written in its card: where the
     /// network learned rhythm from enough music its rare rhythms are real.
     pub rhythm_top_p: Option<f64>,
-    /// How hard the sampler steers a piece back to its excerpt's pitch
-    /// balance: steps of sounding time short of a class's share that make
-    /// it e times likelier (see `compose::generate`); `None` for 12, a beat.
-    /// Chosen per model by its musicality, written in its card: a solo line
-    /// sounds a fraction of a piano's time, so a beat's slack per class lets
-    /// it wander further out of key.
-    pub balance_steps: Option<f64>,
-    /// How steeply a solo line is held to its excerpt's top-line intervals:
-    /// the tilt per semitone, per semitone the line has moved beyond the
-    /// excerpt's mean (see `compose::generate`); `None` leaves it free.
-    /// Chosen per model by its musicality, written in its card (the cello's
-    /// held-out music moves by step; the violin's leaps more than its
-    /// training music, and held to that it came further from it).
-    pub leap_gain: Option<f64>,
+    /// The steering rules' tunables (see `compose::generate::steering`),
+    /// chosen per model by its musicality against held-out music; the
+    /// measurements that chose them are in its card.
+    #[config(default = "SteeringConfig::new()")]
+    pub steering: SteeringConfig,
 }
 
 /// Errors opening a model folder.

@@ -1,9 +1,10 @@
 //! Composing: stateful sampling from a trained model, with the user's controls
 //! and the guards of [`crate::compose::guards`]. The parts: what is asked
-//! (`settings`), one attempt step by step (`attempt`), drawing an event
-//! (`sampler`), steering towards a real excerpt (`steering`), the ending
-//! (`ending`) and several pieces at once (`batch`); the model, the grammar
-//! and the steering's tunables stay here.
+//! (`settings`), the key and excerpt chosen per piece (`choice`), one attempt
+//! step by step (`attempt`), drawing an event (`sampler`), the rules that
+//! steer it towards real music (`steering`, one file per rule, their
+//! tunables in each model's config), the ending (`ending`) and several
+//! pieces at once (`batch`); the model and the grammar stay here.
 
 use std::path::Path;
 
@@ -28,15 +29,17 @@ use crate::saved::{ModelError, SavedModel};
 
 mod attempt;
 mod batch;
+mod choice;
 mod ending;
 mod sampler;
 mod settings;
-mod steering;
+pub mod steering;
 
 use attempt::Attempt;
 pub use batch::Batch;
 pub use ending::closing_length;
 pub use settings::{GenerateError, Length, Settings};
+pub use steering::SteeringConfig;
 
 /// The copy-check index's file name inside a model folder.
 pub const RUNS_FILE: &str = "runs.bin";
@@ -132,54 +135,6 @@ impl Grammar {
 /// Grid steps per bar of the pieces MixTape writes (4/4, the time signature of
 /// their MIDI files).
 pub const BAR_STEPS: u32 = 4 * STEPS_PER_BEAT;
-/// The share of the network's out-of-key note probability the sampler keeps
-/// (see [`Prior`]) for a model without a style, set from measured pieces
-/// against real ones.
-pub(super) const CHROMATIC_KEPT: f64 = 0.8;
-/// How hard a piece is steered back to its key profile, for a model whose
-/// config sets no `balance_steps`: a pitch class this many steps of sounding
-/// time short of its share has its notes made e times likelier (a beat of one
-/// note). Measured on guitar and violin, 50 pieces each: 6, 12 and 24 steps
-/// all gave the asked key in 88-98% of pieces. A solo line sounds a fraction
-/// of a piano's time, so a beat per class is more slack for it: at 12 violin's
-/// scale consistency was 0.036 below held-out and its entropy 0.18 bits above,
-/// at 4 within 0.02 and 0.06 (see each model's card).
-pub(super) const BALANCE_STEPS: f64 = STEPS_PER_BEAT as f64;
-/// The most the balance multiplies a class's notes by, as a power of e (and
-/// the least, as its inverse): a class far behind is wanted, not forced.
-pub(super) const BALANCE_LIMIT: f64 = 6.0;
-/// How much likelier the tonic triad's pitch classes are for the lowest note
-/// on a downbeat, so that the bass keeps coming home and the key is heard.
-/// Not for a solo line, whose downbeats are its melody's: pulled to the
-/// triad, a cello's line leapt at bar lines (4.1 semitones a note against
-/// 2.9 in held-out music, 3.9 without the pull; 100 pieces).
-pub(super) const TONIC_WEIGHT: f64 = 3.0;
-/// How much likelier an echoing bar makes the events of the bar it echoes.
-/// Measured (50 pieces each): at 12, echoed bars stayed loose and pieces
-/// restated less than real ones whatever the chance of echoing (piano bar
-/// repetition 0.27 against 0.38); at 40, with the chance following the
-/// excerpt (see [`Restated`]), 0.35, and guitar 0.40 against 0.40, but
-/// pieces all restated about as much (guitar's spread 0.09 against 0.19 in
-/// real excerpts): a loose echo lifts a piece that should hardly restate and
-/// holds back one that should restate a lot. At 200 (100 pieces, two sets)
-/// guitar's spread is 0.10-0.11, its mean 0.42-0.44 against 0.40, and its
-/// mean overlap against the ceiling 0.905 and 0.896 against 0.887 and 0.892;
-/// at 1000 the echoed bars crowd out the network's rhythm (0.870).
-pub(super) const ECHO_WEIGHT: f64 = 200.0;
-/// How steeply the chance of an echoing bar follows the piece's shortfall of
-/// restated material: a shortfall of half a bar's worth gives 88%.
-pub(super) const RESTATE_GAIN: f64 = 4.0;
-/// How much likelier a note that would repeat the top line's last pitch is
-/// made, per repeat above the training music's rate (as a power of e): the
-/// network, sampling, stalls on one pitch twice as often as real melodies.
-pub(super) const REPEAT_GAIN: f64 = 1.0;
-/// The most a note that would repeat the top line's last pitch is made
-/// likelier, when the piece repeats less than its excerpt: steered both ways,
-/// guitar pieces repeated 0.080 of their top-line notes against 0.082 in its
-/// training excerpts (0.067 when only held back; 100 pieces each).
-pub(super) const REPEAT_MOST: f64 = 3.0;
-/// The steepest tilt, per semitone, as a power of e.
-pub(super) const LEAP_LIMIT: f64 = 0.5;
 /// Bars of a phrase, whose last bar a piece's final chord prefers.
 pub(super) const PHRASE_BARS: u32 = 4;
 /// Notes of the final chord at least, its bass included.
@@ -440,9 +395,10 @@ pub fn paper_loop_events(
 
 #[cfg(test)]
 mod tests {
+    use super::choice::{choose_key, choose_style};
     use super::ending::Ending;
-    use super::sampler::{Nucleus, Prior, sample};
-    use super::steering::{Balance, Restated, TopLine, choose_key, choose_style, scale_weights};
+    use super::sampler::{Nucleus, sample};
+    use super::steering::{Weights, scale_weights};
     use super::*;
     use crate::music::key::{KeyProfile, Mode};
     use crate::music::musicality::ExcerptStyle;
@@ -485,7 +441,7 @@ mod tests {
         ] {
             logits[token] = logit;
         }
-        let draws = |nucleus: Nucleus, prior: Option<&Prior>| {
+        let draws = |nucleus: Nucleus, prior: Option<&Weights>| {
             let mut rng = Rng::new(9);
             let mut counts = std::collections::HashMap::new();
             for _ in 0..6000 {
@@ -509,59 +465,14 @@ mod tests {
         assert_eq!(trimmed.get(&rare_shift), None, "{trimmed:?}");
         assert!(trimmed.get(&d4).is_some_and(|&n| n > 5), "{trimmed:?}");
 
-        let echoing = Prior {
-            balance: [1.0; 12],
-            favoured: None,
-            echo: vec![beat],
-            repeat: None,
-            leap: None,
+        let echoing = Weights {
+            events: vec![(beat, 200.0)],
+            restating: true,
+            ..Weights::default()
         };
         let echo = draws(keep_rhythm, Some(&echoing));
         assert_eq!(echo.get(&rare_shift), None, "{echo:?}");
         assert_eq!(echo.get(&c7), None, "{echo:?}");
-    }
-
-    #[test]
-    fn the_balance_steers_towards_the_profile_in_the_piece_key() {
-        // Half the time on the tonic, the rest on the fifth.
-        let mut shares = [0.0f32; 12];
-        shares[0] = 0.5;
-        shares[7] = 0.5;
-        let profile = KeyProfile {
-            mode: Mode::Major,
-            shares,
-        };
-        let g_major = Key {
-            tonic: 7,
-            mode: Mode::Major,
-        };
-        let mut balance = Balance::new(&profile, g_major, None, BALANCE_STEPS);
-        // Nothing heard yet: no class is pushed either way.
-        let weights = balance.weights(0.0);
-        assert!(
-            weights.iter().all(|w| (w - 1.0).abs() < 1e-9),
-            "{weights:?}"
-        );
-        // After a G (the tonic) a beat long, D (the fifth) is wanted, G less.
-        balance.sounded[7] = 12.0;
-        let weights = balance.weights(0.0);
-        assert!((weights[2] - 0.5f64.exp()).abs() < 1e-9, "{weights:?}");
-        assert!((weights[7] - (-0.5f64).exp()).abs() < 1e-9, "{weights:?}");
-        // A model's `balance_steps` of 4 steers three times as hard.
-        let mut tight = Balance::new(&profile, g_major, None, 4.0);
-        tight.sounded[7] = 12.0;
-        assert!((tight.weights(0.0)[2] - 1.5f64.exp()).abs() < 1e-9);
-        // A class the profile never sounds is not pushed in for being unheard.
-        assert_eq!(weights[1], 1.0);
-        // Far behind is wanted, not forced.
-        balance.sounded[7] = 10_000.0;
-        assert_eq!(balance.weights(0.0)[2], BALANCE_LIMIT.exp());
-        // A final chord held a bar is counted in as the piece nears it.
-        let ahead = Balance::new(&profile, g_major, Some(BAR_STEPS), BALANCE_STEPS);
-        assert_eq!(ahead.weights(0.0), [1.0; 12]);
-        let near = ahead.weights(1.0);
-        // Its triad: G and D wanted half the time each, B not at all.
-        assert!(near[11] < 1.0 && near[7] > 1.0 && near[2] > 1.0, "{near:?}");
     }
 
     #[test]
@@ -598,83 +509,7 @@ mod tests {
     }
 
     #[test]
-    fn bars_echo_more_when_the_piece_restates_less_than_its_excerpt() {
-        let mut restated = Restated {
-            target: 0.4,
-            sum: 0.0,
-            scored: 0,
-        };
-        // Nothing scored: 0.4 of a bar's worth short, so likely to echo.
-        assert!((restated.echo_chance() - 1.0 / (1.0 + (-1.6f64).exp())).abs() < 1e-9);
-        // Two bars restated fully: 0.8 against 1.2 wanted by the third, ahead.
-        restated.sum = 2.0;
-        restated.scored = 2;
-        assert!(restated.echo_chance() < 0.2, "{}", restated.echo_chance());
-        // Ten bars that restated nothing: far behind, nearly certain.
-        restated.sum = 0.0;
-        restated.scored = 10;
-        assert!(restated.echo_chance() > 0.99);
-    }
-
-    /// The cello's `leap_gain`.
-    const LEAP_GAIN: f64 = 0.05;
-
-    /// The top line of an excerpt repeating `rate` of its notes and moving
-    /// `interval` semitones a note, held to it by [`LEAP_GAIN`], after ten
-    /// rising notes: nine moves, no repeat, 16 semitones.
-    fn rising(rate: f32, interval: Option<f32>) -> TopLine {
-        let style = ExcerptStyle {
-            profile: KeyProfile {
-                mode: Mode::Major,
-                shares: [1.0 / 12.0; 12],
-            },
-            top_line_repeats: rate,
-            bar_repetition: 0.3,
-            polyphony: 1.0,
-            top_line_interval: interval,
-        };
-        let mut line = TopLine::new(&style, Some(LEAP_GAIN));
-        for top in [60, 62, 64, 65, 67, 69, 71, 72, 74, 76] {
-            line.onset(top);
-        }
-        line
-    }
-
-    #[test]
-    fn repeats_of_the_top_line_are_held_to_the_rate() {
-        let mut behind = rising(0.1, None);
-        // One behind the rate of the tenth move, so a repeat is made e times likelier.
-        assert!((behind.weight() - 1f64.exp()).abs() < 1e-6);
-        for top in [72, 71, 69, 67, 65, 64, 62, 60, 59, 57, 55, 53, 52, 50, 48] {
-            behind.onset(top);
-        }
-        // Far behind, at most [`REPEAT_MOST`] times.
-        assert_eq!(behind.weight(), REPEAT_MOST);
-        let mut repeats = rising(0.1, None);
-        repeats.onset(76);
-        repeats.onset(76);
-        // Two repeats in eleven moves, 0.8 above the rate of the twelfth: held back.
-        assert_eq!((repeats.moves, repeats.repeated), (11, 2));
-        assert!((repeats.weight() - (-0.8f64).exp()).abs() < 1e-6);
-        repeats.onset(76);
-        assert!(repeats.weight() < 0.2, "a third is held back harder");
-    }
-
-    #[test]
-    fn leaps_of_a_solo_line_are_tilted_to_its_excerpt() {
-        // 16 semitones in nine moves against 1 a move: 7 beyond, held back.
-        let mut line = rising(0.1, Some(1.0));
-        assert!((line.tilt() - 7.0 * LEAP_GAIN).abs() < 1e-9);
-        // Far beyond, at most [`LEAP_LIMIT`].
-        for top in [48, 84, 48] {
-            line.onset(top);
-        }
-        assert_eq!(line.tilt(), LEAP_LIMIT);
-        // Against 2 a move, 2 short: not pushed to leap.
-        assert_eq!(rising(0.1, Some(2.0)).tilt(), 0.0);
-        // A style measured before intervals were kept does not tilt.
-        assert_eq!(rising(0.1, None).tilt(), 0.0);
-
+    fn a_tilt_moves_probability_between_notes_not_to_rests() {
         // From E4, G4 (3 semitones), C5 (8) and a beat's rest as likely to
         // the network: tilted by 0.25 a semitone, C5 is e^(5 / 4) = 3.5 times
         // less likely than G4, while the rest keeps its third.
@@ -684,12 +519,9 @@ mod tests {
         for token in [g4, c5, rest] {
             logits[token] = 1.0;
         }
-        let prior = Prior {
-            balance: [1.0; 12],
-            favoured: None,
-            echo: Vec::new(),
-            repeat: None,
-            leap: Some((64, 0.25)),
+        let prior = Weights {
+            tilt: Some((64, 0.25)),
+            ..Weights::default()
         };
         let mut rng = Rng::new(5);
         let draws: Vec<usize> = (0..6000)
@@ -718,15 +550,16 @@ mod tests {
         logits[Event::Note(60).token()] = 2.0;
         logits[Event::Note(61).token()] = 1.0;
         logits[Event::Shift(12).token()] = 1.5;
-        let prior = Prior {
-            balance: scale_weights(Key {
-                tonic: 0,
-                mode: Mode::Major,
-            }),
-            favoured: None,
-            echo: Vec::new(),
-            repeat: None,
-            leap: None,
+        let kept = SteeringConfig::new().balance.chromatic_kept;
+        let prior = Weights {
+            classes: vec![scale_weights(
+                Key {
+                    tonic: 0,
+                    mode: Mode::Major,
+                },
+                kept,
+            )],
+            ..Weights::default()
         };
         let mut rng = Rng::new(3);
         let out_share = |temperature: f64, rng: &mut Rng| {
@@ -754,7 +587,7 @@ mod tests {
         };
         // At temperature 1 the network gives C# e^1/(e^2+e^1) = 27% of the
         // note mass; the prior keeps that share, scaled, at any temperature.
-        let out = CHROMATIC_KEPT / (1.0 + std::f64::consts::E);
+        let out = kept / (1.0 + std::f64::consts::E);
         let expected = out / (out + std::f64::consts::E / (1.0 + std::f64::consts::E));
         for temperature in [0.5, 1.0, 1.5, 2.0] {
             let share = out_share(temperature, &mut rng);

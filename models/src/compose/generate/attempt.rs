@@ -1,19 +1,19 @@
 //! One attempt at a piece, step by step: the grammar, the steering and the
 //! ending applied as each event is drawn.
 
+use super::choice::{choose_key, choose_style};
 use super::ending::{Ending, steps_in};
-use super::sampler::{Nucleus, Prior, sample};
+use super::sampler::{Nucleus, sample};
 use super::settings::{Length, Settings};
-use super::steering::{ECHO_STREAM, Steering, choose_key, choose_style, scale_weights};
+use super::steering::{self, Moment, Rule, Weights};
 use super::{
     BAR_STEPS, FINAL_SPAN_PER_NOTE, Generator, Grammar, MAX_FINAL_NOTES, MAX_PRIMER_EVENTS,
     MIN_FINAL_NOTES, PieceState,
 };
 use crate::music::events::{
-    Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, Step, VELOCITY_BANDS, bar_positions, tokens_of,
+    Event, GridNote, STEPS_PER_BEAT, Step, VELOCITY_BANDS, bar_positions, tokens_of,
 };
 use crate::music::key::{Key, estimate_key, to_mode, transpose_to};
-use crate::music::musicality::{bar_sets, restatement};
 use crate::music::piece::Parts;
 use crate::rng::Rng;
 
@@ -45,24 +45,14 @@ pub(super) struct Attempt {
     pub(super) opening: bool,
     /// The notes written so far, in order.
     pub(super) notes: Vec<GridNote>,
-    /// How many steps back the current bar echoes, if it does.
-    pub(super) echo_lag: Option<u32>,
-    /// For a model without a style, this piece's chance that a bar (from the
-    /// third on) echoes an earlier one, the square root of an even draw from
-    /// 0 to 1: most real pieces restate their bars often, a few hardly ever,
-    /// and a fixed chance made every piece alike.
-    pub(super) echo_chance: f64,
-    /// The excerpt's figures it is steered to; `None` for a model without a style.
-    pub(super) steering: Option<Steering>,
+    /// The steering rules, in the order they apply.
+    pub(super) rules: Vec<Box<dyn Rule>>,
     /// Notes of the final chord at most: twice the excerpt's notes per onset
     /// (a solo violin closes on a double stop, a piano on a full chord).
     pub(super) final_notes: usize,
     /// The lowest note before the final chord, whose bass is the tonic at
     /// most an octave above it: the close stays in the piece's register.
     pub(super) lowest: Option<u8>,
-    /// Whether the instrument plays one line (it learns from its files' first
-    /// parts), whose downbeats are its melody's rather than a bass's.
-    pub(super) solo: bool,
 }
 
 impl Attempt {
@@ -132,6 +122,8 @@ impl Attempt {
             Length::Events(n) => n + 1,
         };
         let styles = generator.model.config.style.as_ref();
+        // An instrument that learns from its files' first parts plays one
+        // line, whose downbeats are its melody's rather than a bass's.
         let solo = generator.model.instrument.parts() == Parts::First;
         // Per attempt: a piece composed again also follows another excerpt.
         let style = choose_style(
@@ -156,16 +148,21 @@ impl Attempt {
             finished: false,
             opening: settings.primer.is_empty(),
             notes: Vec::new(),
-            echo_lag: None,
-            echo_chance: Rng::new(Rng::derive(seed, ECHO_STREAM)).next_f64().sqrt(),
-            steering: style
-                .map(|s| Steering::new(s, key, ending.map(|e| e.hold), &generator.model.config)),
+            rules: steering::rules(
+                &steering::Piece {
+                    style,
+                    key,
+                    hold: ending.map(|e| e.hold),
+                    solo,
+                    seed,
+                },
+                &generator.model.config.steering,
+            ),
             final_notes: style.map_or(MAX_FINAL_NOTES, |s| {
                 ((2.0 * f64::from(s.polyphony)).round() as usize)
                     .clamp(MIN_FINAL_NOTES, MAX_FINAL_NOTES)
             }),
             lowest: None,
-            solo,
         }
     }
 
@@ -246,42 +243,7 @@ impl Attempt {
                 }
             }
         }
-        let progress = self
-            .ending
-            .map_or(0.0, |e| f64::from(now) / f64::from(e.onset.max(1)));
-        let bass_on_downbeat = !self.solo
-            && (self.offset + now).is_multiple_of(BAR_STEPS)
-            && self.grammar.at_onset.is_empty()
-            && !awaiting;
-        let favoured = bass_on_downbeat.then(|| {
-            let mut favoured = [false; 12];
-            for degree in self.key.triad() {
-                favoured[usize::from((degree + self.key.tonic) % 12)] = true;
-            }
-            favoured
-        });
-        let prior = Prior {
-            balance: self
-                .steering
-                .as_ref()
-                .map_or_else(|| scale_weights(self.key), |s| s.balance.weights(progress)),
-            favoured,
-            echo: self.echoed(),
-            repeat: self.steering.as_ref().and_then(|steering| {
-                let top_line = &steering.top_line;
-                let last = top_line.last?;
-                let below = self.grammar.at_onset.iter().all(|&p| p < last);
-                (below && !awaiting).then(|| (Event::Note(last).token(), top_line.weight()))
-            }),
-            // A solo line's first note at an onset is its melody's next note
-            // (a chord's notes come bass first, so elsewhere the top line's
-            // note is not known until the onset is complete).
-            leap: self.steering.as_ref().and_then(|steering| {
-                let top_line = &steering.top_line;
-                let first = self.grammar.at_onset.is_empty() && !awaiting;
-                (self.solo && first).then_some((top_line.last?, top_line.tilt()))
-            }),
-        };
+        let weights = self.weigh();
         // A note's length is drawn no bolder than at temperature 1: flattened,
         // the lengths stretch, and the balance, which counts sounding time,
         // let one long note pay a class's share. At creativity 1.5 a
@@ -303,7 +265,7 @@ impl Attempt {
                 notes: settings.top_p,
                 rhythm: self.rhythm_top_p.unwrap_or(settings.top_p),
             },
-            Some(&prior),
+            Some(&weights),
             &mut rng,
         );
         self.rng = rng;
@@ -312,12 +274,48 @@ impl Attempt {
             self.finished = true;
             return None;
         }
+        self.write(event);
+        self.grammar.push(event);
+        self.events.push(event);
+        Some(Step {
+            token,
+            key: self.key.index(),
+            position: ((self.offset + self.grammar.time) % BAR_STEPS) as u8,
+        })
+    }
+
+    /// How far the piece is to its final chord, from 0 to 1 (0 without one).
+    fn progress(&self) -> f64 {
+        self.ending.map_or(0.0, |e| {
+            f64::from(self.grammar.time) / f64::from(e.onset.max(1))
+        })
+    }
+
+    /// The steering rules' weights for the next choice.
+    fn weigh(&self) -> Weights {
+        let moment = Moment {
+            grammar: &self.grammar,
+            notes: &self.notes,
+            offset: self.offset,
+            progress: self.progress(),
+            closing: self.ending.is_some_and(|e| self.grammar.time >= e.onset),
+        };
+        let mut weights = Weights::default();
+        for rule in &self.rules {
+            rule.weigh(&moment, &mut weights);
+        }
+        weights
+    }
+
+    /// Writes `event` into the notes and tells the rules, before the grammar takes it.
+    fn write(&mut self, event: Event) {
+        let now = self.grammar.time;
         // The final chord's notes are counted apart.
-        let before_close = self.ending.is_none_or(|e| now < e.onset);
+        let closing = self.ending.is_some_and(|e| now >= e.onset);
         match event {
             Event::Note(pitch) => {
                 self.opening = false;
-                if before_close {
+                if !closing {
                     self.lowest = Some(self.lowest.map_or(pitch, |low| low.min(pitch)));
                 }
                 self.notes.push(GridNote {
@@ -330,118 +328,19 @@ impl Attempt {
             Event::Duration(d) => {
                 if let Some(note) = self.notes.last_mut() {
                     note.duration = u32::from(d);
-                    // The final chord was counted ahead.
-                    if let (Some(steering), true) = (&mut self.steering, before_close) {
-                        steering.balance.sounded[usize::from(note.pitch % 12)] += f64::from(d);
-                    }
                 }
             }
-            Event::Shift(n) => {
-                if let (Some(steering), Some(&top)) =
-                    (&mut self.steering, self.grammar.at_onset.iter().max())
-                {
-                    steering.top_line.onset(top);
-                }
-                let (this, next) = (
-                    (self.offset + now) / BAR_STEPS,
-                    (self.offset + now + u32::from(n)) / BAR_STEPS,
-                );
-                if next != this {
-                    self.score_bars(this..next);
-                    self.echo_lag = self.choose_echo(next);
-                }
-            }
-            Event::Velocity(_) => {}
+            Event::Shift(_) | Event::Velocity(_) => {}
         }
-        self.grammar.push(event);
-        self.events.push(event);
-        Some(Step {
-            token,
-            key: self.key.index(),
-            position: ((self.offset + self.grammar.time) % BAR_STEPS) as u8,
-        })
-    }
-
-    /// Whether bar `bar` (counted from the piece's first) echoes an earlier
-    /// one, and how many steps back: two bars back, or four, as phrases come
-    /// back in real music.
-    pub(super) fn choose_echo(&mut self, bar: u32) -> Option<u32> {
-        let first = self.offset / BAR_STEPS;
-        let bar = bar - first;
-        let chance = self
-            .steering
-            .as_ref()
-            .map_or(self.echo_chance, |s| s.restated.echo_chance());
-        if bar < 2 || self.rng.next_f64() >= chance {
-            return None;
-        }
-        let bars = if bar >= 4 && self.rng.next_f64() < 0.5 {
-            4
-        } else {
-            2
+        let moment = Moment {
+            grammar: &self.grammar,
+            notes: &self.notes,
+            offset: self.offset,
+            progress: self.progress(),
+            closing,
         };
-        Some(bars * BAR_STEPS)
-    }
-
-    /// Scores how much each of `bars` (counted from the primer's first bar),
-    /// now complete, restates the piece's earlier bars.
-    pub(super) fn score_bars(&mut self, bars: std::ops::Range<u32>) {
-        let Some(steering) = &mut self.steering else {
-            return;
-        };
-        let restated = &mut steering.restated;
-        let first = self.offset / BAR_STEPS;
-        // The piece's own notes, on bars counted from its first.
-        let notes: Vec<GridNote> = self
-            .notes
-            .iter()
-            .map(|n| GridNote {
-                onset: n.onset + self.offset % BAR_STEPS,
-                ..*n
-            })
-            .collect();
-        let sets = bar_sets(&notes, BAR_STEPS);
-        for bar in bars {
-            if let Some(score) = restatement(&sets, (bar - first) as usize) {
-                restated.sum += score;
-                restated.scored += 1;
-            }
-        }
-    }
-
-    /// In a bar that echoes an earlier one, the events that would play that
-    /// bar again from here: the next note of its chord at this moment, that
-    /// note's duration, or the shift to its next onset.
-    pub(super) fn echoed(&self) -> Vec<usize> {
-        let Some(lag) = self.echo_lag else {
-            return Vec::new();
-        };
-        let now = self.grammar.time;
-        let Some(then) = now.checked_sub(lag) else {
-            return Vec::new();
-        };
-        let from = self.notes.partition_point(|n| n.onset < then);
-        let at_then = self.notes[from..].iter().take_while(|n| n.onset == then);
-        if self.grammar.awaiting_duration {
-            let pitch = self.grammar.at_onset.last().copied();
-            return at_then
-                .filter(|n| Some(n.pitch) == pitch && n.duration > 0)
-                .map(|n| Event::Duration(n.duration as u8).token())
-                .collect();
-        }
-        let top = self.grammar.at_onset.iter().max().copied();
-        if let Some(next) = at_then.clone().find(|n| top.is_none_or(|t| n.pitch > t)) {
-            return vec![Event::Note(next.pitch).token()];
-        }
-        let next_onset = self.notes[from..]
-            .iter()
-            .map(|n| n.onset)
-            .find(|&o| o > then);
-        match next_onset {
-            Some(onset) if onset - then <= MAX_SHIFT => {
-                vec![Event::Shift((onset - then) as u8).token()]
-            }
-            _ => Vec::new(),
+        for rule in &mut self.rules {
+            rule.observe(event, &moment, &mut self.rng);
         }
     }
 

@@ -1,36 +1,17 @@
-//! Drawing one event from the network's logits: the prior that keeps the key
-//! whatever the temperature, the nucleus within each pitch class, and the
-//! tilt of a solo line's leaps.
+//! Drawing one event from the network's logits, weighed by the steering.
+//!
+//! Temperature flattens the network's distribution, and with it moves
+//! probability from the notes of the key to the others: a bold piece would
+//! also be an atonal one, and a cautious one would circle the tonic. So the
+//! share of a step's note probability that goes to each pitch class is taken
+//! from the network at temperature 1, weighted by the steering's
+//! [`Weights`], and temperature reshapes the rest: the choice of octave
+//! within a class, between notes and time, of rhythm and dynamics.
+//! Creativity changes surprise, not the key.
 
-use super::{ECHO_WEIGHT, TONIC_WEIGHT};
+use super::steering::Weights;
 use crate::music::events::Event;
 use crate::rng::Rng;
-
-/// What the sampler knows of music beyond the network's logits.
-///
-/// Temperature flattens the network's distribution, and with it moves
-/// probability from the notes of the key to the others: a bold piece would
-/// also be an atonal one, and a cautious one would circle the tonic. So the
-/// share of a step's note probability that goes to each pitch class is taken
-/// from the network at temperature 1, weighted by [`Balance`], and temperature
-/// reshapes the rest: the choice of octave within a class, between notes and
-/// time, of rhythm and dynamics. Creativity changes surprise, not the key.
-#[derive(Debug, Clone)]
-pub(super) struct Prior {
-    /// Per pitch class (0 = C), how much likelier its notes are made.
-    pub(super) balance: [f64; 12],
-    /// Pitch classes made [`TONIC_WEIGHT`] times likelier, if any.
-    pub(super) favoured: Option<[bool; 12]>,
-    /// The events an echoing bar would play next (see [`Attempt::echoed`]),
-    /// made [`ECHO_WEIGHT`] times likelier.
-    pub(super) echo: Vec<usize>,
-    /// The note that would repeat the top line's last pitch, and how much
-    /// likelier it is made (see [`TopLine::weight`]).
-    pub(super) repeat: Option<(usize, f64)>,
-    /// For the first note of a solo line's onset, the top line's last pitch
-    /// and the tilt against moving far from it (see [`TopLine::tilt`]).
-    pub(super) leap: Option<(u8, f64)>,
-}
 
 /// How much of the probability [`sample`] keeps (top-p), per kind of event.
 #[derive(Debug, Clone, Copy)]
@@ -52,14 +33,14 @@ impl Nucleus {
     }
 }
 
-/// Draws from `logits` at `temperature`, among the allowed events, with the
-/// `prior`'s key balance, within the `nucleus`.
+/// Draws from `logits` at `temperature`, among the allowed events, weighed
+/// by the steering's `weights`, within the `nucleus`.
 pub(super) fn sample(
     logits: &[f32],
     allowed: impl Fn(usize) -> bool,
     temperature: f64,
     nucleus: Nucleus,
-    prior: Option<&Prior>,
+    weights: Option<&Weights>,
     rng: &mut Rng,
 ) -> usize {
     let mut candidates: Vec<(usize, f64)> = logits
@@ -68,7 +49,7 @@ pub(super) fn sample(
         .filter(|&(token, _)| allowed(token))
         .map(|(token, &logit)| (token, f64::from(logit)))
         .collect();
-    if let Some((from, tilt)) = prior.and_then(|p| p.leap) {
+    if let Some((from, tilt)) = weights.and_then(|w| w.tilt) {
         tilt_notes(&mut candidates, from, tilt);
     }
     let top = candidates
@@ -85,22 +66,19 @@ pub(super) fn sample(
         .iter()
         .map(|&(token, logit)| {
             let weight = ((logit - top) / temperature).exp();
-            if let (Some(_), Some(pc)) = (prior, pitch_class(token)) {
+            if let (Some(_), Some(pc)) = (weights, pitch_class(token)) {
                 at_one[pc] += (logit - top).exp();
                 at_t[pc] += weight;
             }
             (token, weight)
         })
         .collect();
-    if let Some(prior) = prior {
-        let mut wanted = [0.0f64; 12];
-        for pc in 0..12 {
-            let favoured = if prior.favoured.is_some_and(|f| f[pc]) {
-                TONIC_WEIGHT
-            } else {
-                1.0
-            };
-            wanted[pc] = at_one[pc] * prior.balance[pc] * favoured;
+    if let Some(steering) = weights {
+        let mut wanted = at_one;
+        for classes in &steering.classes {
+            for (want, weight) in wanted.iter_mut().zip(classes) {
+                *want *= weight;
+            }
         }
         let (notes, wanted_total) = (at_t.iter().sum::<f64>(), wanted.iter().sum::<f64>());
         if wanted_total > 0.0 {
@@ -110,26 +88,23 @@ pub(super) fn sample(
                 }
             }
         }
-        for (token, weight) in &mut weighted {
-            if let Some((repeat, factor)) = prior.repeat
-                && repeat == *token
-            {
-                *weight *= factor;
-            }
-            if prior.echo.contains(token) {
-                *weight *= ECHO_WEIGHT;
+        for &(event, factor) in &steering.events {
+            for (token, weight) in &mut weighted {
+                if *token == event {
+                    *weight *= factor;
+                }
             }
         }
     }
     // The nucleus works within each pitch class: it trims the unlikely
     // octaves of a class (a note far from the music's register), while the
-    // prior alone decides how much each class is heard. Rests and lengths
+    // steering alone decides how much each class is heard. Rests and lengths
     // form a group of their own, with a nucleus of their own: a model that
     // learned rhythm from enough music keeps its rare ones, which real music
     // has (piano pieces had 6.4 distinct lengths in 48 beats against 8.8 in
     // real ones when they were trimmed), while on thin data they are noise.
-    // An echoing bar trims them as notes, so a rare one does not break it.
-    let echoing = prior.is_some_and(|p| !p.echo.is_empty());
+    // A bar that restates an earlier one trims them as notes, so a rare one does not break it.
+    let echoing = weights.is_some_and(|w| w.restating);
     let group = |token: usize| pitch_class(token).unwrap_or(12);
     let mut share = [nucleus.notes; 13];
     if !echoing {

@@ -1,262 +1,139 @@
-//! Steering a piece towards a real excerpt's way of moving: the balance of
-//! pitch classes, the top line's repeats and leaps, bar echoes, and the
-//! choice of key and excerpt.
+//! Steering: the rules that, as a piece is written, weigh the network's next
+//! choice towards what real music does. Each rule is a [`Rule`] in its own
+//! file with its tunables in its own config, which [`SteeringConfig`] holds
+//! and each model's `config.json` sets; the experiments that chose the
+//! values are in the model cards.
+//!
+//! A rule observes each event as it is written and, before each choice,
+//! weighs the candidates in a [`Weights`]: pitch classes made likelier or
+//! less likely (the sampler keeps the class shares the network gives at
+//! temperature 1, so the rules, not the temperature, decide how much each
+//! class is heard), single events made likelier, a tilt against leaping,
+//! and whether the bar is a restatement (its rhythm then trimmed as notes
+//! are). Rules apply in the order [`rules`] lists them.
 
-use super::settings::Settings;
-use super::{
-    BALANCE_LIMIT, BALANCE_STEPS, CHROMATIC_KEPT, LEAP_LIMIT, REPEAT_GAIN, REPEAT_MOST,
-    RESTATE_GAIN,
-};
-use crate::music::key::{Key, KeyProfile, Mode};
+use burn::config::Config;
+
+use super::Grammar;
+use crate::music::events::{Event, GridNote};
+use crate::music::key::Key;
 use crate::music::musicality::ExcerptStyle;
 use crate::rng::Rng;
-use crate::saved::ModelConfig;
 
-/// The pitch balance a piece is steered to: a key profile of the model's
-/// training music, drawn per piece, in the piece's key.
-///
-/// The network, told the key, still drifts: over a piece its notes wander to
-/// neighbouring keys and to more chromatic notes than real music has, and a
-/// listener (and the key estimate) hears no key. Real excerpts of the same
-/// length each have a balance of their own, so a piece follows one of them,
-/// drawn by its seed: pieces differ as real ones do. The steering is feedback
-/// on what has sounded, so the network's own choice of the next note stays
-/// free wherever the piece is in balance.
-#[derive(Debug, Clone)]
-pub(super) struct Balance {
-    /// Wanted shares of sounding time per pitch class (0 = C), adding up to 1.
-    pub(super) target: [f64; 12],
-    /// Sounding time so far per pitch class, in steps.
-    pub(super) sounded: [f64; 12],
-    /// The final chord's sounding time per pitch class, in steps: counted in
-    /// as the piece nears it, so that the music before leaves it room.
-    pub(super) ahead: [f64; 12],
-    /// Steps of sounding time short of its share that make a class e times
-    /// likelier (the model's `balance_steps`, else [`BALANCE_STEPS`]).
-    pub(super) steps: f64,
+mod balance;
+mod echo;
+mod tonic;
+mod top_line;
+
+pub use balance::BalanceConfig;
+pub use echo::EchoConfig;
+pub use tonic::TonicConfig;
+pub use top_line::TopLineConfig;
+
+#[cfg(test)]
+pub(super) use balance::scale_weights;
+
+/// Every steering rule's tunables, as a model's `config.json` holds them.
+#[derive(Config, Debug, PartialEq)]
+pub struct SteeringConfig {
+    /// The pitch balance (see `steering/balance.rs`).
+    #[config(default = "BalanceConfig::new()")]
+    pub balance: BalanceConfig,
+    /// The bass's pull to the tonic triad on downbeats (see `steering/tonic.rs`).
+    #[config(default = "TonicConfig::new()")]
+    pub tonic: TonicConfig,
+    /// The top line's repeats and leaps (see `steering/top_line.rs`).
+    #[config(default = "TopLineConfig::new()")]
+    pub top_line: TopLineConfig,
+    /// Bars that echo earlier ones (see `steering/echo.rs`).
+    #[config(default = "EchoConfig::new()")]
+    pub echo: EchoConfig,
 }
 
-impl Balance {
-    /// A piece in `key` following `profile`, ending on a tonic chord held
-    /// `hold` steps, steered back `steps` at a time.
-    pub(super) fn new(profile: &KeyProfile, key: Key, hold: Option<u32>, steps: f64) -> Balance {
-        let mut ahead = [0.0; 12];
-        if let Some(hold) = hold {
-            for degree in key.triad() {
-                ahead[usize::from((degree + key.tonic) % 12)] += f64::from(hold);
-            }
-        }
-        Balance {
-            target: profile.in_key(key.tonic),
-            sounded: [0.0; 12],
-            ahead,
-            steps,
-        }
+/// What a rule sees of the piece at a choice, or as an event is written.
+pub(super) struct Moment<'a> {
+    /// The grammar's state: the time, the notes of the current onset, and
+    /// whether a note awaits its length.
+    pub(super) grammar: &'a Grammar,
+    /// The notes written so far, in order (for a note's length being
+    /// written, the note is the last).
+    pub(super) notes: &'a [GridNote],
+    /// Steps into a bar where the new music starts (after a primer).
+    pub(super) offset: u32,
+    /// How far the piece is to its final chord, from 0 to 1 (0 without one).
+    pub(super) progress: f64,
+    /// Whether the final chord is being written.
+    pub(super) closing: bool,
+}
+
+/// How a choice is weighed: what the rules ask of the sampler.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Weights {
+    /// Per rule, per pitch class (0 = C), how much likelier its notes are
+    /// made; applied in order to each class's share at temperature 1.
+    pub(super) classes: Vec<[f64; 12]>,
+    /// Single events made likelier (or less likely), by how much; applied in order.
+    pub(super) events: Vec<(usize, f64)>,
+    /// For a line's next note, the pitch it moves from and how much less
+    /// likely, as a power of e per semitone, a note further from it is.
+    pub(super) tilt: Option<(u8, f64)>,
+    /// Whether the bar restates an earlier one: its rests and lengths are
+    /// then trimmed by the notes' nucleus, so that a rare one does not break it.
+    pub(super) restating: bool,
+}
+
+/// A steering rule.
+pub(super) trait Rule: std::fmt::Debug + Send {
+    /// Takes note of `event`, about to be written at `moment`; `rng` is the
+    /// attempt's, for a rule that draws.
+    fn observe(&mut self, event: Event, moment: &Moment, rng: &mut Rng) {
+        let _ = (event, moment, rng);
     }
 
-    /// Per pitch class, how much likelier its notes are, `progress` (0 to 1)
-    /// of the way to the final chord: e^(d / [`BALANCE_STEPS`]) for a class
-    /// `d` steps of sounding time short of its share so far (below 1 for one
-    /// heard more). Counted in steps rather than as a ratio of shares, so that
-    /// a class real music hardly sounds is not pushed in for being unheard.
-    pub(super) fn weights(&self, progress: f64) -> [f64; 12] {
-        let counted = |pc: usize| self.sounded[pc] + self.ahead[pc] * progress;
-        let heard: f64 = (0..12).map(counted).sum();
-        let mut weights = [1.0; 12];
-        for (pc, weight) in weights.iter_mut().enumerate() {
-            let short = self.target[pc] * heard - counted(pc);
-            *weight = (short / self.steps)
-                .clamp(-BALANCE_LIMIT, BALANCE_LIMIT)
-                .exp();
-        }
-        weights
-    }
+    /// Weighs the next choice at `moment`.
+    fn weigh(&self, moment: &Moment, weights: &mut Weights);
 }
 
-/// A piece's top line (the highest note of each onset): how often it repeats
-/// its last pitch and how far it moves, steered to its excerpt's figures.
-#[derive(Debug, Clone)]
-pub(super) struct TopLine {
-    /// The excerpt's share of top-line notes that repeat the one before.
-    pub(super) rate: f64,
-    /// The excerpt's mean interval between top-line notes, in semitones, and
-    /// the model's `leap_gain`, when the style has the one and the model the
-    /// other.
-    pub(super) leap: Option<(f64, f64)>,
-    /// The top line's last pitch.
-    pub(super) last: Option<u8>,
-    /// Top-line notes after the first, how many of them repeated, and the
-    /// semitones they moved in all.
-    pub(super) moves: u32,
-    pub(super) repeated: u32,
-    pub(super) travelled: f64,
+/// What the rules are made for: one attempt at a piece.
+pub(super) struct Piece<'a> {
+    /// The training excerpt it follows, if the model kept any.
+    pub(super) style: Option<&'a ExcerptStyle>,
+    /// Its key.
+    pub(super) key: Key,
+    /// Steps the final chord is held, for a piece with one.
+    pub(super) hold: Option<u32>,
+    /// Whether the instrument plays one line, whose downbeats are its melody's.
+    pub(super) solo: bool,
+    /// The attempt's seed.
+    pub(super) seed: u64,
 }
 
-impl TopLine {
-    /// The top line of a piece following `style`, before its first note,
-    /// held to its intervals by `leap_gain`, if any.
-    pub(super) fn new(style: &ExcerptStyle, leap_gain: Option<f64>) -> TopLine {
-        TopLine {
-            rate: f64::from(style.top_line_repeats),
-            leap: style.top_line_interval.map(f64::from).zip(leap_gain),
-            last: None,
-            moves: 0,
-            repeated: 0,
-            travelled: 0.0,
-        }
-    }
-
-    /// Counts an onset whose highest note is `top`.
-    pub(super) fn onset(&mut self, top: u8) {
-        if let Some(last) = self.last {
-            self.moves += 1;
-            self.repeated += u32::from(last == top);
-            self.travelled += f64::from(last.abs_diff(top));
-        }
-        self.last = Some(top);
-    }
-
-    /// How much likelier a repeat of the last pitch is: less the more the
-    /// piece has repeated beyond the rate, more (up to [`REPEAT_MOST`]) the
-    /// further it is behind.
-    pub(super) fn weight(&self) -> f64 {
-        let excess = f64::from(self.repeated) - self.rate * f64::from(self.moves + 1);
-        (-excess * REPEAT_GAIN).exp().min(REPEAT_MOST)
-    }
-
-    /// How much less likely, as a power of e per semitone, the next top-line
-    /// note is made the further it lies from the last: an exponential tilt
-    /// of the network's intervals, whose mean it lowers in proportion to how
-    /// far the piece has moved beyond its excerpt's mean so far. Fed back on
-    /// what has sounded, it settles where the piece's intervals average the
-    /// excerpt's. A piece that moves less is not pushed to leap (a violin
-    /// line that was, following an excerpt of double stops, leapt two
-    /// octaves); 0 without a target or a gain.
-    pub(super) fn tilt(&self) -> f64 {
-        let Some((interval, gain)) = self.leap else {
-            return 0.0;
-        };
-        let excess = self.travelled - interval * f64::from(self.moves);
-        (excess * gain).clamp(0.0, LEAP_LIMIT)
-    }
-}
-
-/// How much a piece's bars restate earlier ones, steered to its excerpt's
-/// bar repetition through the chance that the next bar echoes.
-#[derive(Debug, Clone)]
-pub(super) struct Restated {
-    /// The excerpt's bar repetition (see [`crate::music::musicality::bar_repetition`]).
-    pub(super) target: f64,
-    /// The restatement of each bar scored so far, added up, and how many.
-    pub(super) sum: f64,
-    pub(super) scored: u32,
-}
-
-impl Restated {
-    /// The chance that the next bar echoes: even when the piece restates as
-    /// much as its excerpt, likelier the further it is behind, less likely
-    /// the further ahead (a logistic of the shortfall, in bars' worth).
-    pub(super) fn echo_chance(&self) -> f64 {
-        let short = self.target * f64::from(self.scored + 1) - self.sum;
-        1.0 / (1.0 + (-RESTATE_GAIN * short).exp())
-    }
-}
-
-/// The figures of its training excerpt that a piece is steered to while it is
-/// composed (see [`ExcerptStyle`]).
-#[derive(Debug, Clone)]
-pub(super) struct Steering {
-    pub(super) balance: Balance,
-    pub(super) top_line: TopLine,
-    pub(super) restated: Restated,
-}
-
-impl Steering {
-    /// Steering to `style` for a piece in `key` that closes on a chord held
-    /// `hold` steps, as hard as the model's `config` sets.
-    pub(super) fn new(
-        style: &ExcerptStyle,
-        key: Key,
-        hold: Option<u32>,
-        config: &ModelConfig,
-    ) -> Steering {
-        let balance_steps = config.balance_steps.unwrap_or(BALANCE_STEPS);
-        Steering {
-            balance: Balance::new(&style.profile, key, hold, balance_steps),
-            top_line: TopLine::new(style, config.leap_gain),
-            restated: Restated {
-                target: f64::from(style.bar_repetition),
-                sum: 0.0,
-                scored: 0,
-            },
-        }
-    }
-}
-
-/// The pitch-class weights of a model without a style: the key's scale
-/// as it is, the other classes scaled by [`CHROMATIC_KEPT`].
-pub(super) fn scale_weights(key: Key) -> [f64; 12] {
-    key.scale()
-        .map(|inside| if inside { 1.0 } else { CHROMATIC_KEPT })
-}
-
-/// The training excerpt whose figures a piece follows: one in `mode`, drawn
-/// by the piece's seed (any if none is in that mode).
-pub(super) fn choose_style(
-    seed: u64,
-    mode: Mode,
-    styles: &[ExcerptStyle],
-) -> Option<&ExcerptStyle> {
-    let in_mode: Vec<&ExcerptStyle> = styles.iter().filter(|s| s.profile.mode == mode).collect();
-    let pool: Vec<&ExcerptStyle> = if in_mode.is_empty() {
-        styles.iter().collect()
-    } else {
-        in_mode
-    };
-    if pool.is_empty() {
-        return None;
-    }
-    let mut rng = Rng::new(Rng::derive(seed, PROFILE_STREAM));
-    Some(pool[rng.below(pool.len())])
-}
-
-/// The stream of a piece's seed that draws its key, apart from the attempts' streams.
-pub(super) const KEY_STREAM: u64 = 1 << 32;
-/// The stream of an attempt's seed that draws its chance of echoing bars.
-pub(super) const ECHO_STREAM: u64 = (1 << 32) + 1;
-/// The stream of a piece's seed that draws the training excerpt it follows.
-pub(super) const PROFILE_STREAM: u64 = (1 << 32) + 2;
-
-/// The key a piece is composed in: the settings' tonic and mode where given,
-/// else the primer's, else drawn (from the piece's seed) as the keys of the
-/// model's training music are spread.
-pub(super) fn choose_key(settings: &Settings, primer: Option<Key>, counts: &[[u32; 12]; 2]) -> Key {
-    let mut rng = Rng::new(Rng::derive(settings.seed, KEY_STREAM));
-    let mut pick = |weights: &[u32]| -> Option<usize> {
-        let total: u32 = weights.iter().sum();
-        if total == 0 {
-            return None;
-        }
-        let mut draw = rng.below(total as usize) as u32;
-        weights.iter().position(|&w| {
-            if draw < w {
-                return true;
-            }
-            draw -= w;
-            false
-        })
-    };
-    let mode = settings.mode.or(primer.map(|k| k.mode)).unwrap_or_else(|| {
-        let per_mode: Vec<u32> = counts.iter().map(|row| row.iter().sum()).collect();
-        pick(&per_mode).map_or(Mode::Major, |i| Mode::ALL[i])
+/// The rules that steer `piece`, as hard as `config` sets, in the order they apply.
+pub(super) fn rules(piece: &Piece, config: &SteeringConfig) -> Vec<Box<dyn Rule>> {
+    let mut rules: Vec<Box<dyn Rule>> = Vec::new();
+    rules.push(match piece.style {
+        Some(style) => Box::new(balance::Balance::new(
+            &style.profile,
+            piece.key,
+            piece.hold,
+            &config.balance,
+        )),
+        None => Box::new(balance::Scale::new(piece.key, &config.balance)),
     });
-    let tonic = settings
-        .tonic
-        .or(primer.map(|k| k.tonic))
-        .unwrap_or_else(|| {
-            let row = counts[usize::from(mode.index())];
-            let all: Vec<u32> = (0..12).map(|t| counts[0][t] + counts[1][t]).collect();
-            pick(&row).or_else(|| pick(&all)).unwrap_or(0) as u8
-        });
-    Key { tonic, mode }
+    if !piece.solo {
+        rules.push(Box::new(tonic::Tonic::new(piece.key, &config.tonic)));
+    }
+    if let Some(style) = piece.style {
+        rules.push(Box::new(top_line::TopLine::new(
+            style,
+            piece.solo,
+            &config.top_line,
+        )));
+    }
+    rules.push(Box::new(echo::Echo::new(
+        piece.style,
+        piece.seed,
+        &config.echo,
+    )));
+    rules
 }
