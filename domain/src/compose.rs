@@ -1,6 +1,7 @@
 //! The settings of a piece to compose: one typed struct from the form to the
-//! database, with the limits that the form's inputs, the server's checks and
-//! the conversion to the model's settings all read.
+//! database and the model, valid by construction, and the one table of the
+//! product's limits that the form's inputs, the API's `/instruments` and
+//! the checks all read.
 
 use std::fmt::Display;
 use std::str::FromStr;
@@ -82,11 +83,116 @@ pub use vocabulary::names::TONICS as KEYS;
 /// Major or minor, as every crate names them.
 pub use vocabulary::Mode;
 
-/// What to compose.
+/// What to compose, as a request sends it (the API's body, a stored
+/// generation): each field as sent, unchecked. [`RequestedSettings::validate`]
+/// turns it into [`ComposeSettings`], the only way to get one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 // Whatever a request leaves out is the default, as on a new form.
 #[serde(default)]
+pub struct RequestedSettings {
+    /// The instrument's id, also its model's folder name.
+    pub instrument: String,
+    /// Length in whole seconds, within [`LENGTH_SECONDS`].
+    pub length_seconds: u32,
+    /// Tempo in whole beats per minute, within [`TEMPO_BPM`].
+    pub tempo_bpm: u32,
+    /// The tonic's pitch class (0 = C, an index of [`KEYS`]); `None` for any key.
+    pub tonic: Option<u8>,
+    /// The mode; `None` for as composed.
+    pub mode: Option<Mode>,
+    /// Within [`CREATIVITY`].
+    pub creativity: f64,
+    /// Within [`SEED`]; `None` for a new one each time.
+    pub seed: Option<u64>,
+    /// The notes the piece starts from, if any: at most half its length.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::motif::MotifNote>>))]
+    pub motif: Option<Motif>,
+}
+
+impl Default for RequestedSettings {
+    fn default() -> RequestedSettings {
+        ComposeSettings::default().into()
+    }
+}
+
+impl RequestedSettings {
+    /// The settings, every value within its limits (the instrument is the
+    /// service's to check, against the models installed); else the errors,
+    /// each naming its field as the form does.
+    pub fn validate(self) -> Result<ComposeSettings, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if !LENGTH_SECONDS.contains(self.length_seconds) {
+            errors.push(out_of(LENGTH_FIELD, &LENGTH_SECONDS));
+        }
+        if !TEMPO_BPM.contains(self.tempo_bpm) {
+            errors.push(out_of(TEMPO_FIELD, &TEMPO_BPM));
+        }
+        if self
+            .tonic
+            .is_some_and(|tonic| usize::from(tonic) >= KEYS.len())
+        {
+            errors.push(FieldError::new(
+                TONIC_FIELD,
+                "Give the tonic as a pitch class from 0 (C) to 11 (B), or leave it out for any key.",
+            ));
+        }
+        if !CREATIVITY.contains(self.creativity) {
+            errors.push(out_of(CREATIVITY_FIELD, &CREATIVITY));
+        }
+        if self.seed.is_some_and(|seed| !SEED.contains(seed)) {
+            errors.push(out_of(SEED_FIELD, &SEED));
+        }
+        if let Some(error) = self.motif_error() {
+            errors.push(error);
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ComposeSettings {
+            instrument: self.instrument,
+            length_seconds: self.length_seconds,
+            tempo_bpm: self.tempo_bpm,
+            tonic: self.tonic,
+            mode: self.mode,
+            creativity: self.creativity,
+            seed: self.seed,
+            motif: self.motif,
+        })
+    }
+
+    /// The message for a motif too long for the piece, if it is: a motif
+    /// takes at most half the piece, so that most of it is the model's
+    /// music, and leaves at least a bar. Judged once length and tempo are valid.
+    fn motif_error(&self) -> Option<FieldError> {
+        let motif = self.motif.as_ref()?;
+        if !(TEMPO_BPM.contains(self.tempo_bpm) && LENGTH_SECONDS.contains(self.length_seconds)) {
+            return None;
+        }
+        let length = f64::from(self.length_seconds);
+        let bar = 4.0 * 60.0 / f64::from(self.tempo_bpm);
+        let allowed = (length / 2.0).min(length - bar);
+        let seconds = motif.seconds_at(self.tempo_bpm);
+        (seconds > allowed).then(|| {
+            FieldError::new(
+                MOTIF_FIELD,
+                format!(
+                    "Your motif lasts {seconds:.1} seconds at {} BPM; a {}-second piece can start with at most {allowed:.1} seconds of it. Make the piece longer, or the motif shorter.",
+                    self.tempo_bpm, self.length_seconds,
+                ),
+            )
+        })
+    }
+}
+
+/// What to compose, every value within the product's limits: built only by
+/// [`RequestedSettings::validate`], [`ComposeForm::parse`] or
+/// [`ComposeSettings::new`] (outside this crate it cannot be written field
+/// by field), so whatever holds one, down to the model, need not check it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(try_from = "RequestedSettings", into = "RequestedSettings")]
+#[non_exhaustive]
 pub struct ComposeSettings {
     /// The instrument's id, also its model's folder name.
     pub instrument: String,
@@ -107,6 +213,35 @@ pub struct ComposeSettings {
     pub motif: Option<Motif>,
 }
 
+impl TryFrom<RequestedSettings> for ComposeSettings {
+    type Error = String;
+
+    fn try_from(request: RequestedSettings) -> Result<ComposeSettings, String> {
+        request.validate().map_err(|errors| {
+            let messages: Vec<String> = errors
+                .into_iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            messages.join("; ")
+        })
+    }
+}
+
+impl From<ComposeSettings> for RequestedSettings {
+    fn from(settings: ComposeSettings) -> RequestedSettings {
+        RequestedSettings {
+            instrument: settings.instrument,
+            length_seconds: settings.length_seconds,
+            tempo_bpm: settings.tempo_bpm,
+            tonic: settings.tonic,
+            mode: settings.mode,
+            creativity: settings.creativity,
+            seed: settings.seed,
+            motif: settings.motif,
+        }
+    }
+}
+
 impl ComposeSettings {
     /// One click composes a balanced 30-second piece at 100 BPM with `instrument`.
     pub fn new(instrument: &str) -> ComposeSettings {
@@ -122,59 +257,28 @@ impl ComposeSettings {
         }
     }
 
-    /// Checks every value against its limits (the instrument is the
-    /// service's to check); the errors name each field at fault, as the form does.
-    pub fn check(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if !LENGTH_SECONDS.contains(self.length_seconds) {
-            errors.push(out_of(LENGTH_FIELD, &LENGTH_SECONDS));
-        }
-        if !TEMPO_BPM.contains(self.tempo_bpm) {
-            errors.push(out_of(TEMPO_FIELD, &TEMPO_BPM));
-        }
-        if self
-            .tonic
-            .is_some_and(|tonic| usize::from(tonic) >= KEYS.len())
-        {
-            errors.push(FieldError::new("key", KEY_MESSAGE));
-        }
-        if !CREATIVITY.contains(self.creativity) {
-            errors.push(out_of(CREATIVITY_FIELD, &CREATIVITY));
-        }
-        if self.seed.is_some_and(|seed| !SEED.contains(seed)) {
-            errors.push(out_of(SEED_FIELD, &SEED));
-        }
-        if let Some(error) = self.motif_error() {
-            errors.push(error);
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
+    /// These settings with no seed: a new piece each time.
+    pub fn without_seed(self) -> ComposeSettings {
+        ComposeSettings { seed: None, ..self }
+    }
+
+    /// These settings with their seed, or where they name none one `draw`n
+    /// (brought within [`SEED`]).
+    pub fn seeded(self, draw: impl FnOnce() -> u64) -> ComposeSettings {
+        let seed = self.seed.unwrap_or_else(|| draw() & SEED.max);
+        ComposeSettings {
+            seed: Some(seed),
+            ..self
         }
     }
 
-    /// The message for a motif too long for the piece, if it is: a motif
-    /// takes at most half the piece, so that most of it is the model's
-    /// music, and leaves at least a bar.
-    fn motif_error(&self) -> Option<FieldError> {
-        let motif = self.motif.as_ref()?;
-        if !(TEMPO_BPM.contains(self.tempo_bpm) && LENGTH_SECONDS.contains(self.length_seconds)) {
-            return None;
+    /// These settings starting from `motif`, if it fits the piece.
+    pub fn with_motif(self, motif: Motif) -> Result<ComposeSettings, Vec<FieldError>> {
+        RequestedSettings {
+            motif: Some(motif),
+            ..self.into()
         }
-        let length = f64::from(self.length_seconds);
-        let bar = 4.0 * 60.0 / f64::from(self.tempo_bpm);
-        let allowed = (length / 2.0).min(length - bar);
-        let seconds = motif.seconds_at(self.tempo_bpm);
-        (seconds > allowed).then(|| {
-            FieldError::new(
-                MOTIF_FIELD,
-                format!(
-                    "Your motif lasts {seconds:.1} seconds at {} BPM; a {}-second piece can start with at most {allowed:.1} seconds of it. Make the piece longer, or the motif shorter.",
-                    self.tempo_bpm, self.length_seconds,
-                ),
-            )
-        })
+        .validate()
     }
 
     /// The form filled in with these settings.
@@ -183,7 +287,7 @@ impl ComposeSettings {
             instrument: self.instrument.clone(),
             length_seconds: self.length_seconds.to_string(),
             tempo_bpm: self.tempo_bpm.to_string(),
-            key: self
+            tonic: self
                 .tonic
                 .and_then(|tonic| KEYS.get(usize::from(tonic)))
                 .map_or_else(String::new, |key| (*key).to_owned()),
@@ -224,9 +328,10 @@ pub struct ComposeForm {
     /// See [`ComposeSettings::tempo_bpm`].
     #[serde(default)]
     pub tempo_bpm: String,
-    /// One of [`KEYS`], or empty for any key.
-    #[serde(default)]
-    pub key: String,
+    /// The tonic's name, one of [`KEYS`], or empty for any key (`key` in
+    /// addresses and stored forms from before it had the setting's name).
+    #[serde(default, alias = "key")]
+    pub tonic: String,
     /// `major`, `minor`, or empty for as composed.
     #[serde(default)]
     pub mode: String,
@@ -252,7 +357,9 @@ const LENGTH_FIELD: (&str, &str) = ("length_seconds", "a length in whole seconds
 const TEMPO_FIELD: (&str, &str) = ("tempo_bpm", "a tempo in whole beats per minute");
 const CREATIVITY_FIELD: (&str, &str) = ("creativity", "a creativity");
 const SEED_FIELD: (&str, &str) = ("seed", "a whole number");
-const KEY_MESSAGE: &str = "Choose a key from the list, or any key.";
+/// The tonic's field, on the form and in the API.
+const TONIC_FIELD: &str = "tonic";
+const TONIC_MESSAGE: &str = "Choose a key from the list, or any key.";
 /// The motif's field, on the form and in the API.
 pub const MOTIF_FIELD: &str = "motif";
 
@@ -295,7 +402,7 @@ impl ComposeForm {
             &LENGTH_SECONDS,
         );
         let tempo_bpm = number(&mut errors, TEMPO_FIELD, &self.tempo_bpm, &TEMPO_BPM);
-        let tonic = match self.key.trim() {
+        let tonic = match self.tonic.trim() {
             "" => Some(None),
             name => KEYS
                 .iter()
@@ -303,7 +410,7 @@ impl ComposeForm {
                 .map(|pc| Some(pc as u8)),
         };
         if tonic.is_none() {
-            errors.push(FieldError::new("key", KEY_MESSAGE));
+            errors.push(FieldError::new(TONIC_FIELD, TONIC_MESSAGE));
         }
         let mode = match self.mode.trim() {
             "" => Some(None),
@@ -347,22 +454,17 @@ impl ComposeForm {
                 Some(creativity),
                 Some(seed),
                 Some(motif),
-            ) if errors.is_empty() => {
-                let settings = ComposeSettings {
-                    instrument: self.instrument.trim().to_owned(),
-                    length_seconds,
-                    tempo_bpm,
-                    tonic,
-                    mode,
-                    creativity,
-                    seed,
-                    motif,
-                };
-                match settings.motif_error() {
-                    Some(error) => Err(vec![error]),
-                    None => Ok(settings),
-                }
+            ) if errors.is_empty() => RequestedSettings {
+                instrument: self.instrument.trim().to_owned(),
+                length_seconds,
+                tempo_bpm,
+                tonic,
+                mode,
+                creativity,
+                seed,
+                motif,
             }
+            .validate(),
             _ => Err(errors),
         }
     }
@@ -410,7 +512,7 @@ mod tests {
     #[test]
     fn key_mode_and_seed_are_read() {
         let settings = ComposeForm {
-            key: "E♭".into(),
+            tonic: "E♭".into(),
             mode: "minor".into(),
             seed: " 42 ".into(),
             creativity: "0.75".into(),
@@ -430,7 +532,7 @@ mod tests {
             instrument: "kazoo".into(),
             length_seconds: "5".into(),
             tempo_bpm: "fast".into(),
-            key: "H".into(),
+            tonic: "H".into(),
             mode: "lydian".into(),
             creativity: "3".into(),
             seed: "-1".into(),
@@ -445,7 +547,7 @@ mod tests {
                 "tempo_bpm",
                 "Enter a tempo in whole beats per minute from 40 to 220.",
             ),
-            ("key", "Choose a key from the list, or any key."),
+            ("tonic", "Choose a key from the list, or any key."),
             ("mode", "Choose major, minor, or as composed."),
             ("creativity", "Enter a creativity from 0.5 to 1.5."),
             ("seed", "Enter a whole number from 0 to 9007199254740991."),
@@ -462,27 +564,41 @@ mod tests {
     }
 
     #[test]
-    fn typed_settings_are_checked_against_the_same_limits() {
-        let settings = ComposeSettings {
+    fn requests_are_checked_against_the_same_limits() {
+        let request = RequestedSettings {
             length_seconds: 5,
             creativity: 3.0,
             tonic: Some(12),
             seed: Some(SEED.max + 1),
-            ..ComposeSettings::new("piano")
+            ..ComposeSettings::new("piano").into()
         };
-        let fields: Vec<String> = settings
-            .check()
+        let fields: Vec<String> = request
+            .validate()
             .unwrap_err()
             .into_iter()
             .map(|e| e.field)
             .collect();
-        assert_eq!(fields, ["length_seconds", "key", "creativity", "seed"]);
-        assert_eq!(ComposeSettings::new("piano").check(), Ok(()));
+        assert_eq!(fields, ["length_seconds", "tonic", "creativity", "seed"]);
+        let valid = RequestedSettings::from(ComposeSettings::new("piano")).validate();
+        assert_eq!(valid, Ok(ComposeSettings::new("piano")));
+    }
+
+    #[test]
+    fn settings_read_from_json_are_checked_too() {
+        let json = serde_json::to_string(&ComposeSettings::new("piano").seeded(|| 7)).unwrap();
+        let read: ComposeSettings = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.seed, Some(7));
+        let out_of_range = json.replace("\"tempo_bpm\":100", "\"tempo_bpm\":1000");
+        let err = serde_json::from_str::<ComposeSettings>(&out_of_range).unwrap_err();
+        assert!(err.to_string().contains("tempo_bpm"), "{err}");
+        // A drawn seed is brought within the limit.
+        let drawn = ComposeSettings::new("piano").seeded(|| u64::MAX);
+        assert_eq!(drawn.seed, Some(SEED.max));
     }
 
     #[test]
     fn settings_survive_the_form_and_its_address() {
-        let settings = ComposeSettings {
+        let settings = RequestedSettings {
             instrument: "piano".into(),
             length_seconds: 45,
             tempo_bpm: 132,
@@ -491,8 +607,10 @@ mod tests {
             creativity: 0.85,
             seed: Some(SEED.max),
             motif: Some("60:0:1:80 64:1:0.5:90 67:1.5:2:90".parse().unwrap()),
-        };
-        assert_eq!(settings.form().key, "E♭");
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(settings.form().tonic, "E♭");
         assert_eq!(settings.form().parse(), Ok(settings.clone()));
         let url = settings.form_url();
         let query = url.strip_prefix("/instruments?").unwrap();
@@ -504,31 +622,34 @@ mod tests {
     fn a_motif_takes_at_most_half_the_piece() {
         // Nine beats: 5.4 s at 100 BPM.
         let motif: Motif = "60:0:4:80 62:4:5:80".parse().unwrap();
-        let settings = ComposeSettings {
+        let request = RequestedSettings {
             length_seconds: 11,
             motif: Some(motif),
-            ..ComposeSettings::new("piano")
+            ..ComposeSettings::new("piano").into()
         };
-        assert_eq!(settings.check(), Ok(()));
-        let short = ComposeSettings {
+        let settings = request.clone().validate().unwrap();
+        let short = RequestedSettings {
             length_seconds: 10,
-            ..settings.clone()
+            ..request.clone()
         };
         let message = "Your motif lasts 5.4 seconds at 100 BPM; a 10-second piece can start with at most 5.0 seconds of it. Make the piece longer, or the motif shorter.";
-        assert_eq!(short.check(), Err(vec![FieldError::new("motif", message)]));
+        assert_eq!(
+            short.validate(),
+            Err(vec![FieldError::new("motif", message)])
+        );
         let form = ComposeForm {
             length_seconds: "10".into(),
             ..settings.form()
         };
         assert_eq!(form.parse(), Err(vec![FieldError::new("motif", message)]));
         // At a slow tempo the bar left for the composer counts.
-        let slow = ComposeSettings {
+        let slow = RequestedSettings {
             tempo_bpm: 40,
             length_seconds: 10,
             motif: Some("60:0:3:80".parse().unwrap()),
-            ..settings
+            ..request
         };
-        let err = slow.check().unwrap_err();
+        let err = slow.validate().unwrap_err();
         assert!(err[0].message.contains("at most 4.0 seconds"), "{err:?}");
     }
 

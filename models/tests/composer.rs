@@ -352,13 +352,13 @@ fn generation_is_reproducible_and_follows_the_controls() {
     assert!(generator.checks_copies());
     let settings = Settings {
         length: Length::Seconds(12.0),
-        bpm: 120.0,
+        tempo_bpm: 120.0,
         tonic: Some(2),
         mode: Some(models::music::key::Mode::Minor),
-        temperature: 0.9,
+        creativity: 0.9,
         top_p: 0.95,
         seed: 5,
-        primer: Vec::new(),
+        motif: Vec::new(),
     };
     let first = generator.generate(&settings).unwrap();
     let again = generator.generate(&settings).unwrap();
@@ -416,7 +416,7 @@ fn generation_is_reproducible_and_follows_the_controls() {
         .collect();
     let primed = generator
         .generate(&Settings {
-            primer: primer.clone(),
+            motif: primer.clone(),
             ..settings.clone()
         })
         .unwrap();
@@ -440,12 +440,12 @@ fn generation_is_reproducible_and_follows_the_controls() {
     // Five beats: the primer's last onset and a bar do not fit.
     let too_long = Settings {
         length: Length::Seconds(5.0),
-        bpm: 60.0,
-        primer,
+        tempo_bpm: 60.0,
+        motif: primer,
         ..settings.clone()
     };
     let err = generator.generate(&too_long).unwrap_err().to_string();
-    assert!(err.starts_with("primer:"), "{err}");
+    assert!(err.starts_with("motif:"), "{err}");
 }
 
 #[test]
@@ -540,7 +540,7 @@ fn a_bold_piece_draws_its_lengths_as_a_plain_one_does() {
             let piece = generator
                 .generate(&Settings {
                     length: Length::Seconds(20.0),
-                    temperature,
+                    creativity: temperature,
                     seed,
                     ..Settings::default()
                 })
@@ -600,7 +600,7 @@ fn a_batch_composes_each_piece_as_it_would_be_composed_alone() {
         .into_iter()
         .map(|(seed, seconds, temperature)| Settings {
             length: Length::Seconds(seconds),
-            temperature,
+            creativity: temperature,
             seed,
             ..Settings::default()
         })
@@ -640,7 +640,7 @@ fn a_batch_composes_each_piece_as_it_would_be_composed_alone() {
 
     // Settings out of range are refused at once, with their tag.
     let bad = Settings {
-        bpm: 0.0,
+        tempo_bpm: 0.0,
         ..Settings::default()
     };
     let (tag, _) = batch.add(bad, 9).unwrap_err();

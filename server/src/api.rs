@@ -137,25 +137,6 @@ async fn instruments(
     Ok(Json(Instruments::new(state.context.studio.instruments()?)))
 }
 
-/// The settings' field names as the API writes them: the key is `tonic` here.
-fn api_fields(err: AppError) -> AppError {
-    match err {
-        AppError::Invalid(fields) => AppError::Invalid(
-            fields
-                .into_iter()
-                .map(|field| match field.field.as_str() {
-                    "key" => FieldError::new(
-                        "tonic",
-                        "Give the tonic as a pitch class from 0 (C) to 11 (B), or leave it out for any key.",
-                    ),
-                    _ => field,
-                })
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 /// Composes a piece with these settings (any left out take their defaults),
 /// starting from your motif if you give one: 202 with the generation to poll
 /// at `Location`.
@@ -178,9 +159,7 @@ async fn compose(
     let Json(request) = body?;
     let context = &state.context;
     let settings = request.into_settings(context, &caller).await?;
-    let id = generations::queue(context, caller.owner(), &caller.client(), settings)
-        .await
-        .map_err(api_fields)?;
+    let id = generations::queue(context, caller.owner(), &caller.client(), settings).await?;
     let state = generations::status_for(&context.db, Some(&caller.owner()), id).await?;
     let location = HeaderValue::from_str(&generation_url(id)).expect("an address is a header");
     Ok((

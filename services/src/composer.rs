@@ -15,28 +15,24 @@ use models::saved::ModelError;
 use models::{Catalog, CatalogError, Instrument, SelectedDevice};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
-use domain::compose::{CREATIVITY, ComposeSettings, Mode};
+use domain::compose::ComposeSettings;
 use domain::error::AppError;
 use domain::instrument::InstrumentInfo;
 
-/// The model's settings for `settings`: creativity is the sampling
-/// temperature, whose range ([`CREATIVITY`]) lies inside the model's, and
-/// the motif is the music the piece continues.
+/// The model's settings for `settings`, field for field: the same names,
+/// the length counted in seconds and the motif as the notes on the model's grid.
 pub fn model_settings(settings: &ComposeSettings) -> Settings {
     Settings {
         length: Length::Seconds(f64::from(settings.length_seconds)),
-        bpm: f64::from(settings.tempo_bpm),
+        tempo_bpm: f64::from(settings.tempo_bpm),
         tonic: settings.tonic,
-        mode: settings.mode.map(|mode| match mode {
-            Mode::Major => models::music::key::Mode::Major,
-            Mode::Minor => models::music::key::Mode::Minor,
-        }),
-        temperature: settings.creativity.clamp(CREATIVITY.min, CREATIVITY.max),
+        mode: settings.mode,
+        creativity: settings.creativity,
         seed: settings.seed.unwrap_or_default(),
-        primer: settings
+        motif: settings
             .motif
             .as_ref()
-            .map(crate::motifs::primer)
+            .map(crate::motifs::on_grid)
             .unwrap_or_default(),
         ..Settings::default()
     }
@@ -371,21 +367,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_creativity_the_form_allows_is_a_temperature_the_model_takes() {
+    fn every_creativity_the_form_allows_is_one_the_model_takes() {
+        use domain::compose::{CREATIVITY, RequestedSettings};
         for creativity in [CREATIVITY.min, CREATIVITY.default, CREATIVITY.max] {
-            let settings = model_settings(&ComposeSettings {
+            let request = RequestedSettings {
                 creativity,
                 seed: Some(7),
-                ..ComposeSettings::new("piano")
-            });
-            assert_eq!(settings.temperature, creativity);
+                ..ComposeSettings::new("piano").into()
+            };
+            let settings = model_settings(&request.validate().unwrap());
+            assert_eq!(settings.creativity, creativity);
             assert_eq!(settings.seed, 7);
             assert!(settings.validate().is_ok(), "{creativity}");
         }
     }
 
     #[test]
-    fn every_motif_the_settings_allow_is_a_primer_the_model_takes() {
+    fn every_motif_the_settings_allow_is_one_the_model_takes() {
+        use domain::compose::RequestedSettings;
         use domain::motif::Motif;
         for (tempo_bpm, length_seconds) in [(40, 10), (100, 30), (220, 10), (40, 180)] {
             // The longest motif allowed: a note held to the limit.
@@ -396,19 +395,16 @@ mod tests {
             let motif: Motif = format!("60:0:0.25:80 62:{:.3}:0.25:80", beats - 0.25)
                 .parse()
                 .unwrap();
-            let settings = ComposeSettings {
+            let settings = RequestedSettings {
                 tempo_bpm,
                 length_seconds,
                 motif: Some(motif),
-                ..ComposeSettings::new("piano")
-            };
-            assert_eq!(
-                settings.check(),
-                Ok(()),
-                "{tempo_bpm} BPM, {length_seconds} s"
-            );
+                ..ComposeSettings::new("piano").into()
+            }
+            .validate()
+            .unwrap_or_else(|err| panic!("{tempo_bpm} BPM, {length_seconds} s: {err:?}"));
             let model = model_settings(&settings);
-            assert_eq!(model.primer.len(), 2);
+            assert_eq!(model.motif.len(), 2);
             assert!(
                 model.validate().is_ok(),
                 "{tempo_bpm} BPM, {length_seconds} s"

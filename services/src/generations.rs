@@ -22,7 +22,7 @@ use crate::rate_limits::in_words;
 use crate::storage::generation::{self as table, Status};
 use crate::storage::{now, now_micros};
 use crate::{ServerContext, exclusivity, motifs, pieces, random_token, with_random_id};
-use domain::compose::{ComposeForm, ComposeSettings, SEED};
+use domain::compose::{ComposeForm, ComposeSettings};
 use domain::error::{AppError, FieldError};
 use domain::generation::GenerationState;
 
@@ -362,7 +362,7 @@ fn fresh_seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
     let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    models::rng::Rng::derive(nanos, count) & SEED.max
+    models::rng::Rng::derive(nanos, count)
 }
 
 /// The message for an instrument id that names no installed model, if it does not.
@@ -375,7 +375,7 @@ pub fn instrument_error(
         .then(|| FieldError::new("instrument", "Choose one of the instruments listed.")))
 }
 
-/// Checks `settings`, counts them against the rate limits of `client` (an
+/// Checks `settings`' instrument, counts them against the rate limits of `client` (an
 /// address key) and the owner, and queues the piece for `owner`; the
 /// generation's id.
 pub async fn queue(
@@ -384,14 +384,8 @@ pub async fn queue(
     client: &str,
     settings: ComposeSettings,
 ) -> Result<i64, AppError> {
-    let mut errors: Vec<FieldError> = instrument_error(context, &settings.instrument)?
-        .into_iter()
-        .collect();
-    if let Err(more) = settings.check() {
-        errors.extend(more);
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+    if let Some(error) = instrument_error(context, &settings.instrument)? {
+        return Err(AppError::Invalid(vec![error]));
     }
     // Counted before the checks against the sold pieces, so that a refusal
     // counts too and those checks cannot be probed without end.
@@ -408,10 +402,7 @@ pub async fn queue(
         motifs::check_not_sold(&context.db, motif).await?;
     }
     let ticket = context.studio.admit().map_err(studio_busy)?;
-    let settings = ComposeSettings {
-        seed: Some(settings.seed.unwrap_or_else(fresh_seed)),
-        ..settings
-    };
+    let settings = settings.seeded(fresh_seed);
     let request = Request { settings, owner };
     context
         .generations
@@ -469,16 +460,18 @@ mod tests {
 
     #[test]
     fn settings_are_stored_as_json_and_old_query_strings_still_read() {
-        let settings = ComposeSettings {
+        let settings = domain::compose::RequestedSettings {
             tonic: Some(3),
             mode: Some(domain::compose::Mode::Minor),
             seed: Some(42),
-            ..ComposeSettings::new("piano")
-        };
-        let with_motif = ComposeSettings {
-            motif: Some("60:0:1:80 62:1:1:80".parse().unwrap()),
-            ..settings.clone()
-        };
+            ..ComposeSettings::new("piano").into()
+        }
+        .validate()
+        .unwrap();
+        let with_motif = settings
+            .clone()
+            .with_motif("60:0:1:80 62:1:1:80".parse().unwrap())
+            .unwrap();
         let json = serde_json::to_string(&with_motif).unwrap();
         assert_eq!(settings_of(&row(&json)), Some(with_motif));
         let json = serde_json::to_string(&settings).unwrap();

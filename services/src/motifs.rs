@@ -15,8 +15,8 @@ use domain::compose::MOTIF_FIELD;
 use domain::error::{AppError, FieldError};
 use domain::motif::{MAX_BEATS, MAX_FILE_BYTES, MAX_NOTES, Motif, MotifFile, MotifNote, too_large};
 
-/// The notes of `motif` on the models' grid, as a piece's primer.
-pub fn primer(motif: &Motif) -> Vec<GridNote> {
+/// The notes of `motif` on the models' grid, as the model continues them.
+pub fn on_grid(motif: &Motif) -> Vec<GridNote> {
     let steps = |beats: f64| (beats * f64::from(STEPS_PER_BEAT)).round() as u32;
     motif
         .notes()
@@ -130,7 +130,7 @@ pub async fn read_counted(
 /// Refuses a motif that is the music of a sold (or reserved) piece, by the
 /// rule that keeps exclusive rights exclusive (`services::exclusivity`).
 pub async fn check_not_sold(db: &DatabaseConnection, motif: &Motif) -> Result<(), AppError> {
-    let melody = Melody::of(&primer(motif));
+    let melody = Melody::of(&on_grid(motif));
     if exclusivity::sold_alike(db, &melody, 0).await?.is_some() {
         return Err(AppError::Conflict(
             "This motif is the music of a piece whose exclusive rights were sold, so it cannot start a new piece. Play or upload another motif.".into(),
@@ -179,7 +179,7 @@ mod tests {
             ]
         );
         assert_eq!(file.note, None);
-        let primer = primer(&file.motif);
+        let primer = on_grid(&file.motif);
         assert_eq!(
             primer
                 .iter()

@@ -13,7 +13,7 @@ use crate::owner::Owner;
 use crate::storage::sale::Status;
 use crate::storage::{generation, now, piece, sale};
 use crate::{exclusivity, with_random_id};
-use domain::compose::{ComposeSettings, Mode};
+use domain::compose::{ComposeSettings, Mode, RequestedSettings};
 use domain::error::AppError;
 use domain::piece::{PieceView, RollNote, SaleState};
 use domain::price::Price;
@@ -26,9 +26,10 @@ pub(crate) async fn find(db: &DatabaseConnection, id: i64) -> Result<piece::Mode
         .ok_or_else(AppError::no_piece)
 }
 
-/// The settings a stored piece was composed with, its seed included.
-pub(crate) fn settings_of(row: &piece::Model) -> ComposeSettings {
-    ComposeSettings {
+/// The settings a stored piece was composed with, its seed included; an
+/// internal error if its columns no longer make valid settings.
+pub(crate) fn settings_of(row: &piece::Model) -> Result<ComposeSettings, AppError> {
+    RequestedSettings {
         instrument: row.instrument.clone(),
         length_seconds: u32::try_from(row.length_seconds).unwrap_or_default(),
         tempo_bpm: u32::try_from(row.tempo_bpm).unwrap_or_default(),
@@ -41,6 +42,11 @@ pub(crate) fn settings_of(row: &piece::Model) -> ComposeSettings {
             .as_deref()
             .and_then(|json| serde_json::from_str(json).ok()),
     }
+    .validate()
+    .map_err(|errors| {
+        let detail = format!("piece {}: {errors:?}", row.id);
+        AppError::internal("This piece's settings cannot be read.", &detail)
+    })
 }
 
 /// The motif of `settings` as the `motif` column stores it.
@@ -79,7 +85,7 @@ pub async fn settings_for(
     viewer: Option<&Owner>,
     id: i64,
 ) -> Result<ComposeSettings, AppError> {
-    Ok(settings_of(&find_for(db, viewer, id).await?))
+    settings_of(&find_for(db, viewer, id).await?)
 }
 
 /// Nothing if `viewer` may see piece `id`; else the not-found answer.
@@ -113,7 +119,7 @@ pub async fn view(
     };
     let music = models::music::midi::read(&row.midi)
         .map_err(|err| AppError::internal("This piece's music cannot be read.", &err))?;
-    let settings = settings_of(&row);
+    let settings = settings_of(&row)?;
     // The composer's own notes start after the motif's last onset.
     let motif_end = settings.motif.as_ref().map(|m| m.last_start());
     let notes = music

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use domain::compose::{ComposeSettings, Mode};
+use domain::compose::{ComposeSettings, Mode, RequestedSettings};
 use services::composer::Studio;
 use sha2::{Digest, Sha256};
 
@@ -53,7 +53,7 @@ fn pinned_path() -> PathBuf {
 /// is pinned too.
 fn settings(instrument: &str, seed: u64) -> ComposeSettings {
     let motif = "60:0:1:80 62:1:1:80 64:2:1:90 67:3:1:90";
-    ComposeSettings {
+    RequestedSettings {
         instrument: instrument.to_owned(),
         length_seconds: [10, 20, 30][(seed % 3) as usize],
         tempo_bpm: [80, 100, 140, 120][(seed % 4) as usize],
@@ -63,6 +63,8 @@ fn settings(instrument: &str, seed: u64) -> ComposeSettings {
         seed: Some(seed),
         motif: (seed % 10 == 9).then(|| motif.parse().expect("a motif")),
     }
+    .validate()
+    .expect("settings within the limits")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -68,11 +68,7 @@ pub async fn read_motif(midi_base64: String) -> Result<MotifFile, AppError> {
 pub async fn more_like_this(id: i64) -> Result<i64, AppError> {
     let viewer = request::owner().await?;
     let settings = pieces::settings_for(&request::context().db, viewer.as_ref(), id).await?;
-    queue(domain::compose::ComposeSettings {
-        seed: None,
-        ..settings
-    })
-    .await
+    queue(settings.without_seed()).await
 }
 
 /// Queues `settings` for whoever asks and redirects to the generation's page.
@@ -98,7 +94,7 @@ fn form_from_query(query: &leptos_router::params::ParamsMap) -> ComposeForm {
         instrument: field("instrument", defaults.instrument),
         length_seconds: field("length_seconds", defaults.length_seconds),
         tempo_bpm: field("tempo_bpm", defaults.tempo_bpm),
-        key: field("key", defaults.key),
+        tonic: field("tonic", defaults.tonic),
         mode: field("mode", defaults.mode),
         creativity: field("creativity", defaults.creativity),
         seed: field("seed", defaults.seed),
@@ -221,15 +217,15 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
             </div>
             <div class="field-row">
                 <div class="field">
-                    <label for="key">"Key"</label>
-                    <select id="key" name="key" aria-invalid=invalid("key")>
+                    <label for="tonic">"Key"</label>
+                    <select id="tonic" name="tonic" aria-invalid=invalid("tonic")>
                         <option value="">"Any key"</option>
                         {KEYS
                             .iter()
-                            .map(|k| view! { <option value=*k selected=*k == initial.key>{*k}</option> })
+                            .map(|k| view! { <option value=*k selected=*k == initial.tonic>{*k}</option> })
                             .collect_view()}
                     </select>
-                    <FieldMessage field="key" error />
+                    <FieldMessage field="tonic" error />
                 </div>
                 <div class="field">
                     <label for="mode">"Mode"</label>

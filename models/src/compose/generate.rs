@@ -72,7 +72,7 @@ pub struct Composition {
     /// The key it ended up in.
     pub key: Option<Key>,
     /// Tempo in beats per minute.
-    pub bpm: f64,
+    pub tempo_bpm: f64,
     /// Length in seconds.
     pub seconds: f64,
     /// How many of `notes`, the first ones, are the primer's.
@@ -342,8 +342,8 @@ impl Generator {
             attempts: 0,
             rejected: Vec::new(),
             key: Some(key),
-            bpm: settings.bpm,
-            seconds: f64::from(end) / f64::from(STEPS_PER_BEAT) * 60.0 / settings.bpm,
+            tempo_bpm: settings.tempo_bpm,
+            seconds: f64::from(end) / f64::from(STEPS_PER_BEAT) * 60.0 / settings.tempo_bpm,
             primer_notes: notes.len() - own.len(),
             notes,
         })
@@ -359,7 +359,7 @@ impl Composition {
     /// The piece as a standard MIDI file for `program`.
     pub fn to_midi(&self, program: u8) -> Vec<u8> {
         let notes: Vec<_> = self.notes.iter().map(|n| n.to_note(program)).collect();
-        midi::write(&notes, program, self.bpm, TimeSignature::default())
+        midi::write(&notes, program, self.tempo_bpm, TimeSignature::default())
     }
 }
 
@@ -682,24 +682,24 @@ mod tests {
     fn settings_are_validated_by_field() {
         assert!(Settings::default().validate().is_ok());
         let bad = Settings {
-            bpm: 10.0,
+            tempo_bpm: 10.0,
             ..Settings::default()
         };
         assert!(
             bad.validate()
                 .unwrap_err()
                 .to_string()
-                .starts_with("tempo:")
+                .starts_with("tempo_bpm:")
         );
         let bad = Settings {
-            temperature: 0.0,
+            creativity: 0.0,
             ..Settings::default()
         };
         assert!(
             bad.validate()
                 .unwrap_err()
                 .to_string()
-                .starts_with("temperature:")
+                .starts_with("creativity:")
         );
         let bad = Settings {
             length: Length::Seconds(1000.0),
@@ -715,6 +715,6 @@ mod tests {
             tonic: Some(12),
             ..Settings::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().starts_with("key:"));
+        assert!(bad.validate().unwrap_err().to_string().starts_with("tonic:"));
     }
 }

@@ -341,7 +341,7 @@ fn musicality_report(
     let Length::Seconds(seconds) = defaults.length else {
         unreachable!("the default length is in seconds")
     };
-    let steps = (seconds * defaults.bpm / 60.0 * f64::from(STEPS_PER_BEAT)).round() as u32;
+    let steps = (seconds * defaults.tempo_bpm / 60.0 * f64::from(STEPS_PER_BEAT)).round() as u32;
     // Real excerpts as long as the pieces are, to the step: whole bars, as a
     // piece closes a bar after its final downbeat.
     let length = closing_length(steps);
@@ -356,7 +356,7 @@ fn musicality_report(
     let creativity = CREATIVITIES
         .iter()
         .map(|&creativity| {
-            let table = if creativity == defaults.temperature {
+            let table = if creativity == defaults.creativity {
                 tables.generated.clone()
             } else {
                 let pieces: Vec<Composition> = seeds
@@ -364,7 +364,7 @@ fn musicality_report(
                     .filter_map(|seed| {
                         compose(Settings {
                             seed,
-                            temperature: creativity,
+                            creativity,
                             ..Settings::default()
                         })
                     })

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use domain::card::CardForm;
-use domain::compose::{self, ComposeSettings, Limits, Mode};
+use domain::compose::{self, ComposeSettings, Limits, Mode, RequestedSettings};
 use domain::generation::GenerationState;
 use domain::instrument::InstrumentInfo;
 use domain::piece::{PieceSummary, PieceView, SaleState};
@@ -310,7 +310,7 @@ pub struct PageQuery {
 pub struct ComposeRequest {
     /// What to compose; whatever is left out takes its default.
     #[serde(flatten)]
-    pub settings: ComposeSettings,
+    pub settings: RequestedSettings,
     /// A standard MIDI file of at most 1 MiB, as base64, whose opening (at
     /// most 128 notes within 8 bars) is the motif the piece starts from;
     /// instead of `motif`.
@@ -322,16 +322,17 @@ pub struct ComposeRequest {
 const MOTIF_MIDI_FIELD: &str = "motif_midi";
 
 impl ComposeRequest {
-    /// The settings, with the motif read from `motif_midi` when one was sent
-    /// (counted against the motif limit for `caller` before it is decoded);
-    /// a file that cannot be read, or a motif sent both ways, is invalid.
+    /// The settings, checked against the product's limits, with the motif
+    /// read from `motif_midi` when one was sent (counted against the motif
+    /// limit for `caller` before it is decoded); a file that cannot be read,
+    /// or a motif sent both ways, is invalid.
     pub async fn into_settings(
         self,
         context: &ServerContext,
         caller: &Caller,
     ) -> Result<ComposeSettings, AppError> {
         let Some(midi) = self.motif_midi else {
-            return Ok(self.settings);
+            return self.settings.validate().map_err(AppError::Invalid);
         };
         if self.settings.motif.is_some() {
             return Err(AppError::Invalid(vec![FieldError::new(
@@ -350,10 +351,12 @@ impl ComposeRequest {
                 ),
                 other => other,
             })?;
-        Ok(ComposeSettings {
+        RequestedSettings {
             motif: Some(file.motif),
             ..self.settings
-        })
+        }
+        .validate()
+        .map_err(AppError::Invalid)
     }
 }
 

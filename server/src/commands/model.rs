@@ -340,17 +340,17 @@ pub struct GenerateArgs {
     #[arg(long)]
     events: Option<usize>,
     /// Tempo in beats per minute.
-    #[arg(long, default_value_t = 100.0)]
-    bpm: f64,
+    #[arg(long, alias = "bpm", default_value_t = 100.0)]
+    tempo_bpm: f64,
     /// Tonic to transpose to (C, F#, Bb...); the model's own when absent.
-    #[arg(long, value_parser = parse_tonic)]
-    key: Option<u8>,
+    #[arg(long, alias = "key", value_parser = parse_tonic)]
+    tonic: Option<u8>,
     /// Mode to move the piece to (major or minor); the model's own when absent.
     #[arg(long)]
     mode: Option<Mode>,
-    /// Creativity: below 1 safer, above 1 bolder (0.1 to 2).
-    #[arg(long, default_value_t = 1.0)]
-    temperature: f64,
+    /// Creativity, the sampling temperature: below 1 safer, above 1 bolder (0.1 to 2).
+    #[arg(long, alias = "temperature", default_value_t = 1.0)]
+    creativity: f64,
     /// Sample among the likeliest notes holding this share of each pitch class's probability (0 to 1].
     #[arg(long, default_value_t = models::compose::generate::Settings::default().top_p)]
     top_p: f64,
@@ -358,8 +358,8 @@ pub struct GenerateArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// A MIDI file the piece starts with, moved to its key, and continues; the length counts its time.
-    #[arg(long)]
-    primer: Option<PathBuf>,
+    #[arg(long, alias = "primer")]
+    motif: Option<PathBuf>,
     /// Print the result as one JSON object.
     #[arg(long)]
     json: bool,
@@ -372,12 +372,12 @@ pub struct GenerateArgs {
 pub fn generate_command(args: GenerateArgs) -> ExitCode {
     use models::compose::generate::{Generator, Length, Settings};
     init_logging();
-    let primer = match &args.primer {
+    let motif = match &args.motif {
         None => Vec::new(),
         Some(path) => match models::music::midi::read_file(path) {
             Ok(piece) => models::music::events::quantise(&piece).0,
             Err(err) => {
-                eprintln!("mixtape: primer: {err}");
+                eprintln!("mixtape: motif: {err}");
                 return ExitCode::from(2);
             }
         },
@@ -391,13 +391,13 @@ pub fn generate_command(args: GenerateArgs) -> ExitCode {
         length: args
             .events
             .map_or(Length::Seconds(args.seconds), Length::Events),
-        bpm: args.bpm,
-        tonic: args.key,
+        tempo_bpm: args.tempo_bpm,
+        tonic: args.tonic,
         mode: args.mode,
-        temperature: args.temperature,
+        creativity: args.creativity,
         top_p: args.top_p,
         seed,
-        primer,
+        motif,
     };
     if let Err(err) = settings.validate() {
         eprintln!("mixtape: {err}");
@@ -441,7 +441,7 @@ pub fn generate_command(args: GenerateArgs) -> ExitCode {
             "events": piece.events,
             "notes": piece.notes.len(),
             "seconds": piece.seconds,
-            "bpm": piece.bpm,
+            "tempo_bpm": piece.tempo_bpm,
             "key": piece.key.map(|k| k.to_string()),
             "milliseconds": milliseconds,
         });
@@ -452,7 +452,7 @@ pub fn generate_command(args: GenerateArgs) -> ExitCode {
             args.out.display(),
             piece.notes.len(),
             piece.seconds,
-            piece.bpm,
+            piece.tempo_bpm,
             piece.key.map(|k| format!(" in {k}")).unwrap_or_default(),
             piece.attempts,
             milliseconds

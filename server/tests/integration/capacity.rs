@@ -229,7 +229,7 @@ async fn generations_a_stopped_instance_left_are_taken_over_and_composed() {
     let (_, page) = page_of(&server, &browser, &format!("/generations/{poison}")).await;
     assert!(page.contains("Try again with the same settings"), "{page}");
     assert!(
-        page.contains("/instruments?instrument=piano&amp;length_seconds=20&amp;tempo_bpm=90&amp;key=&amp;mode=&amp;creativity=1&amp;seed=5"),
+        page.contains("/instruments?instrument=piano&amp;length_seconds=20&amp;tempo_bpm=90&amp;tonic=&amp;mode=&amp;creativity=1&amp;seed=5"),
         "{page}"
     );
     assert_eq!(

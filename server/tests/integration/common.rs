@@ -273,7 +273,7 @@ pub fn piano_form<'a>(seconds: &'a str, seed: &'a str) -> [(&'static str, &'a st
         ("instrument", "piano"),
         ("length_seconds", seconds),
         ("tempo_bpm", "100"),
-        ("key", ""),
+        ("tonic", ""),
         ("mode", ""),
         ("creativity", "1"),
         ("seed", seed),

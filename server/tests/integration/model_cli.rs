@@ -123,8 +123,17 @@ fn shipped_models_compose_reproducibly() {
         let result = json(
             &mixtape()
                 .args([
-                    "generate", "--json", "--seed", "42", "--key", "G", "--bpm", "90", "--device",
-                    "cpu", "--model",
+                    "generate",
+                    "--json",
+                    "--seed",
+                    "42",
+                    "--tonic",
+                    "G",
+                    "--tempo-bpm",
+                    "90",
+                    "--device",
+                    "cpu",
+                    "--model",
                 ])
                 .arg(shipped("guitar"))
                 .arg("--out")
@@ -173,11 +182,11 @@ fn a_primer_opens_the_piece_in_the_key_asked_for() {
     let result = json(
         &mixtape()
             .args([
-                "generate", "--json", "--seed", "7", "--key", "D", "--mode", "major",
+                "generate", "--json", "--seed", "7", "--tonic", "D", "--mode", "major",
             ])
             .args(["--seconds", "20", "--device", "cpu", "--model"])
             .arg(shipped("piano"))
-            .arg("--primer")
+            .arg("--motif")
             .arg(&primer)
             .arg("--out")
             .arg(&out)
@@ -231,15 +240,15 @@ fn fails(args: &[&str], model: Option<&Path>) -> (Option<i32>, String) {
 #[test]
 fn bad_input_gets_one_clear_error_each() {
     let guitar = shipped("guitar");
-    let (code, message) = fails(&["generate", "--bpm", "1000"], Some(&guitar));
+    let (code, message) = fails(&["generate", "--tempo-bpm", "1000"], Some(&guitar));
     assert_eq!(
         (code, message.as_str()),
         (
             Some(2),
-            "mixtape: tempo: must be 30 to 240 beats per minute\n"
+            "mixtape: tempo_bpm: must be 30 to 240 beats per minute\n"
         )
     );
-    let (code, message) = fails(&["generate", "--key", "H"], Some(&guitar));
+    let (code, message) = fails(&["generate", "--tonic", "H"], Some(&guitar));
     assert_eq!(code, Some(2));
     assert!(message.contains("unknown key \"H\""), "{message}");
     let (code, message) = fails(
@@ -275,9 +284,9 @@ fn bad_input_gets_one_clear_error_each() {
         "{message}"
     );
     let (code, message) = fails(
-        &["generate", "--device", "cpu", "--primer", "/no/such.mid"],
+        &["generate", "--device", "cpu", "--motif", "/no/such.mid"],
         Some(&guitar),
     );
     assert_eq!(code, Some(2));
-    assert!(message.starts_with("mixtape: primer:"), "{message}");
+    assert!(message.starts_with("mixtape: motif:"), "{message}");
 }

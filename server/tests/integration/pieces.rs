@@ -175,7 +175,7 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
     // filled in, the seed for its owner only.
     let page = page_as(&server, &owner, &format!("/pieces/{id}")).await;
     let link = "/instruments?instrument=piano&amp;length_seconds=15&amp;tempo_bpm=132\
-                &amp;key=E%E2%99%AD&amp;mode=minor&amp;creativity=0.85&amp;seed=7\
+                &amp;tonic=E%E2%99%AD&amp;mode=minor&amp;creativity=0.85&amp;seed=7\
                 &amp;motif=60%3A0%3A1%3A80+64%3A1%3A1%3A80+67%3A2%3A2%3A80";
     assert!(page.contains(link), "{page}");
     let (status, form_page) = server.get(&link.replace("&amp;", "&")).await;

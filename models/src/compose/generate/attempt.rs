@@ -64,13 +64,13 @@ impl Attempt {
         state: &mut PieceState,
     ) -> Attempt {
         let mut grammar = Grammar::default();
-        let primer_key = estimate_key(&settings.primer);
+        let primer_key = estimate_key(&settings.motif);
         let key = choose_key(settings, primer_key, &generator.model.config.key_counts);
         // The primer moved to the piece's key.
         let range = generator.model.instrument.range();
         let primer = match primer_key {
             Some(found) => {
-                let moved = to_mode(&settings.primer, found, key.mode, &range);
+                let moved = to_mode(&settings.motif, found, key.mode, &range);
                 transpose_to(&moved, found.tonic, key.tonic, &range)
             }
             None => Vec::new(),
@@ -107,7 +107,7 @@ impl Attempt {
         }
         let (target_steps, target_events) = match settings.length {
             Length::Seconds(s) => (
-                steps_in(s, settings.bpm).saturating_sub(primer_end),
+                steps_in(s, settings.tempo_bpm).saturating_sub(primer_end),
                 usize::MAX,
             ),
             Length::Events(n) => (u32::MAX, n),
@@ -146,7 +146,7 @@ impl Attempt {
             primer,
             ending,
             finished: false,
-            opening: settings.primer.is_empty(),
+            opening: settings.motif.is_empty(),
             notes: Vec::new(),
             rules: steering::rules(
                 &steering::Piece {
@@ -251,9 +251,9 @@ impl Attempt {
         // inside (0.7 and 0.75 at 0.5), so by count its pieces were 0.910 in
         // scale against 0.887 at 0.5. Boldness is in which notes and when.
         let temperature = if awaiting {
-            settings.temperature.min(1.0)
+            settings.creativity.min(1.0)
         } else {
-            settings.temperature
+            settings.creativity
         };
         // The generator is moved out while the filter borrows the attempt.
         let mut rng = std::mem::replace(&mut self.rng, Rng::new(0));

@@ -24,16 +24,16 @@ pub struct Settings {
     /// How long.
     pub length: Length,
     /// Tempo in beats per minute.
-    pub bpm: f64,
+    pub tempo_bpm: f64,
     /// Pitch class (0 = C) of the piece's tonic; `None` draws one as the
     /// training music's keys are spread (or keeps the primer's).
     pub tonic: Option<u8>,
     /// The piece's mode; `None` draws one as the training music's modes are
     /// spread (or keeps the primer's).
     pub mode: Option<Mode>,
-    /// Sampling temperature ("creativity"): below 1 safer, above 1 bolder
+    /// Creativity, the sampling temperature: below 1 safer, above 1 bolder
     /// (a note's length is never drawn bolder than at 1).
-    pub temperature: f64,
+    pub creativity: f64,
     /// Nucleus sampling within each pitch class: a class keeps its likeliest
     /// notes whose probabilities add up to this share of the class (see `sample`).
     pub top_p: f64,
@@ -43,20 +43,20 @@ pub struct Settings {
     /// it (moved to the piece's key) and its own music follows the primer's
     /// last onset; a length in seconds counts the primer's time too.
     #[serde(skip)]
-    pub primer: Vec<GridNote>,
+    pub motif: Vec<GridNote>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             length: Length::Seconds(30.0),
-            bpm: 100.0,
+            tempo_bpm: 100.0,
             tonic: None,
             mode: None,
-            temperature: 1.0,
+            creativity: 1.0,
             top_p: 0.9,
             seed: 1,
-            primer: Vec::new(),
+            motif: Vec::new(),
         }
     }
 }
@@ -95,24 +95,24 @@ impl Settings {
             }
             _ => {}
         }
-        if !(30.0..=240.0).contains(&self.bpm) {
-            return invalid("tempo", "must be 30 to 240 beats per minute");
+        if !(30.0..=240.0).contains(&self.tempo_bpm) {
+            return invalid("tempo_bpm", "must be 30 to 240 beats per minute");
         }
         if self.tonic.is_some_and(|t| t > 11) {
-            return invalid("key", "tonic must be a pitch class, 0 (C) to 11 (B)");
+            return invalid("tonic", "must be a pitch class, 0 (C) to 11 (B)");
         }
-        if !(0.1..=2.0).contains(&self.temperature) {
-            return invalid("temperature", "must be 0.1 to 2.0");
+        if !(0.1..=2.0).contains(&self.creativity) {
+            return invalid("creativity", "must be 0.1 to 2.0");
         }
         if !(self.top_p > 0.0 && self.top_p <= 1.0) {
             return invalid("top_p", "must be above 0 and at most 1");
         }
         if let (Length::Seconds(s), Some(end)) =
-            (self.length, self.primer.iter().map(|n| n.onset).max())
-            && end + BAR_STEPS > steps_in(s, self.bpm)
+            (self.length, self.motif.iter().map(|n| n.onset).max())
+            && end + BAR_STEPS > steps_in(s, self.tempo_bpm)
         {
             return invalid(
-                "primer",
+                "motif",
                 "must leave at least a bar of the length after its last note starts",
             );
         }
