@@ -18,6 +18,7 @@ mod m20261207_000001_sale_melodies;
 mod m20261207_000002_generation_attempts;
 mod m20261207_000003_sale_request_digest;
 mod m20261207_000004_pieces_follow_their_sale;
+mod m20261207_000005_generation_settings_until_composed;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -97,8 +98,19 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_generation_attempts::Migration),
             Box::new(m20261207_000003_sale_request_digest::Migration),
             Box::new(m20261207_000004_pieces_follow_their_sale::Migration),
+            Box::new(m20261207_000005_generation_settings_until_composed::Migration),
         ]
     }
+}
+
+/// How many migrations come before the one named `name`: a data
+/// migration's test applies those, writes its rows, then applies the rest.
+#[cfg(test)]
+fn position_of(name: &str) -> u32 {
+    Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}")) as u32
 }
 
 #[cfg(test)]

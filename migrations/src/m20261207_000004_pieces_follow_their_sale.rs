@@ -45,7 +45,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = crate::testing::new_database(dir.path()).await;
         let db = sea_orm::Database::connect(url).await.unwrap();
-        let before = Migrator::migrations().len() as u32 - 1;
+        let before = crate::position_of("m20261207_000004_pieces_follow_their_sale");
         Migrator::up(&db, Some(before)).await.unwrap();
         let run = |sql: &str| {
             let statement = Statement::from_string(db.get_database_backend(), sql.to_owned());

@@ -111,7 +111,7 @@ impl Generations {
         let row = table::ActiveModel {
             id: NotSet,
             instance: Set(self.instance.clone()),
-            settings: Set(settings),
+            settings: Set(Some(settings)),
             owner_id: Set(owner_id),
             visitor: Set(visitor),
             status: Set(Status::Queued),
@@ -308,11 +308,13 @@ pub(crate) async fn ahead_of(db: &DatabaseConnection, row: &table::Model) -> Res
         .await
 }
 
-/// The settings a generation was asked with. Rows written before the
-/// settings were stored as JSON hold the form's query string instead.
+/// The settings a generation was asked with, until its piece holds them.
+/// Rows written before the settings were stored as JSON hold the form's
+/// query string instead.
 fn settings_of(row: &table::Model) -> Option<ComposeSettings> {
-    serde_json::from_str(&row.settings).ok().or_else(|| {
-        serde_urlencoded::from_str::<ComposeForm>(&row.settings)
+    let settings = row.settings.as_deref()?;
+    serde_json::from_str(settings).ok().or_else(|| {
+        serde_urlencoded::from_str::<ComposeForm>(settings)
             .ok()?
             .parse()
             .ok()
@@ -445,7 +447,7 @@ mod tests {
         table::Model {
             id: 1,
             instance: "test".into(),
-            settings: settings.into(),
+            settings: Some(settings.into()),
             owner_id: None,
             visitor: None,
             status: Status::Failed,
@@ -517,6 +519,16 @@ mod tests {
         assert!(stored.is_some());
         assert_eq!(pieces_of(&db, visitor()).await, 0);
         assert_eq!(pieces_of(&db, Owner::User(7)).await, 1);
+        // The piece holds the settings now; the generation no longer does.
+        let row = table::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.settings, None);
+        let piece = stored.unwrap();
+        let settings = crate::pieces::settings_for(&db, Some(&Owner::User(7)), piece).await;
+        assert_eq!(settings.unwrap(), request.settings.clone().seeded(|| 0));
     }
 
     /// An instance that lost its lease (another took the generation over)

@@ -715,6 +715,11 @@ mod tests {
             tonic: Some(12),
             ..Settings::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().starts_with("tonic:"));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("tonic:")
+        );
     }
 }

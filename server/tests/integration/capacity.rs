@@ -106,9 +106,9 @@ async fn record(
     let now = services::storage::now();
     generation_table::ActiveModel {
         instance: Set(instance.into()),
-        settings: Set(
+        settings: Set(Some(
             "instrument=piano&length_seconds=20&tempo_bpm=90&key=&mode=&creativity=1&seed=5".into(),
-        ),
+        )),
         owner_id: Set(Some(owner)),
         visitor: Set(None),
         status: Set(status),

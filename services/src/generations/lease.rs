@@ -128,8 +128,10 @@ pub(super) async fn store_once(
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("generation {id}")))?;
     let piece = pieces::insert(&txn, settings, composed, &owner_of(&generation)).await?;
+    // The piece holds the settings now: they are stored once.
     table::Entity::update_many()
         .col_expr(table::Column::PieceId, Expr::value(piece))
+        .col_expr(table::Column::Settings, Expr::value(Option::<String>::None))
         .filter(table::Column::Id.eq(id))
         .exec(&txn)
         .await?;

@@ -29,9 +29,10 @@ pub struct Model {
     pub id: i64,
     /// The server process composing it.
     pub instance: String,
-    /// The compose settings as JSON (`domain::compose::ComposeSettings`);
+    /// The compose settings as JSON (`domain::compose::ComposeSettings`)
+    /// until the piece exists, whose columns then hold them (stored once);
     /// rows from before 3 December 2026 hold the form's query string.
-    pub settings: String,
+    pub settings: Option<String>,
     /// The account it will belong to.
     pub owner_id: Option<i64>,
     /// The visitor session it will belong to.
