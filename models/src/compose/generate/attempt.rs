@@ -63,7 +63,6 @@ impl Attempt {
         seed: u64,
         state: &mut PieceState,
     ) -> Attempt {
-        let mut grammar = Grammar::default();
         let primer_key = estimate_key(&settings.motif);
         let key = choose_key(settings, primer_key, &generator.model.config.key_counts);
         // The primer moved to the piece's key.
@@ -75,52 +74,14 @@ impl Attempt {
             }
             None => Vec::new(),
         };
-        let mut tokens = tokens_of(&primer);
-        let mut positions = bar_positions(&tokens, BAR_STEPS, 0);
-        let offset = positions.last().map_or(0, |&p| u32::from(p));
-        // Where the piece's own music starts: the primer's last onset.
-        let primer_end = primer.iter().map(|n| n.onset).max().unwrap_or(0);
-        if tokens.len() > MAX_PRIMER_EVENTS {
-            tokens.drain(..tokens.len() - MAX_PRIMER_EVENTS);
-            positions.drain(..positions.len() - MAX_PRIMER_EVENTS);
-        }
-        if tokens.is_empty() {
-            tokens.push(Event::Velocity(VELOCITY_BANDS / 2).token() as u16);
-            positions.push(0);
-        }
-        let steps: Vec<Step> = tokens
-            .iter()
-            .zip(&positions)
-            .map(|(&token, &position)| Step {
-                token: usize::from(token),
-                key: key.index(),
-                position,
-            })
-            .collect();
-        // The primer's last logits predict the first new event.
-        let logits = generator.read(state, &steps);
-        // The last velocity of the primer still holds for what follows.
-        for token in &tokens {
-            if let Some(Event::Velocity(b)) = Event::from_token(usize::from(*token)) {
-                grammar.band = Some(b);
-            }
-        }
-        let (target_steps, target_events) = match settings.length {
-            Length::Seconds(s) => (
-                steps_in(s, settings.tempo_bpm).saturating_sub(primer_end),
-                usize::MAX,
-            ),
-            Length::Events(n) => (u32::MAX, n),
+        let primed = Primed::read(generator, state, &primer, key);
+        let grammar = Grammar {
+            band: primed.band,
+            ..Grammar::default()
         };
-        let ending = match settings.length {
-            Length::Seconds(_) => Some(Ending::for_length(target_steps, offset)),
-            Length::Events(_) => None,
-        };
-        // A model that never moves time on would sample forever.
-        let cap = match settings.length {
-            Length::Seconds(_) => 64 * (target_steps / STEPS_PER_BEAT) as usize + 256,
-            Length::Events(n) => n + 1,
-        };
+        let offset = primed.offset;
+        let extent = Extent::of(settings, &primer, offset);
+        let ending = extent.ending;
         let styles = generator.model.config.style.as_ref();
         // An instrument that learns from its files' first parts plays one
         // line, whose downbeats are its melody's rather than a bass's.
@@ -137,10 +98,10 @@ impl Attempt {
             grammar,
             range,
             events: Vec::new(),
-            logits,
-            target_steps,
-            target_events,
-            cap,
+            logits: primed.logits,
+            target_steps: extent.steps,
+            target_events: extent.events,
+            cap: extent.cap,
             key,
             offset,
             primer,
@@ -347,6 +308,98 @@ impl Attempt {
     /// The events sampled.
     pub(super) fn into_events(self) -> Vec<Event> {
         without_trailing_time(self.events)
+    }
+}
+
+/// The primer read into a piece's network state.
+struct Primed {
+    /// The logits of the first new event.
+    logits: Vec<f32>,
+    /// Steps into a bar where the new music starts.
+    offset: u32,
+    /// The primer's last velocity band, which still holds for what follows.
+    band: Option<u8>,
+}
+
+impl Primed {
+    /// Reads `primer` (in `key`; a velocity alone without one) into `state`.
+    fn read(
+        generator: &Generator,
+        state: &mut PieceState,
+        primer: &[GridNote],
+        key: Key,
+    ) -> Primed {
+        let mut tokens = tokens_of(primer);
+        let mut positions = bar_positions(&tokens, BAR_STEPS, 0);
+        let offset = positions.last().map_or(0, |&p| u32::from(p));
+        if tokens.len() > MAX_PRIMER_EVENTS {
+            tokens.drain(..tokens.len() - MAX_PRIMER_EVENTS);
+            positions.drain(..positions.len() - MAX_PRIMER_EVENTS);
+        }
+        if tokens.is_empty() {
+            tokens.push(Event::Velocity(VELOCITY_BANDS / 2).token() as u16);
+            positions.push(0);
+        }
+        let steps: Vec<Step> = tokens
+            .iter()
+            .zip(&positions)
+            .map(|(&token, &position)| Step {
+                token: usize::from(token),
+                key: key.index(),
+                position,
+            })
+            .collect();
+        let band = tokens
+            .iter()
+            .filter_map(|&token| match Event::from_token(usize::from(token)) {
+                Some(Event::Velocity(b)) => Some(b),
+                _ => None,
+            })
+            .last();
+        Primed {
+            // The primer's last logits predict the first new event.
+            logits: generator.read(state, &steps),
+            offset,
+            band,
+        }
+    }
+}
+
+/// How far an attempt runs.
+struct Extent {
+    /// Steps of the piece's own music, for a length in seconds.
+    steps: u32,
+    /// Events, for a length in events.
+    events: usize,
+    /// The cadence, for a length in seconds.
+    ending: Option<Ending>,
+    /// Events at most: a model that never moves time on would sample forever.
+    cap: usize,
+}
+
+impl Extent {
+    /// The extent of a piece asked for with `settings` after `primer`, its
+    /// own music starting `offset` steps into a bar.
+    fn of(settings: &Settings, primer: &[GridNote], offset: u32) -> Extent {
+        // Where the piece's own music starts: the primer's last onset.
+        let primer_end = primer.iter().map(|n| n.onset).max().unwrap_or(0);
+        match settings.length {
+            Length::Seconds(s) => {
+                let steps = steps_in(s, settings.tempo_bpm).saturating_sub(primer_end);
+                Extent {
+                    steps,
+                    events: usize::MAX,
+                    ending: Some(Ending::for_length(steps, offset)),
+                    cap: 64 * (steps / STEPS_PER_BEAT) as usize + 256,
+                }
+            }
+            Length::Events(n) => Extent {
+                steps: u32::MAX,
+                events: n,
+                ending: None,
+                cap: n + 1,
+            },
+        }
     }
 }
 

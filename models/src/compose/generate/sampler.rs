@@ -56,10 +56,6 @@ pub(super) fn sample(
         .iter()
         .map(|c| c.1)
         .fold(f64::NEG_INFINITY, f64::max);
-    let pitch_class = |token: usize| match Event::from_token(token) {
-        Some(Event::Note(p)) => Some(usize::from(p % 12)),
-        _ => None,
-    };
     // Note mass per pitch class, at temperature 1 and at `temperature`.
     let (mut at_one, mut at_t) = ([0.0f64; 12], [0.0f64; 12]);
     let mut weighted: Vec<(usize, f64)> = candidates
@@ -74,45 +70,68 @@ pub(super) fn sample(
         })
         .collect();
     if let Some(steering) = weights {
-        let mut wanted = at_one;
-        for classes in &steering.classes {
-            for (want, weight) in wanted.iter_mut().zip(classes) {
-                *want *= weight;
-            }
+        steer(&mut weighted, at_one, at_t, steering);
+    }
+    trim(&mut weighted, nucleus, weights.is_some_and(|w| w.restating));
+    draw(&weighted, rng)
+}
+
+/// The pitch class of `token`'s note, if it is one.
+fn pitch_class(token: usize) -> Option<usize> {
+    match Event::from_token(token) {
+        Some(Event::Note(p)) => Some(usize::from(p % 12)),
+        _ => None,
+    }
+}
+
+/// Weighs `weighted` by the steering: each pitch class gets its share of the
+/// note mass at temperature 1 (`at_one`) times the rules' class weights,
+/// spread over its notes as at the temperature drawn at (`at_t`); then the
+/// rules' single events are weighed.
+fn steer(weighted: &mut [(usize, f64)], at_one: [f64; 12], at_t: [f64; 12], steering: &Weights) {
+    let mut wanted = at_one;
+    for classes in &steering.classes {
+        for (want, weight) in wanted.iter_mut().zip(classes) {
+            *want *= weight;
         }
-        let (notes, wanted_total) = (at_t.iter().sum::<f64>(), wanted.iter().sum::<f64>());
-        if wanted_total > 0.0 {
-            for (token, weight) in &mut weighted {
-                if let Some(pc) = pitch_class(*token) {
-                    *weight *= notes * wanted[pc] / wanted_total / at_t[pc];
-                }
-            }
-        }
-        for &(event, factor) in &steering.events {
-            for (token, weight) in &mut weighted {
-                if *token == event {
-                    *weight *= factor;
-                }
+    }
+    let (notes, wanted_total) = (at_t.iter().sum::<f64>(), wanted.iter().sum::<f64>());
+    if wanted_total > 0.0 {
+        for (token, weight) in weighted.iter_mut() {
+            if let Some(pc) = pitch_class(*token) {
+                *weight *= notes * wanted[pc] / wanted_total / at_t[pc];
             }
         }
     }
-    // The nucleus works within each pitch class: it trims the unlikely
-    // octaves of a class (a note far from the music's register), while the
-    // steering alone decides how much each class is heard. Rests and lengths
-    // form a group of their own, with a nucleus of their own: a model that
-    // learned rhythm from enough music keeps its rare ones, which real music
-    // has (piano pieces had 6.4 distinct lengths in 48 beats against 8.8 in
-    // real ones when they were trimmed), while on thin data they are noise.
-    // A bar that restates an earlier one trims them as notes, so a rare one does not break it.
-    let echoing = weights.is_some_and(|w| w.restating);
+    for &(event, factor) in &steering.events {
+        for (token, weight) in weighted.iter_mut() {
+            if *token == event {
+                *weight *= factor;
+            }
+        }
+    }
+}
+
+/// Keeps of `weighted` the likeliest events holding the nucleus's share of
+/// each group, sorted likeliest first.
+///
+/// The nucleus works within each pitch class: it trims the unlikely octaves
+/// of a class (a note far from the music's register), while the steering
+/// alone decides how much each class is heard. Rests and lengths form a group
+/// of their own, with a nucleus of their own: a model that learned rhythm
+/// from enough music keeps its rare ones, which real music has (piano pieces
+/// had 6.4 distinct lengths in 48 beats against 8.8 in real ones when they
+/// were trimmed), while on thin data they are noise. A bar that restates an
+/// earlier one (`restating`) trims them as notes, so a rare one does not break it.
+fn trim(weighted: &mut Vec<(usize, f64)>, nucleus: Nucleus, restating: bool) {
     let group = |token: usize| pitch_class(token).unwrap_or(12);
     let mut share = [nucleus.notes; 13];
-    if !echoing {
+    if !restating {
         share[12] = nucleus.rhythm;
     }
     weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut group_mass = [0.0f64; 13];
-    for &(token, weight) in &weighted {
+    for &(token, weight) in weighted.iter() {
         group_mass[group(token)] += weight;
     }
     let mut group_kept = [0.0f64; 13];
@@ -122,9 +141,13 @@ pub(super) fn sample(
         group_kept[g] += weight;
         keep
     });
+}
+
+/// One of `weighted`'s events, drawn in proportion to its weight.
+fn draw(weighted: &[(usize, f64)], rng: &mut Rng) -> usize {
     let mass: f64 = weighted.iter().map(|c| c.1).sum();
     let mut draw = rng.next_f64() * mass;
-    for &(token, weight) in &weighted {
+    for &(token, weight) in weighted {
         draw -= weight;
         if draw <= 0.0 {
             return token;
