@@ -180,204 +180,28 @@ pub fn train(
     device: &Device,
     device_name: &str,
 ) -> Result<TrainingReport, TrainError> {
-    if config.epochs == 0 || config.batch_size == 0 {
-        return Err(TrainError::Settings(
-            "epochs and batch size must be at least 1".to_owned(),
-        ));
-    }
-    if config.plateau_epochs == 0 {
-        return Err(TrainError::Settings(
-            "a plateau lasts at least 1 epoch".to_owned(),
-        ));
-    }
-    if !(config.validation_share > 0.0 && config.validation_share < 1.0) {
-        return Err(TrainError::Settings(format!(
-            "the validation share must be above 0 and below 1, not {}",
-            config.validation_share
-        )));
-    }
-    if !(config.plateau_decay > 0.0 && config.plateau_decay <= 1.0) {
-        return Err(TrainError::Settings(format!(
-            "the plateau decay must be above 0 and at most 1, not {}",
-            config.plateau_decay
-        )));
-    }
+    check(config)?;
     keep_freed_memory();
-    let inference_device = device;
-    let device = &device.clone().autodiff();
     let corpus = Corpus::load(&job.data, job.instrument.parts())?;
     let skipped_files = corpus.skipped.len();
     let (train_set, valid_set) = corpus.split(config.validation_share);
-    let window = job.preset.window();
-    let windows = WindowDataset::new(&train_set, window);
-    let mut network_config = job.preset.network();
-    if let Some((layers, hidden)) = job.size {
-        if layers == 0 || hidden == 0 {
-            return Err(TrainError::Settings(
-                "a network needs at least one layer of at least one unit".to_owned(),
-            ));
-        }
-        network_config.layers = layers;
-        network_config.hidden = hidden;
-    }
-    let instrument_id = network_config.instrument_id();
-    let model_config = ModelConfig::new(
-        FORMAT_VERSION,
-        job.instrument.id().to_owned(),
-        job.preset,
-        network_config,
-        window,
-        job.data.clone(),
-        config.validation_share,
-    )
-    .with_key_counts(key_counts(&train_set.songs))
-    .with_style(Some(style(&train_set.songs)));
-
+    let model_config = model_config(job, config, &train_set)?;
     let checkpoints = job.out.join(CHECKPOINT_DIR);
-    let adam =
-        AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(config.grad_clip)));
-    let (mut network, mut optimizer, mut progress) = if job.resume {
-        resume(&checkpoints, &model_config, &adam, device)?
-    } else {
-        device.seed(config.seed);
-        let network = model_config.network.init(device);
-        let network = match &job.from {
-            Some(dir) => network
-                .try_load_file(dir.join(saved::WEIGHTS_FILE))
-                .map_err(|e| TrainError::From(dir.clone(), e.to_string()))?,
-            None => network,
-        };
-        (
-            network,
-            adam.init(),
-            Progress {
-                history: Vec::new(),
-                best_epoch: 0,
-                best_loss: f64::INFINITY,
-                learning_rate: None,
-                decayed_after: 0,
-            },
-        )
+    let run = Run {
+        job,
+        config,
+        windows: WindowDataset::new(&train_set, model_config.window),
+        valid_songs: valid_set.songs.iter().collect(),
+        valid_notes: valid_set.notes(),
+        inference_device: device,
+        device: &device.clone().autodiff(),
+        model_config: &model_config,
+        checkpoints: &checkpoints,
     };
+    let (network, optimizer, progress) = run.start()?;
     let parameters = network.num_params();
     std::fs::create_dir_all(&checkpoints).map_err(|e| write_error(&checkpoints, e))?;
-    let range = job.instrument.range();
-    let valid_songs: Vec<&Song> = valid_set.songs.iter().collect();
-    let valid_notes = valid_set.notes();
-    let batches_per_epoch = windows
-        .len()
-        .div_ceil(config.batch_size)
-        .min(config.max_batches.unwrap_or(usize::MAX));
-    let elapsed_before = progress.history.last().map_or(0.0, |r| r.elapsed_seconds);
-    let started = Instant::now();
-    let mut stopped = format!("ran all {} epochs", config.epochs);
-
-    for epoch in progress.history.len() + 1..=config.epochs {
-        let epoch_started = Instant::now();
-        let learning_rate = progress.learning_rate.unwrap_or(config.learning_rate);
-        let mut rng = Rng::new(Rng::derive(config.seed, epoch as u64));
-        let mut order: Vec<usize> = (0..windows.len()).collect();
-        rng.shuffle(&mut order);
-        let bar = progress_bar(job.progress, batches_per_epoch, epoch, config.epochs);
-        let (mut loss_sum, mut loss_events, mut events) = (0.0, 0usize, 0usize);
-        let mut live = None::<f64>;
-        for indices in order.chunks(config.batch_size).take(batches_per_epoch) {
-            let items = indices
-                .iter()
-                .map(|&i| {
-                    let window = windows.get(i).expect("index from the dataset's own range");
-                    augment(window, config.max_transpose, &range, &mut rng)
-                })
-                .collect();
-            let batch = TokenBatcher.batch(items, device);
-            let count = batch.count;
-            let loss = batch_loss(&network, batch, instrument_id, device);
-            let grads = GradientsParams::from_grads(loss.backward(), &network);
-            let value = f64::from(loss.into_scalar::<f32>());
-            network = optimizer.step(learning_rate, network, grads);
-            loss_sum += value * count as f64;
-            loss_events += count;
-            events += count;
-            let smoothed = live.map_or(value, |l| 0.95 * l + 0.05 * value);
-            live = Some(smoothed);
-            bar.set_message(format!("loss {smoothed:.3}"));
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        let train_seconds = epoch_started.elapsed().as_secs_f64();
-        let score = if valid_songs.is_empty() {
-            Score::default()
-        } else {
-            score_songs(
-                &network.valid(),
-                instrument_id,
-                &valid_songs,
-                256,
-                inference_device,
-            )
-        };
-        let train_loss = loss_sum / loss_events.max(1) as f64;
-        // Without validation files (a one-file corpus) the training loss decides.
-        let valid_loss = if score.events > 0 {
-            score.nats_per_event()
-        } else {
-            train_loss
-        };
-        let record = EpochRecord {
-            epoch,
-            train_loss,
-            valid_loss,
-            valid_bits_per_note: score.bits / valid_notes.max(1) as f64,
-            valid_accuracy: score.accuracy(),
-            events_per_second: events as f64 / train_seconds,
-            elapsed_seconds: elapsed_before + started.elapsed().as_secs_f64(),
-            learning_rate: Some(learning_rate),
-        };
-        tracing::info!(
-            epoch,
-            train_loss = format!("{:.4}", record.train_loss),
-            valid_loss = format!("{:.4}", record.valid_loss),
-            valid_bits_per_note = format!("{:.3}", record.valid_bits_per_note),
-            valid_accuracy = format!("{:.3}", record.valid_accuracy),
-            events_per_second = format!("{:.0}", record.events_per_second),
-            learning_rate,
-            "epoch done"
-        );
-        progress.history.push(record);
-        if valid_loss < progress.best_loss {
-            progress.best_loss = valid_loss;
-            progress.best_epoch = epoch;
-            saved::save(&job.out, &model_config, &network).map_err(|e| write_error(&job.out, e))?;
-        } else if epoch - progress.best_epoch.max(progress.decayed_after) >= config.plateau_epochs
-            && config.plateau_decay < 1.0
-        {
-            // A plateau at one rate is often a valley too narrow for its steps:
-            // smaller steps go on down where a constant rate only circles. One
-            // worse epoch is not a plateau: small validation sets are noisy.
-            progress.learning_rate = Some(learning_rate * config.plateau_decay);
-            progress.decayed_after = epoch;
-        }
-        save_checkpoint(&checkpoints, &network, &optimizer, &progress)?;
-        let elapsed = elapsed_before + started.elapsed().as_secs_f64();
-        if config
-            .max_minutes
-            .is_some_and(|limit| elapsed + epoch_started.elapsed().as_secs_f64() > 60.0 * limit)
-        {
-            stopped = format!(
-                "stopped at the time limit after {:.1} minutes",
-                elapsed / 60.0
-            );
-            break;
-        }
-        if epoch - progress.best_epoch >= config.patience {
-            stopped = format!(
-                "stopped early: no better validation loss for {} epochs",
-                config.patience
-            );
-            break;
-        }
-    }
-
+    let (progress, stopped) = run.epochs(network, optimizer, progress)?;
     let report = TrainingReport {
         instrument: job.instrument.id().to_owned(),
         preset: job.preset,
@@ -392,9 +216,9 @@ pub fn train(
             .iter()
             .filter_map(|s| s.path.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect(),
-        validation_notes: valid_notes,
+        validation_notes: run.valid_notes,
         skipped_files,
-        history: progress.history.clone(),
+        history: progress.history,
         best_epoch: progress.best_epoch,
         stopped,
         started_from: job.from.clone(),
@@ -413,6 +237,290 @@ pub fn train(
     runs.save(&runs_path)
         .map_err(|e| write_error(&runs_path, e))?;
     Ok(report)
+}
+
+/// Refuses training settings that cannot work.
+fn check(config: &TrainingConfig) -> Result<(), TrainError> {
+    let refuse = |message: String| Err(TrainError::Settings(message));
+    if config.epochs == 0 || config.batch_size == 0 {
+        return refuse("epochs and batch size must be at least 1".to_owned());
+    }
+    if config.plateau_epochs == 0 {
+        return refuse("a plateau lasts at least 1 epoch".to_owned());
+    }
+    if !(config.validation_share > 0.0 && config.validation_share < 1.0) {
+        return refuse(format!(
+            "the validation share must be above 0 and below 1, not {}",
+            config.validation_share
+        ));
+    }
+    if !(config.plateau_decay > 0.0 && config.plateau_decay <= 1.0) {
+        return refuse(format!(
+            "the plateau decay must be above 0 and at most 1, not {}",
+            config.plateau_decay
+        ));
+    }
+    Ok(())
+}
+
+/// The config of the model `job` trains on `train_set`: its network, and
+/// what the sampler keeps of the training music.
+fn model_config(
+    job: &TrainingJob,
+    config: &TrainingConfig,
+    train_set: &Corpus,
+) -> Result<ModelConfig, TrainError> {
+    let mut network_config = job.preset.network();
+    if let Some((layers, hidden)) = job.size {
+        if layers == 0 || hidden == 0 {
+            return Err(TrainError::Settings(
+                "a network needs at least one layer of at least one unit".to_owned(),
+            ));
+        }
+        network_config.layers = layers;
+        network_config.hidden = hidden;
+    }
+    Ok(ModelConfig::new(
+        FORMAT_VERSION,
+        job.instrument.id().to_owned(),
+        job.preset,
+        network_config,
+        job.preset.window(),
+        job.data.clone(),
+        config.validation_share,
+    )
+    .with_key_counts(key_counts(&train_set.songs))
+    .with_style(Some(style(&train_set.songs))))
+}
+
+/// One training run: what stays the same from epoch to epoch.
+struct Run<'a> {
+    job: &'a TrainingJob,
+    config: &'a TrainingConfig,
+    model_config: &'a ModelConfig,
+    windows: WindowDataset,
+    valid_songs: Vec<&'a Song>,
+    valid_notes: usize,
+    /// Where the validation music is scored, without gradients.
+    inference_device: &'a Device,
+    /// Where the network trains.
+    device: &'a Device,
+    checkpoints: &'a Path,
+}
+
+/// What one epoch did to the network.
+struct EpochResult {
+    network: Composer,
+    optimizer: ModuleOptimizer,
+    /// Mean training loss, in nats per event.
+    train_loss: f64,
+    /// Events trained on.
+    events: usize,
+}
+
+impl Run<'_> {
+    /// The network, optimizer and progress to start from: the last
+    /// checkpoint's when resuming, else fresh (or `job.from`'s weights).
+    fn start(&self) -> Result<(Composer, ModuleOptimizer, Progress), TrainError> {
+        let adam = self.adam();
+        if self.job.resume {
+            return resume(self.checkpoints, self.model_config, &adam, self.device);
+        }
+        self.device.seed(self.config.seed);
+        let network = self.model_config.network.init(self.device);
+        let network = match &self.job.from {
+            Some(dir) => network
+                .try_load_file(dir.join(saved::WEIGHTS_FILE))
+                .map_err(|e| TrainError::From(dir.clone(), e.to_string()))?,
+            None => network,
+        };
+        let progress = Progress {
+            history: Vec::new(),
+            best_epoch: 0,
+            best_loss: f64::INFINITY,
+            learning_rate: None,
+            decayed_after: 0,
+        };
+        Ok((network, adam.init(), progress))
+    }
+
+    fn adam(&self) -> AdamConfig {
+        AdamConfig::new()
+            .with_grad_clipping(Some(GradientClippingConfig::Norm(self.config.grad_clip)))
+    }
+
+    /// Trains epoch after epoch until the last, the time limit or the
+    /// patience; the progress, and why it stopped.
+    fn epochs(
+        &self,
+        mut network: Composer,
+        mut optimizer: ModuleOptimizer,
+        mut progress: Progress,
+    ) -> Result<(Progress, String), TrainError> {
+        let config = self.config;
+        let elapsed_before = progress.history.last().map_or(0.0, |r| r.elapsed_seconds);
+        let started = Instant::now();
+        for epoch in progress.history.len() + 1..=config.epochs {
+            let epoch_started = Instant::now();
+            let learning_rate = progress.learning_rate.unwrap_or(config.learning_rate);
+            let trained = self.epoch(network, optimizer, epoch, learning_rate);
+            let train_seconds = epoch_started.elapsed().as_secs_f64();
+            (network, optimizer) = (trained.network, trained.optimizer);
+            let mut record = self.record(&network, trained.train_loss, epoch, learning_rate);
+            record.events_per_second = trained.events as f64 / train_seconds;
+            record.elapsed_seconds = elapsed_before + started.elapsed().as_secs_f64();
+            self.keep(&mut progress, record, &network)?;
+            save_checkpoint(self.checkpoints, &network, &optimizer, &progress)?;
+            let elapsed = elapsed_before + started.elapsed().as_secs_f64();
+            if config
+                .max_minutes
+                .is_some_and(|limit| elapsed + epoch_started.elapsed().as_secs_f64() > 60.0 * limit)
+            {
+                let stopped = format!(
+                    "stopped at the time limit after {:.1} minutes",
+                    elapsed / 60.0
+                );
+                return Ok((progress, stopped));
+            }
+            if epoch - progress.best_epoch >= config.patience {
+                let stopped = format!(
+                    "stopped early: no better validation loss for {} epochs",
+                    config.patience
+                );
+                return Ok((progress, stopped));
+            }
+        }
+        Ok((progress, format!("ran all {} epochs", config.epochs)))
+    }
+
+    /// Trains one epoch over the windows in an order of its own, at `learning_rate`.
+    fn epoch(
+        &self,
+        mut network: Composer,
+        mut optimizer: ModuleOptimizer,
+        epoch: usize,
+        learning_rate: f64,
+    ) -> EpochResult {
+        let (config, windows) = (self.config, &self.windows);
+        let range = self.job.instrument.range();
+        let instrument_id = self.model_config.network.instrument_id();
+        let batches = windows
+            .len()
+            .div_ceil(config.batch_size)
+            .min(config.max_batches.unwrap_or(usize::MAX));
+        let mut rng = Rng::new(Rng::derive(config.seed, epoch as u64));
+        let mut order: Vec<usize> = (0..windows.len()).collect();
+        rng.shuffle(&mut order);
+        let bar = progress_bar(self.job.progress, batches, epoch, config.epochs);
+        let (mut loss_sum, mut events) = (0.0, 0usize);
+        let mut live = None::<f64>;
+        for indices in order.chunks(config.batch_size).take(batches) {
+            let items = indices
+                .iter()
+                .map(|&i| {
+                    let window = windows.get(i).expect("index from the dataset's own range");
+                    augment(window, config.max_transpose, &range, &mut rng)
+                })
+                .collect();
+            let batch = TokenBatcher.batch(items, self.device);
+            let count = batch.count;
+            let loss = batch_loss(&network, batch, instrument_id, self.device);
+            let grads = GradientsParams::from_grads(loss.backward(), &network);
+            let value = f64::from(loss.into_scalar::<f32>());
+            network = optimizer.step(learning_rate, network, grads);
+            loss_sum += value * count as f64;
+            events += count;
+            let smoothed = live.map_or(value, |l| 0.95 * l + 0.05 * value);
+            live = Some(smoothed);
+            bar.set_message(format!("loss {smoothed:.3}"));
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        EpochResult {
+            network,
+            optimizer,
+            train_loss: loss_sum / events.max(1) as f64,
+            events,
+        }
+    }
+
+    /// The record of epoch `epoch`, its network scored on the validation
+    /// music; its speed and time are the caller's to fill in.
+    fn record(
+        &self,
+        network: &Composer,
+        train_loss: f64,
+        epoch: usize,
+        learning_rate: f64,
+    ) -> EpochRecord {
+        let instrument_id = self.model_config.network.instrument_id();
+        let score = if self.valid_songs.is_empty() {
+            Score::default()
+        } else {
+            score_songs(
+                &network.valid(),
+                instrument_id,
+                &self.valid_songs,
+                256,
+                self.inference_device,
+            )
+        };
+        // Without validation files (a one-file corpus) the training loss decides.
+        let valid_loss = if score.events > 0 {
+            score.nats_per_event()
+        } else {
+            train_loss
+        };
+        EpochRecord {
+            epoch,
+            train_loss,
+            valid_loss,
+            valid_bits_per_note: score.bits / self.valid_notes.max(1) as f64,
+            valid_accuracy: score.accuracy(),
+            events_per_second: 0.0,
+            elapsed_seconds: 0.0,
+            learning_rate: Some(learning_rate),
+        }
+    }
+
+    /// Adds `record` to `progress`: the model is saved when it is the best
+    /// so far, and the learning rate decays after a plateau.
+    fn keep(
+        &self,
+        progress: &mut Progress,
+        record: EpochRecord,
+        network: &Composer,
+    ) -> Result<(), TrainError> {
+        let config = self.config;
+        tracing::info!(
+            epoch = record.epoch,
+            train_loss = format!("{:.4}", record.train_loss),
+            valid_loss = format!("{:.4}", record.valid_loss),
+            valid_bits_per_note = format!("{:.3}", record.valid_bits_per_note),
+            valid_accuracy = format!("{:.3}", record.valid_accuracy),
+            events_per_second = format!("{:.0}", record.events_per_second),
+            learning_rate = record.learning_rate,
+            "epoch done"
+        );
+        let (epoch, valid_loss) = (record.epoch, record.valid_loss);
+        let learning_rate = record.learning_rate.unwrap_or(config.learning_rate);
+        progress.history.push(record);
+        if valid_loss < progress.best_loss {
+            progress.best_loss = valid_loss;
+            progress.best_epoch = epoch;
+            let out = &self.job.out;
+            saved::save(out, self.model_config, network).map_err(|e| write_error(out, e))?;
+        } else if epoch - progress.best_epoch.max(progress.decayed_after) >= config.plateau_epochs
+            && config.plateau_decay < 1.0
+        {
+            // A plateau at one rate is often a valley too narrow for its steps:
+            // smaller steps go on down where a constant rate only circles. One
+            // worse epoch is not a plateau: small validation sets are noisy.
+            progress.learning_rate = Some(learning_rate * config.plateau_decay);
+            progress.decayed_after = epoch;
+        }
+        Ok(())
+    }
 }
 
 fn progress_bar(visible: bool, batches: usize, epoch: usize, epochs: usize) -> ProgressBar {

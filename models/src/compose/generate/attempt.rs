@@ -349,13 +349,14 @@ impl Primed {
                 position,
             })
             .collect();
-        let band = tokens
-            .iter()
-            .filter_map(|&token| match Event::from_token(usize::from(token)) {
-                Some(Event::Velocity(b)) => Some(b),
-                _ => None,
-            })
-            .last();
+        let band =
+            tokens
+                .iter()
+                .rev()
+                .find_map(|&token| match Event::from_token(usize::from(token)) {
+                    Some(Event::Velocity(b)) => Some(b),
+                    _ => None,
+                });
         Primed {
             // The primer's last logits predict the first new event.
             logits: generator.read(state, &steps),
