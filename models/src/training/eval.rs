@@ -217,29 +217,13 @@ pub fn evaluate(
     } else {
         Corpus::load(data, model.instrument.parts())?
     };
-    let ngram = NGram::fit(
-        NGRAM_ORDER,
-        VOCAB_SIZE,
-        train.songs.iter().map(|s| s.tokens.as_slice()),
-    );
     let ngram_training_files = train.songs.len();
     let songs: Vec<&Song> = corpus.songs.iter().collect();
     let instrument = model.config.network.instrument_id();
     let score = score_songs(&model.network, instrument, &songs, 256, device);
-    let baseline = songs.iter().fold(Score::default(), |total, song| {
-        let tokens = &song.tokens;
-        let (bits, correct) = ngram.score(tokens);
-        Score {
-            bits: total.bits + bits,
-            events: total.events + tokens.len().saturating_sub(1),
-            correct: total.correct + correct,
-        }
-    });
+    let baseline = ngram_baseline(&train, &songs);
     let notes = corpus.notes();
 
-    // Short shared runs are normal in real music; compare generated pieces with
-    // real excerpts of the same length against the same training data.
-    let shared = RunIndex::build(SHARED_RUN, train.songs.iter().map(|s| s.notes.as_slice()));
     let seeds = first_seed..first_seed.saturating_add(samples as u64);
     let pieces: Vec<_> = seeds
         .clone()
@@ -254,26 +238,8 @@ pub fn evaluate(
         .collect();
     let share = |hits: usize, of: usize| hits as f64 / of.max(1) as f64;
     let sample_notes = share(pieces.iter().map(|p| p.notes.len()).sum(), pieces.len());
-    let excerpt = (sample_notes.round() as usize).max(SHARED_RUN);
-    let generated_share_16 = share(
-        pieces
-            .iter()
-            .filter(|p| shared.find(&p.notes).is_some())
-            .count(),
-        pieces.len(),
-    );
-    let held_out_share_16 = share(
-        corpus
-            .songs
-            .iter()
-            .filter(|s| {
-                shared
-                    .find(&s.notes[..excerpt.min(s.notes.len())])
-                    .is_some()
-            })
-            .count(),
-        corpus.songs.len(),
-    );
+    let (generated_share_16, held_out_share_16) =
+        shared_runs(&train, &pieces, &corpus, sample_notes);
     let mean_attempts = share(
         pieces.iter().map(|p| p.attempts as usize).sum(),
         pieces.len(),
@@ -299,6 +265,56 @@ pub fn evaluate(
         mean_attempts,
         musicality,
     })
+}
+
+/// The score of `songs` by a 5-gram fitted to `train`'s.
+fn ngram_baseline(train: &Corpus, songs: &[&Song]) -> Score {
+    let ngram = NGram::fit(
+        NGRAM_ORDER,
+        VOCAB_SIZE,
+        train.songs.iter().map(|s| s.tokens.as_slice()),
+    );
+    songs.iter().fold(Score::default(), |total, song| {
+        let tokens = &song.tokens;
+        let (bits, correct) = ngram.score(tokens);
+        Score {
+            bits: total.bits + bits,
+            events: total.events + tokens.len().saturating_sub(1),
+            correct: total.correct + correct,
+        }
+    })
+}
+
+/// The shares of `pieces`, and of excerpts of `corpus`'s songs as long as a
+/// piece (`sample_notes` on average), that share a run of [`SHARED_RUN`]
+/// notes with `train`'s music. Short shared runs are normal in real music, so
+/// generated pieces are compared with real excerpts against the same data.
+fn shared_runs(
+    train: &Corpus,
+    pieces: &[Composition],
+    corpus: &Corpus,
+    sample_notes: f64,
+) -> (f64, f64) {
+    let shared = RunIndex::build(SHARED_RUN, train.songs.iter().map(|s| s.notes.as_slice()));
+    let share = |hits: usize, of: usize| hits as f64 / of.max(1) as f64;
+    let excerpt = (sample_notes.round() as usize).max(SHARED_RUN);
+    let generated = pieces
+        .iter()
+        .filter(|p| shared.find(&p.notes).is_some())
+        .count();
+    let held_out = corpus
+        .songs
+        .iter()
+        .filter(|s| {
+            shared
+                .find(&s.notes[..excerpt.min(s.notes.len())])
+                .is_some()
+        })
+        .count();
+    (
+        share(generated, pieces.len()),
+        share(held_out, corpus.songs.len()),
+    )
 }
 
 /// The features of composed pieces, in MixTape's 4/4 bars.
@@ -351,9 +367,38 @@ fn musicality_report(
         training: song_table(&train.songs, length, TRAINING_EXCERPTS_PER_FILE),
     };
     let features = compare(&tables.generated, &tables.real, &tables.training);
-    let compose = |settings: Settings| generator.generate(&settings).ok();
+    let creativity = creativity_rows(generator, &tables, seeds.clone());
+    let generated_keys = key_shares(pieces.iter().filter_map(|p| estimate_key(&p.notes)));
+    let training_keys = key_shares(train.songs.iter().map(|s| s.key));
+    let minor = |shares: &[[f64; 12]; 2]| shares[1].iter().sum::<f64>();
+    Musicality {
+        pieces: pieces.len(),
+        seconds,
+        excerpt_beats: f64::from(length) / f64::from(STEPS_PER_BEAT),
+        real_excerpts: tables.real.len(),
+        training_excerpts: tables.training.len(),
+        mean_overlap: mean(features.iter().map(|f| f.overlap)),
+        mean_ceiling: mean(features.iter().map(|f| f.ceiling)),
+        features,
+        creativity,
+        asked_key_match: asked_key_match(generator, seeds),
+        any_key_spread: key_overlap(&generated_keys, &training_keys),
+        minor_share: (minor(&generated_keys), minor(&training_keys)),
+        endings: endings(pieces, &tables.generated, steps),
+        tables,
+    }
+}
+
+/// Scale consistency and pitch-class entropy at each of [`CREATIVITIES`], of
+/// pieces composed with `seeds` (the default creativity's are `tables`'), beside real music's.
+fn creativity_rows(
+    generator: &Generator,
+    tables: &FeatureTables,
+    seeds: std::ops::Range<u64>,
+) -> Vec<CreativityRow> {
+    let defaults = Settings::default();
     let real_column = |i| mean(musicality::column(&tables.real, i));
-    let creativity = CREATIVITIES
+    CREATIVITIES
         .iter()
         .map(|&creativity| {
             let table = if creativity == defaults.creativity {
@@ -362,11 +407,12 @@ fn musicality_report(
                 let pieces: Vec<Composition> = seeds
                     .clone()
                     .filter_map(|seed| {
-                        compose(Settings {
+                        let settings = Settings {
                             seed,
                             creativity,
                             ..Settings::default()
-                        })
+                        };
+                        generator.generate(&settings).ok()
                     })
                     .collect();
                 piece_table(&pieces)
@@ -379,27 +425,34 @@ fn musicality_report(
                 real_pitch_class_entropy: real_column(PITCH_CLASS_ENTROPY),
             }
         })
-        .collect();
-    let asked: Vec<bool> = seeds
-        .clone()
-        .enumerate()
-        .filter_map(|(i, seed)| {
-            let key = Key {
-                tonic: (i % 12) as u8,
-                mode: Mode::ALL[(i / 12) % 2],
-            };
-            let piece = compose(Settings {
+        .collect()
+}
+
+/// The share of pieces, one per seed of `seeds` and each asked for the next
+/// of the 24 keys, whose estimated key is the one asked for.
+fn asked_key_match(generator: &Generator, seeds: std::ops::Range<u64>) -> f64 {
+    let asked = seeds.enumerate().filter_map(|(i, seed)| {
+        let key = Key {
+            tonic: (i % 12) as u8,
+            mode: Mode::ALL[(i / 12) % 2],
+        };
+        let piece = generator
+            .generate(&Settings {
                 seed,
                 tonic: Some(key.tonic),
                 mode: Some(key.mode),
                 ..Settings::default()
-            })?;
-            Some(estimate_key(&piece.notes) == Some(key))
-        })
-        .collect();
-    let generated_keys = key_shares(pieces.iter().filter_map(|p| estimate_key(&p.notes)));
-    let training_keys = key_shares(train.songs.iter().map(|s| s.key));
-    let minor = |shares: &[[f64; 12]; 2]| shares[1].iter().sum::<f64>();
+            })
+            .ok()?;
+        Some(estimate_key(&piece.notes) == Some(key))
+    });
+    let matched: Vec<bool> = asked.collect();
+    mean(matched.iter().map(|&m| f64::from(u8::from(m))))
+}
+
+/// How `pieces` (with their `features`), asked for `steps`, end: on the
+/// tonic, on a downbeat, held at least a beat, within a bar of the length.
+fn endings(pieces: &[Composition], features: &[[f64; 15]], steps: u32) -> Endings {
     let ending = |(piece, features): (&Composition, &[f64; 15])| {
         let last = piece.notes.iter().map(|n| n.onset).max().unwrap_or(0);
         let end = piece
@@ -420,29 +473,14 @@ fn musicality_report(
             end.abs_diff(steps) <= BAR_STEPS,
         ]
     };
-    let endings: Vec<[bool; 4]> = pieces.iter().zip(&tables.generated).map(ending).collect();
+    let endings: Vec<[bool; 4]> = pieces.iter().zip(features).map(ending).collect();
     let rate =
         |f: &dyn Fn(&[bool; 4]) -> bool| mean(endings.iter().map(|e| f64::from(u8::from(f(e)))));
-    Musicality {
-        pieces: pieces.len(),
-        seconds,
-        excerpt_beats: f64::from(length) / f64::from(STEPS_PER_BEAT),
-        real_excerpts: tables.real.len(),
-        training_excerpts: tables.training.len(),
-        mean_overlap: mean(features.iter().map(|f| f.overlap)),
-        mean_ceiling: mean(features.iter().map(|f| f.ceiling)),
-        features,
-        creativity,
-        asked_key_match: mean(asked.iter().map(|&m| f64::from(u8::from(m)))),
-        any_key_spread: key_overlap(&generated_keys, &training_keys),
-        minor_share: (minor(&generated_keys), minor(&training_keys)),
-        endings: Endings {
-            on_tonic: rate(&|e| e[0]),
-            on_downbeat: rate(&|e| e[1]),
-            held: rate(&|e| e[2]),
-            within_a_bar: rate(&|e| e[3]),
-            all: rate(&|e| e.iter().all(|&x| x)),
-        },
-        tables,
+    Endings {
+        on_tonic: rate(&|e| e[0]),
+        on_downbeat: rate(&|e| e[1]),
+        held: rate(&|e| e[2]),
+        within_a_bar: rate(&|e| e[3]),
+        all: rate(&|e| e.iter().all(|&x| x)),
     }
 }
