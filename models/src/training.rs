@@ -1,6 +1,7 @@
 //! Learning from real music: corpora of MIDI files, the training loop,
 //! scoring and evaluation against held-out files, and their reports.
 
+mod checkpoint;
 pub mod collisions;
 pub mod corpus;
 pub(crate) mod dataset;

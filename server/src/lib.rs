@@ -112,48 +112,12 @@ impl Server {
     /// database, builds the routes and binds the listening socket.
     pub async fn start(config: &Config, database_url: &str) -> Result<Server, StartError> {
         let workers = config.workers();
-        let renderer = audio::find_soundfont(config.soundfont.as_deref())
-            .and_then(|path| Renderer::open(&path))
-            .map_err(StartError::SoundFont)?;
-        tracing::info!(soundfont = %renderer.path().display(), "SoundFont loaded");
-        let audio = AudioFiles::new(
-            renderer,
-            &config.data_dir,
-            workers,
-            config.audio_cache_mb.saturating_mul(1 << 20),
-        )
-        .map_err(|source| StartError::AudioCache {
-            path: config.data_dir.join("audio"),
-            source,
-        })?;
+        let audio = open_audio(config, workers)?;
         let device = config.device.select().map_err(StartError::Device)?;
         tracing::info!(device = %device.description, workers, "models run here");
         let db = connect(database_url).await?;
-        // Sales from before their music was recorded are compared like the rest.
-        match exclusivity::index_earlier_sales(&db).await {
-            Ok(0) => {}
-            Ok(indexed) => tracing::info!(indexed, "recorded the music of earlier sales"),
-            Err(err) => tracing::error!(%err, "cannot record the music of earlier sales"),
-        }
         let gateway: Arc<dyn Gateway> = Arc::new(SandboxGateway::new(db.clone()));
-        // Purchases a stopped server left half done: completed or undone first.
-        // Only stalled ones: other instances may be in the middle of theirs.
-        // What cannot be settled now (the gateway away) waits for the next
-        // pass rather than keeping the site down.
-        let stalled = config.purchase_timeout as i64;
-        match settlement::reconcile(&db, gateway.as_ref(), stalled).await {
-            Ok(settled) if settled != settlement::Reconciled::default() => {
-                tracing::warn!(?settled, "settled unfinished purchases");
-            }
-            Ok(_) => {}
-            Err(err) => tracing::error!(%err, "cannot settle unfinished purchases yet"),
-        }
-        tokio::spawn(reconcile_every(
-            db.clone(),
-            gateway.clone(),
-            RECONCILE_EVERY,
-            stalled,
-        ));
+        catch_up(&db, gateway.clone(), config.purchase_timeout as i64).await;
         let context = ServerContext {
             db: db.clone(),
             studio: Studio::new(
@@ -184,34 +148,14 @@ impl Server {
             .site_root(config.site_root.to_string_lossy().as_ref())
             .site_addr(config.listen)
             .build();
-        let sessions = DatabaseSessionStore::new(db.clone());
-        tokio::spawn(sessions.clone().delete_expired_every(SESSION_SWEEP));
-        let session_layer = SessionManagerLayer::new(sessions)
-            .with_secure(!config.insecure_cookies)
-            .with_http_only(true)
-            .with_same_site(SameSite::Lax)
-            .with_expiry(Expiry::OnInactivity(SESSION_LIFETIME));
         let state = AppState {
             leptos_options,
             context,
             audio,
         };
-        let site = router(state.clone(), config.public_origin.clone())
-            .layer(axum::middleware::from_fn(keep_session_alive))
-            .layer(session_layer);
-        // The API has no cookies: neither sessions nor the cross-site check.
-        let router = api::router(state)
-            .layer(axum::middleware::from_fn(limit_body))
-            .layer(TraceLayer::new_for_http())
-            .merge(site)
-            // Outside the session layer, which fails when the database is away.
-            .layer(axum::middleware::from_fn_with_state(
-                db.clone(),
-                outage::outage_is_unavailable,
-            ));
         Ok(Server {
             listener,
-            router,
+            router: app_router(state, config, &db),
             db,
             limits: serve::Limits {
                 read_timeout: Duration::from_secs(config.read_timeout),
@@ -416,4 +360,74 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
         tracing::warn!("health check: database unreachable");
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
     }
+}
+
+/// The synthesizer and the cache of rendered audio, for `workers` workers.
+fn open_audio(config: &Config, workers: usize) -> Result<AudioFiles, StartError> {
+    let renderer = audio::find_soundfont(config.soundfont.as_deref())
+        .and_then(|path| Renderer::open(&path))
+        .map_err(StartError::SoundFont)?;
+    tracing::info!(soundfont = %renderer.path().display(), "SoundFont loaded");
+    AudioFiles::new(
+        renderer,
+        &config.data_dir,
+        workers,
+        config.audio_cache_mb.saturating_mul(1 << 20),
+    )
+    .map_err(|source| StartError::AudioCache {
+        path: config.data_dir.join("audio"),
+        source,
+    })
+}
+
+/// What earlier runs left to do: the music of sales from before it was
+/// recorded is indexed, and purchases a stopped server left half done are
+/// completed or undone, now and every [`RECONCILE_EVERY`]. Only those stalled
+/// `stalled` seconds: other instances may be in the middle of theirs. What
+/// cannot be done now (the gateway away) waits for the next pass rather than
+/// keeping the site down.
+async fn catch_up(db: &DatabaseConnection, gateway: Arc<dyn Gateway>, stalled: i64) {
+    match exclusivity::index_earlier_sales(db).await {
+        Ok(0) => {}
+        Ok(indexed) => tracing::info!(indexed, "recorded the music of earlier sales"),
+        Err(err) => tracing::error!(%err, "cannot record the music of earlier sales"),
+    }
+    match settlement::reconcile(db, gateway.as_ref(), stalled).await {
+        Ok(settled) if settled != settlement::Reconciled::default() => {
+            tracing::warn!(?settled, "settled unfinished purchases");
+        }
+        Ok(_) => {}
+        Err(err) => tracing::error!(%err, "cannot settle unfinished purchases yet"),
+    }
+    tokio::spawn(reconcile_every(
+        db.clone(),
+        gateway,
+        RECONCILE_EVERY,
+        stalled,
+    ));
+}
+
+/// The site (pages, server functions, audio) with its sessions, and the API
+/// without them, both behind the outage check.
+fn app_router(state: AppState, config: &Config, db: &DatabaseConnection) -> Router {
+    let sessions = DatabaseSessionStore::new(db.clone());
+    tokio::spawn(sessions.clone().delete_expired_every(SESSION_SWEEP));
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_secure(!config.insecure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(SESSION_LIFETIME));
+    let site = router(state.clone(), config.public_origin.clone())
+        .layer(axum::middleware::from_fn(keep_session_alive))
+        .layer(session_layer);
+    // The API has no cookies: neither sessions nor the cross-site check.
+    api::router(state)
+        .layer(axum::middleware::from_fn(limit_body))
+        .layer(TraceLayer::new_for_http())
+        .merge(site)
+        // Outside the session layer, which fails when the database is away.
+        .layer(axum::middleware::from_fn_with_state(
+            db.clone(),
+            outage::outage_is_unavailable,
+        ))
 }

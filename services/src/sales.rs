@@ -21,6 +21,7 @@ use domain::error::AppError;
 use domain::piece::Purchase;
 use domain::rights;
 use domain::rights::Checkout;
+use models::music::similarity::Melody;
 
 /// The licence every sale grants; the certificate prints its terms.
 pub const LICENCE_VERSION: &str = "MT-EXCLUSIVE-1";
@@ -79,66 +80,62 @@ struct Order<'a> {
 /// checkout's idempotency `key`: a repeated key returns the first attempt's
 /// result and never charges again.
 async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, AppError> {
-    let (db, gateway, price) = (&context.db, context.gateway.as_ref(), &context.price);
-    let Order {
-        buyer,
-        piece_id,
-        key,
-        card,
-        licensee,
-    } = order;
-    let piece = own_piece(db, buyer, piece_id).await?;
-    let digest = request_digest(piece_id, card, licensee);
-    if let Some(earlier) = by_key(db, key).await? {
-        return replay(db, gateway, earlier, (buyer, piece_id, &digest)).await;
-    }
+    let (db, gateway) = (&context.db, context.gateway.as_ref());
+    let piece = own_piece(db, order.buyer, order.piece_id).await?;
+    let digest = request_digest(order.piece_id, order.card, order.licensee);
+    let earlier = match by_key(db, order.key).await? {
+        Some(earlier) => earlier,
+        None => match reserve(context, &order, &piece, &digest).await? {
+            Reservation::Made(sale) => return charge(context, &order, sale).await,
+            Reservation::Earlier(earlier) => earlier,
+        },
+    };
+    replay(db, gateway, earlier, (order.buyer, order.piece_id, &digest)).await
+}
+
+/// What reserving a piece came to.
+enum Reservation {
+    /// A new reservation, to be paid.
+    Made(sales::Model),
+    /// The checkout's key already holds a sale (a repeated request).
+    Earlier(sales::Model),
+}
+
+/// Reserves `piece` for `order` (`digest` names the request), unless music
+/// alike is sold or reserved, or the piece is.
+async fn reserve(
+    context: &ServerContext,
+    order: &Order<'_>,
+    piece: &piece::Model,
+    digest: &str,
+) -> Result<Reservation, AppError> {
+    let db = &context.db;
     let melody = exclusivity::melody_of(&piece.midi)?;
-    let sale = loop {
-        let reservation = sales::ActiveModel {
+    loop {
+        let row = sales::ActiveModel {
             piece_id: Set(piece.id),
             fingerprint: Set(piece.fingerprint.clone()),
-            buyer_id: Set(buyer),
+            buyer_id: Set(order.buyer),
             copyright_id: Set(new_copyright_id().to_string()),
             status: Set(Status::Reserved),
-            price_minor: Set(price.minor),
-            currency: Set(price.currency.clone()),
+            price_minor: Set(context.price.minor),
+            currency: Set(context.price.currency.clone()),
             licence_version: Set(LICENCE_VERSION.into()),
-            idempotency_key: Set(key.to_owned()),
-            licensee: Set(Some(licensee.to_owned())),
-            request_digest: Set(Some(digest.clone())),
+            idempotency_key: Set(order.key.to_owned()),
+            licensee: Set(Some(order.licensee.to_owned())),
+            request_digest: Set(Some(digest.to_owned())),
             reserved_at: Set(now()),
             ..Default::default()
         };
-        // Comparing with the sold music and recording this piece's are one
-        // step for every instance, or two near-copies could both be reserved.
-        let txn = exclusive(db).await?;
-        if exclusivity::sold_alike(&txn, &melody, piece.id)
-            .await?
-            .is_some()
-        {
-            txn.rollback().await?;
-            return Err(exclusivity::too_close());
-        }
-        let reserved = async {
-            let sale = reservation.insert(&txn).await?;
-            exclusivity::record(&txn, sale.id, &melody).await?;
-            Ok::<_, DbErr>(sale)
-        };
-        let err = match reserved.await {
-            Ok(sale) => {
-                txn.commit().await?;
-                break sale;
-            }
-            Err(err) => {
-                txn.rollback().await?;
-                err
-            }
+        let err = match try_reserve(db, row, &melody, piece.id).await? {
+            Ok(sale) => return Ok(Reservation::Made(sale)),
+            Err(err) => err,
         };
         if !matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
             return Err(err.into());
         }
-        if let Some(earlier) = by_key(db, key).await? {
-            return replay(db, gateway, earlier, (buyer, piece_id, &digest)).await;
+        if let Some(earlier) = by_key(db, order.key).await? {
+            return Ok(Reservation::Earlier(earlier));
         }
         let taken = sales::Entity::find()
             .filter(
@@ -154,9 +151,55 @@ async fn buy(context: &ServerContext, order: Order<'_>) -> Result<sales::Model, 
             // Only the copyright ID collided (1 in 34 billion): draw another.
             None => continue,
         }
+    }
+}
+
+/// Inserts `row` for piece `piece_id` with its `melody` recorded, unless
+/// music alike is sold; the insert's own failure (a key or a piece taken) is
+/// the inner error, for the caller to tell apart.
+async fn try_reserve(
+    db: &DatabaseConnection,
+    row: sales::ActiveModel,
+    melody: &Melody,
+    piece_id: i64,
+) -> Result<Result<sales::Model, DbErr>, AppError> {
+    // Comparing with the sold music and recording this piece's are one
+    // step for every instance, or two near-copies could both be reserved.
+    let txn = exclusive(db).await?;
+    if exclusivity::sold_alike(&txn, melody, piece_id)
+        .await?
+        .is_some()
+    {
+        txn.rollback().await?;
+        return Err(exclusivity::too_close());
+    }
+    let reserved = async {
+        let sale = row.insert(&txn).await?;
+        exclusivity::record(&txn, sale.id, melody).await?;
+        Ok::<_, DbErr>(sale)
     };
+    Ok(match reserved.await {
+        Ok(sale) => {
+            txn.commit().await?;
+            Ok(sale)
+        }
+        Err(err) => {
+            txn.rollback().await?;
+            Err(err)
+        }
+    })
+}
+
+/// Charges `order`'s card for its reserved `sale`: paid, released when the
+/// card is declined, or left for settlement when nobody knows yet.
+async fn charge(
+    context: &ServerContext,
+    order: &Order<'_>,
+    sale: sales::Model,
+) -> Result<sales::Model, AppError> {
+    let (db, gateway, price) = (&context.db, context.gateway.as_ref(), &context.price);
     match gateway
-        .charge(price.minor, &price.currency, card, key)
+        .charge(price.minor, &price.currency, order.card, order.key)
         .await
     {
         // The gateway answers a repeated key with its first charge, which may

@@ -13,7 +13,6 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
 
 use crate::compose::generate::RUNS_FILE;
 use crate::compose::guards::{COPY_RUN, RunIndex};
@@ -21,6 +20,7 @@ use crate::music::instrument::Instrument;
 use crate::network::{Composer, Conditions, Preset};
 use crate::rng::Rng;
 use crate::saved::{self, FORMAT_VERSION, ModelConfig};
+use crate::training::checkpoint::{Progress, resume, save_checkpoint};
 use crate::training::dataset::{
     Corpus, DataError, Song, TokenBatch, TokenBatcher, WindowDataset, augment, key_counts, style,
 };
@@ -116,22 +116,7 @@ const CHECKPOINT_DIR: &str = "checkpoints";
 const REPORT_JSON: &str = "report.json";
 const REPORT_SVG: &str = "report.svg";
 
-/// Checkpoint state beside the checkpoint's weights and optimizer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Progress {
-    history: Vec<EpochRecord>,
-    best_epoch: usize,
-    best_loss: f64,
-    /// The learning rate the next epoch uses; absent in checkpoints written
-    /// before the plateau decay, which trained at a constant rate.
-    #[serde(default)]
-    learning_rate: Option<f64>,
-    /// The epoch after which the rate last decayed (0: never).
-    #[serde(default)]
-    decayed_after: usize,
-}
-
-fn write_error(path: &Path, error: impl std::fmt::Display) -> TrainError {
+pub(super) fn write_error(path: &Path, error: impl std::fmt::Display) -> TrainError {
     TrainError::Write(path.to_path_buf(), error.to_string())
 }
 
@@ -537,56 +522,6 @@ fn progress_bar(visible: bool, batches: usize, epoch: usize, epochs: usize) -> P
     );
     bar.set_prefix(format!("epoch {epoch}/{epochs}"));
     bar
-}
-
-fn save_checkpoint(
-    dir: &Path,
-    network: &Composer,
-    optimizer: &ModuleOptimizer,
-    progress: &Progress,
-) -> Result<(), TrainError> {
-    // Written under temporary names and renamed, so that a crash mid-write
-    // leaves the previous checkpoint whole.
-    let files = [
-        ("model.bpk", "model.bpk.tmp"),
-        ("optimizer.bpk", "optimizer.bpk.tmp"),
-        ("progress.json", "progress.json.tmp"),
-    ];
-    network
-        .clone()
-        .save_file(dir.join(files[0].1))
-        .map_err(|e| write_error(dir, e))?;
-    optimizer
-        .save(dir.join(files[1].1))
-        .map_err(|e| write_error(dir, e))?;
-    let json = serde_json::to_string_pretty(progress).map_err(|e| write_error(dir, e))?;
-    std::fs::write(dir.join(files[2].1), json).map_err(|e| write_error(dir, e))?;
-    for (name, temporary) in files {
-        std::fs::rename(dir.join(temporary), dir.join(name)).map_err(|e| write_error(dir, e))?;
-    }
-    Ok(())
-}
-
-fn resume(
-    dir: &Path,
-    config: &ModelConfig,
-    adam: &AdamConfig,
-    device: &Device,
-) -> Result<(Composer, ModuleOptimizer, Progress), TrainError> {
-    let fail = |e: &dyn std::fmt::Display| TrainError::Resume(dir.to_path_buf(), e.to_string());
-    let progress: Progress = std::fs::read_to_string(dir.join("progress.json"))
-        .map_err(|e| fail(&e))
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| fail(&e)))?;
-    let network = config
-        .network
-        .init(device)
-        .try_load_file(dir.join("model.bpk"))
-        .map_err(|e| fail(&e))?;
-    let optimizer = adam
-        .init()
-        .load(dir.join("optimizer.bpk"))
-        .map_err(|e| fail(&e))?;
-    Ok((network, optimizer, progress))
 }
 
 fn write_report(dir: &Path, report: &TrainingReport) -> Result<(), TrainError> {
