@@ -354,11 +354,43 @@ pub const WRITE_TICKS_PER_BEAT: u16 = 480;
 /// Writes notes as a format-0 standard MIDI file played by one General MIDI
 /// program on channel 1, at a fixed tempo and time signature.
 pub fn write(notes: &[Note], program: u8, bpm: f64, time_signature: TimeSignature) -> Vec<u8> {
-    let ticks = |beats: f64| (beats * f64::from(WRITE_TICKS_PER_BEAT)).round().max(0.0) as u64;
-    // (tick, order, event): note-offs sort before note-ons at the same tick, so a
-    // repeated note is released before it sounds again.
-    let mut timed: Vec<(u64, u8, TrackEventKind<'static>)> = Vec::with_capacity(notes.len() * 2);
     let channel = u4::new(0);
+    let mut track = track_start(channel, program, bpm, time_signature);
+    let mut last = 0u64;
+    for (tick, _, kind) in note_events(notes, channel) {
+        track.push(TrackEvent {
+            delta: u28::new(
+                u32::try_from(tick - last)
+                    .unwrap_or(u32::MAX)
+                    .min(0x0fff_ffff),
+            ),
+            kind,
+        });
+        last = tick;
+    }
+    track.push(TrackEvent {
+        delta: u28::new(0),
+        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+    });
+    let smf = Smf {
+        header: Header::new(
+            Format::SingleTrack,
+            Timing::Metrical(u15::new(WRITE_TICKS_PER_BEAT)),
+        ),
+        tracks: vec![track],
+    };
+    let mut bytes = Vec::new();
+    smf.write_std(&mut bytes)
+        .expect("writing MIDI to memory cannot fail");
+    bytes
+}
+
+/// `notes` as note-on and note-off events on `channel`, in the order they
+/// are written: by tick, a note-off before a note-on at the same tick, so a
+/// repeated note is released before it sounds again.
+fn note_events(notes: &[Note], channel: u4) -> Vec<(u64, u8, TrackEventKind<'static>)> {
+    let ticks = |beats: f64| (beats * f64::from(WRITE_TICKS_PER_BEAT)).round().max(0.0) as u64;
+    let mut timed: Vec<(u64, u8, TrackEventKind<'static>)> = Vec::with_capacity(notes.len() * 2);
     for note in notes {
         let on = ticks(note.onset);
         let off = ticks(note.onset + note.duration).max(on + 1);
@@ -387,10 +419,19 @@ pub fn write(notes: &[Note], program: u8, bpm: f64, time_signature: TimeSignatur
         ));
     }
     timed.sort_by_key(|&(tick, order, _)| (tick, order));
+    timed
+}
 
+/// The events a track opens with: its tempo, time signature and program.
+fn track_start(
+    channel: u4,
+    program: u8,
+    bpm: f64,
+    time_signature: TimeSignature,
+) -> Vec<TrackEvent<'static>> {
     let micros_per_beat = (60_000_000.0 / bpm.clamp(1.0, 1000.0)).round() as u32;
     let denominator_pow = time_signature.denominator.max(1).trailing_zeros() as u8;
-    let mut track: Vec<TrackEvent<'static>> = vec![
+    vec![
         TrackEvent {
             delta: u28::new(0),
             kind: TrackEventKind::Meta(MetaMessage::Tempo(u24::new(micros_per_beat))),
@@ -413,32 +454,5 @@ pub fn write(notes: &[Note], program: u8, bpm: f64, time_signature: TimeSignatur
                 },
             },
         },
-    ];
-    let mut last = 0u64;
-    for (tick, _, kind) in timed {
-        track.push(TrackEvent {
-            delta: u28::new(
-                u32::try_from(tick - last)
-                    .unwrap_or(u32::MAX)
-                    .min(0x0fff_ffff),
-            ),
-            kind,
-        });
-        last = tick;
-    }
-    track.push(TrackEvent {
-        delta: u28::new(0),
-        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
-    });
-    let smf = Smf {
-        header: Header::new(
-            Format::SingleTrack,
-            Timing::Metrical(u15::new(WRITE_TICKS_PER_BEAT)),
-        ),
-        tracks: vec![track],
-    };
-    let mut bytes = Vec::new();
-    smf.write_std(&mut bytes)
-        .expect("writing MIDI to memory cannot fail");
-    bytes
+    ]
 }

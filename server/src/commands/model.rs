@@ -370,39 +370,15 @@ pub struct GenerateArgs {
 
 /// `mixtape generate`.
 pub fn generate_command(args: GenerateArgs) -> ExitCode {
-    use models::compose::generate::{Generator, Length, Settings};
+    use models::compose::generate::Generator;
     init_logging();
-    let motif = match &args.motif {
-        None => Vec::new(),
-        Some(path) => match models::music::midi::read_file(path) {
-            Ok(piece) => models::music::events::quantise(&piece).0,
-            Err(err) => {
-                eprintln!("mixtape: motif: {err}");
-                return ExitCode::from(2);
-            }
-        },
+    let settings = match generate_settings(&args) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("mixtape: {message}");
+            return ExitCode::from(2);
+        }
     };
-    let seed = args.seed.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64)
-    });
-    let settings = Settings {
-        length: args
-            .events
-            .map_or(Length::Seconds(args.seconds), Length::Events),
-        tempo_bpm: args.tempo_bpm,
-        tonic: args.tonic,
-        mode: args.mode,
-        creativity: args.creativity,
-        top_p: args.top_p,
-        seed,
-        motif,
-    };
-    if let Err(err) = settings.validate() {
-        eprintln!("mixtape: {err}");
-        return ExitCode::from(2);
-    }
     let selected = match open_device(args.device) {
         Ok(selected) => selected,
         Err(code) => return code,
@@ -428,6 +404,50 @@ pub fn generate_command(args: GenerateArgs) -> ExitCode {
         eprintln!("mixtape: cannot write {}: {err}", args.out.display());
         return ExitCode::FAILURE;
     }
+    print_generated(&args, &generator, &piece, settings.seed, milliseconds);
+    ExitCode::SUCCESS
+}
+
+/// The model's settings `args` ask for (a seed drawn from the clock when
+/// none is given), checked; else the message.
+fn generate_settings(args: &GenerateArgs) -> Result<models::compose::generate::Settings, String> {
+    use models::compose::generate::{Length, Settings};
+    let motif = match &args.motif {
+        None => Vec::new(),
+        Some(path) => match models::music::midi::read_file(path) {
+            Ok(piece) => models::music::events::quantise(&piece).0,
+            Err(err) => return Err(format!("motif: {err}")),
+        },
+    };
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    let settings = Settings {
+        length: args
+            .events
+            .map_or(Length::Seconds(args.seconds), Length::Events),
+        tempo_bpm: args.tempo_bpm,
+        tonic: args.tonic,
+        mode: args.mode,
+        creativity: args.creativity,
+        top_p: args.top_p,
+        seed,
+        motif,
+    };
+    settings.validate().map_err(|err| err.to_string())?;
+    Ok(settings)
+}
+
+/// Prints what `generate` wrote, as JSON when asked.
+fn print_generated(
+    args: &GenerateArgs,
+    generator: &models::compose::generate::Generator,
+    piece: &models::compose::generate::Composition,
+    seed: u64,
+    milliseconds: f64,
+) {
     if args.json {
         let result = serde_json::json!({
             "model": args.model,
@@ -458,5 +478,4 @@ pub fn generate_command(args: GenerateArgs) -> ExitCode {
             milliseconds
         );
     }
-    ExitCode::SUCCESS
 }
