@@ -32,27 +32,60 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The workspace crates named in `[dependencies]` of crate `name`'s manifest.
-fn dependencies(name: &str) -> BTreeSet<String> {
+/// The lines of crate `name`'s manifest that declare what it builds with
+/// (`[dependencies]`, per-target ones and `[dependencies.x]` tables; not
+/// dev- or build-dependencies), each with the dependency it names.
+fn dependency_lines(name: &str) -> Vec<(String, String)> {
     let manifest = fs::read_to_string(root().join(name).join("Cargo.toml")).unwrap();
-    let members: Vec<&str> = LAYERS.iter().map(|(crate_name, _)| *crate_name).collect();
-    let mut in_dependencies = false;
-    let mut found = BTreeSet::new();
-    for line in manifest.lines() {
-        if line.starts_with('[') {
-            in_dependencies = line.trim() == "[dependencies]";
-        } else if in_dependencies {
+    let mut table: Option<Option<String>> = None;
+    let mut found = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if let Some(header) = line.strip_prefix('[') {
+            let header = header.trim_end_matches(']');
+            let last = header.rsplit('.').next().unwrap_or_default();
+            table = if header == "dependencies" || header.ends_with(".dependencies") {
+                Some(None)
+            } else if let Some(dependency) = header.strip_prefix("dependencies.") {
+                Some(Some(dependency.to_owned()))
+            } else if header.contains(".dependencies.") {
+                Some(Some(last.to_owned()))
+            } else {
+                None
+            };
+        } else if let Some(named) = &table
+            && !line.is_empty()
+            && !line.starts_with('#')
+        {
             let key = line.split(['=', '.', ' ']).next().unwrap_or_default();
-            if members.contains(&key) {
-                found.insert(key.to_owned());
-            }
+            let dependency = named.clone().unwrap_or_else(|| key.to_owned());
+            found.push((dependency, line.to_owned()));
         }
     }
     found
 }
 
+/// The workspace crates crate `name` builds with.
+fn dependencies(name: &str) -> BTreeSet<String> {
+    let members: Vec<&str> = LAYERS.iter().map(|(crate_name, _)| *crate_name).collect();
+    dependency_lines(name)
+        .into_iter()
+        .map(|(dependency, _)| dependency)
+        .filter(|dependency| members.contains(&dependency.as_str()))
+        .collect()
+}
+
 #[test]
 fn each_crate_depends_only_on_the_layers_below_it() {
+    let workspace = fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let members_line = workspace
+        .lines()
+        .find(|line| line.trim_start().starts_with("members"))
+        .expect("the workspace's members");
+    let mut members: Vec<&str> = members_line.split('"').skip(1).step_by(2).collect();
+    members.sort_unstable();
+    let mut layered: Vec<&str> = LAYERS.iter().map(|(name, _)| *name).collect();
+    layered.sort_unstable();
+    assert_eq!(members, layered, "every workspace crate has its layer here");
     for (name, allowed) in LAYERS {
         let allowed: BTreeSet<String> = allowed.iter().map(|s| s.to_string()).collect();
         assert_eq!(
@@ -60,6 +93,20 @@ fn each_crate_depends_only_on_the_layers_below_it() {
             allowed,
             "{name}'s workspace dependencies"
         );
+    }
+}
+
+#[test]
+fn no_build_turns_on_a_feature_meant_for_tests() {
+    // `services`' `testing` makes its tables public; `migrations`' builds
+    // throw-away databases. Both are for dev-dependencies only.
+    for (name, _) in LAYERS {
+        for (dependency, line) in dependency_lines(name) {
+            assert!(
+                !line.contains("\"testing\""),
+                "{name} builds {dependency} with its testing feature: {line}"
+            );
+        }
     }
 }
 
@@ -80,13 +127,48 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Whether `attrs` mark an item compiled for tests only (`cfg(test)`, `cfg(all(test, ..))`).
+/// Whether `attrs` mark an item compiled for tests only: `cfg(test)` or
+/// `cfg(all(test, ..))` (not `any(test, ..)`, which other builds compile too).
 fn is_test_only(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
-        let text = quote::ToTokens::to_token_stream(&attr.meta).to_string();
-        let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
-        attr.path().is_ident("cfg") && words.contains(&"test") && !words.contains(&"not")
+        let syn::Meta::List(list) = &attr.meta else {
+            return false;
+        };
+        let condition = list.tokens.to_string().replace(' ', "");
+        attr.path().is_ident("cfg")
+            && (condition == "test"
+                || (condition.starts_with("all(test,") && !condition.contains("not(")))
     })
+}
+
+/// The paths (`a::b::c`) written in `tokens`, macro bodies and attributes
+/// included, which `syn` does not parse as code.
+fn paths_in_tokens(tokens: proc_macro2::TokenStream) -> Vec<String> {
+    fn flatten(tokens: proc_macro2::TokenStream, out: &mut String) {
+        for tree in tokens {
+            match tree {
+                proc_macro2::TokenTree::Group(group) => {
+                    out.push(' ');
+                    flatten(group.stream(), out);
+                    out.push(' ');
+                }
+                proc_macro2::TokenTree::Ident(ident) => {
+                    if !out.ends_with(':') {
+                        out.push(' ');
+                    }
+                    out.push_str(&ident.to_string());
+                }
+                proc_macro2::TokenTree::Punct(punct) if punct.as_char() == ':' => out.push(':'),
+                _ => out.push(' '),
+            }
+        }
+    }
+    let mut text = String::new();
+    flatten(tokens, &mut text);
+    text.split_whitespace()
+        .filter(|word| word.contains("::"))
+        .map(|word| word.trim_matches(':').to_owned())
+        .collect()
 }
 
 /// A path as `a::b::c`.
@@ -211,6 +293,15 @@ impl<'ast> Visit<'ast> for Named<'_> {
         self.found.insert(resolve(self.imports, path));
         syn::visit::visit_path(self, path);
     }
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.found.extend(paths_in_tokens(mac.tokens.clone()));
+        syn::visit::visit_macro(self, mac);
+    }
+    fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
+        if let syn::Meta::List(list) = &attr.meta {
+            self.found.extend(paths_in_tokens(list.tokens.clone()));
+        }
+    }
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
         if !is_test_only(&item.attrs) {
             self.found.extend(self.imports.values().cloned());
@@ -250,6 +341,30 @@ impl Signatures<'_> {
 }
 
 impl<'ast> Visit<'ast> for Signatures<'_> {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        if matches!(item.vis, syn::Visibility::Public(_)) && !is_test_only(&item.attrs) {
+            let mut exported = BTreeMap::new();
+            Imports(&mut exported).flatten("", &item.tree);
+            let exported = exported.into_values();
+            self.found
+                .extend(exported.map(|path| ("pub use".to_owned(), path)));
+        }
+    }
+    fn visit_field(&mut self, field: &'ast syn::Field) {
+        if matches!(field.vis, syn::Visibility::Public(_)) {
+            let mut named = Named {
+                imports: self.imports,
+                found: BTreeSet::new(),
+            };
+            named.visit_type(&field.ty);
+            let name = field
+                .ident
+                .as_ref()
+                .map_or_else(|| "a field".to_owned(), |ident| format!("field {ident}"));
+            self.found
+                .extend(named.found.into_iter().map(|path| (name.clone(), path)));
+        }
+    }
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         if !is_test_only(&item.attrs) {
             self.signature(&item.vis, &item.sig);
@@ -303,7 +418,12 @@ fn only_the_services_reach_the_tables() {
 #[test]
 fn no_public_service_takes_or_returns_a_row() {
     let mut broken = Vec::new();
-    for file in sources(&root().join("services/src")) {
+    // The tables themselves, and the module that declares them, aside.
+    let storage = root().join("services/src/storage");
+    let files = sources(&root().join("services/src"))
+        .into_iter()
+        .filter(|file| !file.starts_with(&storage) && !file.ends_with("storage.rs"));
+    for file in files {
         for (function, path) in Paths::of(&file).public_signatures {
             if path.starts_with("crate::storage") {
                 broken.push(format!("{}: {function} names {path}", file.display()));
@@ -377,4 +497,53 @@ fn the_services_import_one_another_without_a_circle() {
         let circle = walk(module, &imports, &mut Vec::new(), &mut done);
         assert!(circle.is_none(), "services import in a circle: {circle:?}");
     }
+}
+
+#[test]
+fn the_reading_sees_paths_in_macros_attributes_fields_and_re_exports() {
+    let tokens = quote::quote! { body = app::pages::Thing, other = tracing::info!(a::b::c) };
+    let paths = paths_in_tokens(tokens);
+    assert!(paths.contains(&"app::pages::Thing".to_owned()), "{paths:?}");
+    assert!(paths.contains(&"a::b::c".to_owned()), "{paths:?}");
+
+    let dir = tempfile_dir();
+    let file = dir.join("sample.rs");
+    fs::write(
+        &file,
+        "use crate::storage::piece;\n\
+         pub use crate::storage::sale::Model as SaleRow;\n\
+         pub struct View { pub row: piece::Model }\n\
+         #[utoipa::path(get, path = \"/x\", responses((status = 200, body = app::X)))]\n\
+         fn handler() {}\n\
+         #[cfg(any(test, feature = \"x\"))]\n\
+         fn also_built() { let _ = app::Y; }\n\
+         #[cfg(test)]\n\
+         mod tests { fn t() { let _ = app::Z; } }\n",
+    )
+    .unwrap();
+    let paths = Paths::of(&file);
+    let public: Vec<&str> = paths
+        .public_signatures
+        .iter()
+        .map(|(_, p)| p.as_str())
+        .collect();
+    assert!(
+        public.contains(&"crate::storage::sale::Model"),
+        "{public:?}"
+    );
+    assert!(
+        public.contains(&"crate::storage::piece::Model"),
+        "{public:?}"
+    );
+    assert!(paths.named.contains("app::X"), "{:?}", paths.named);
+    assert!(paths.named.contains("app::Y"), "{:?}", paths.named);
+    assert!(!paths.named.contains("app::Z"), "{:?}", paths.named);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+/// A fresh folder under the build's temporary directory.
+fn tempfile_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("layers-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    dir
 }

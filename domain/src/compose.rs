@@ -187,30 +187,41 @@ impl RequestedSettings {
 
 /// What to compose, every value within the product's limits: built only by
 /// [`RequestedSettings::validate`], [`ComposeForm::parse`] or
-/// [`ComposeSettings::new`] (outside this crate it cannot be written field
-/// by field), so whatever holds one, down to the model, need not check it again.
+/// [`ComposeSettings::new`], and read through its getters (its fields are
+/// private, so nothing can set one out of its limits), so whatever holds
+/// one, down to the model, need not check it again.
+///
+/// ```compile_fail
+/// let mut settings = domain::compose::ComposeSettings::new("piano");
+/// settings.tempo_bpm = 1000;
+/// ```
+///
+/// ```
+/// let settings = domain::compose::ComposeSettings::new("piano");
+/// assert_eq!(settings.tempo_bpm(), domain::compose::TEMPO_BPM.default);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(try_from = "RequestedSettings", into = "RequestedSettings")]
 #[non_exhaustive]
 pub struct ComposeSettings {
     /// The instrument's id, also its model's folder name.
-    pub instrument: String,
+    instrument: String,
     /// Length in whole seconds, within [`LENGTH_SECONDS`].
-    pub length_seconds: u32,
+    length_seconds: u32,
     /// Tempo in whole beats per minute, within [`TEMPO_BPM`].
-    pub tempo_bpm: u32,
+    tempo_bpm: u32,
     /// The tonic's pitch class (0 = C, an index of [`KEYS`]); `None` for any key.
-    pub tonic: Option<u8>,
+    tonic: Option<u8>,
     /// The mode; `None` for as composed.
-    pub mode: Option<Mode>,
+    mode: Option<Mode>,
     /// Within [`CREATIVITY`].
-    pub creativity: f64,
+    creativity: f64,
     /// Within [`SEED`]; `None` for a new one each time.
-    pub seed: Option<u64>,
+    seed: Option<u64>,
     /// The notes the piece starts from, if any: at most half its length.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::motif::MotifNote>>))]
-    pub motif: Option<Motif>,
+    motif: Option<Motif>,
 }
 
 impl TryFrom<RequestedSettings> for ComposeSettings {
@@ -243,6 +254,46 @@ impl From<ComposeSettings> for RequestedSettings {
 }
 
 impl ComposeSettings {
+    /// The instrument's id, also its model's folder name.
+    pub fn instrument(&self) -> &str {
+        &self.instrument
+    }
+
+    /// Length in whole seconds, within [`LENGTH_SECONDS`].
+    pub fn length_seconds(&self) -> u32 {
+        self.length_seconds
+    }
+
+    /// Tempo in whole beats per minute, within [`TEMPO_BPM`].
+    pub fn tempo_bpm(&self) -> u32 {
+        self.tempo_bpm
+    }
+
+    /// The tonic's pitch class (0 = C, an index of [`KEYS`]); `None` for any key.
+    pub fn tonic(&self) -> Option<u8> {
+        self.tonic
+    }
+
+    /// The mode; `None` for as composed.
+    pub fn mode(&self) -> Option<Mode> {
+        self.mode
+    }
+
+    /// Within [`CREATIVITY`].
+    pub fn creativity(&self) -> f64 {
+        self.creativity
+    }
+
+    /// Within [`SEED`]; `None` for a new one each time.
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
+    }
+
+    /// The notes the piece starts from, if any.
+    pub fn motif(&self) -> Option<&Motif> {
+        self.motif.as_ref()
+    }
+
     /// One click composes a balanced 30-second piece at 100 BPM with `instrument`.
     pub fn new(instrument: &str) -> ComposeSettings {
         ComposeSettings {

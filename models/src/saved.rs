@@ -105,9 +105,11 @@ impl ModelConfig {
         let path = dir.join(CONFIG_FILE);
         let text =
             std::fs::read_to_string(&path).map_err(|_| ModelError::Missing(dir.to_path_buf()))?;
+        let bad = |detail: String| ModelError::BadConfig(path.clone(), detail);
+        let mut value =
+            serde_json::from_str::<serde_json::Value>(&text).map_err(|e| bad(e.to_string()))?;
         // Read the version first: a future format may not parse as this one.
-        let version = serde_json::from_str::<serde_json::Value>(&text)
-            .map_err(|e| ModelError::BadConfig(path.clone(), e.to_string()))?
+        let version = value
             .get("format_version")
             .and_then(serde_json::Value::as_u64);
         match version {
@@ -120,13 +122,35 @@ impl ModelConfig {
             }
             None => return Err(ModelError::BadConfig(path, "no format_version".to_owned())),
         }
-        let config: ModelConfig = serde_json::from_str(&text)
-            .map_err(|e| ModelError::BadConfig(path.clone(), e.to_string()))?;
+        with_steering(&mut value);
+        let config: ModelConfig = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        config.steering.check().map_err(bad)?;
         let instrument = Instrument::from_id(&config.instrument).ok_or_else(|| {
             ModelError::UnknownInstrument(dir.to_path_buf(), config.instrument.clone())
         })?;
         Ok((config, instrument))
     }
+}
+
+/// Gives a config written before the steering had its own object (format 2
+/// until 7 December 2026) one: the defaults, with its `balance_steps` and
+/// `leap_gain` where it set them.
+fn with_steering(config: &mut serde_json::Value) {
+    let Some(fields) = config.as_object_mut() else {
+        return;
+    };
+    if fields.contains_key("steering") {
+        return;
+    }
+    let mut steering = SteeringConfig::new();
+    if let Some(steps) = fields.remove("balance_steps").and_then(|v| v.as_f64()) {
+        steering.balance.steps = steps;
+    }
+    if let Some(gain) = fields.remove("leap_gain").and_then(|v| v.as_f64()) {
+        steering.top_line.leap_gain = Some(gain);
+    }
+    let steering = serde_json::to_value(&steering).expect("a config is JSON");
+    fields.insert("steering".to_owned(), steering);
 }
 
 impl SavedModel {
@@ -165,4 +189,60 @@ pub fn save(dir: &Path, config: &ModelConfig, network: &Composer) -> std::io::Re
         .save_file(dir.join(WEIGHTS_FILE))
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     config.save(dir.join(CONFIG_FILE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped cello's config, changed by `edit`, in a folder of its own.
+    fn cello_config_with(edit: impl FnOnce(&mut serde_json::Value)) -> tempfile::TempDir {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("cello")
+            .join(CONFIG_FILE);
+        let mut value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(shipped).unwrap()).unwrap();
+        edit(&mut value);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), value.to_string()).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_config_from_before_the_steering_object_keeps_its_values() {
+        let dir = cello_config_with(|config| {
+            let fields = config.as_object_mut().unwrap();
+            fields.remove("steering");
+            fields.insert("balance_steps".into(), 4.0.into());
+            fields.insert("leap_gain".into(), 0.05.into());
+        });
+        let (config, _) = ModelConfig::read(dir.path()).unwrap();
+        let expected = SteeringConfig::new();
+        assert_eq!(config.steering.balance.steps, 4.0);
+        assert_eq!(config.steering.top_line.leap_gain, Some(0.05));
+        assert_eq!(config.steering.echo, expected.echo);
+        // And the shipped cello's, which has the object, reads the same.
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("cello");
+        assert_eq!(
+            ModelConfig::read(&shipped).unwrap().0.steering,
+            config.steering
+        );
+    }
+
+    #[test]
+    fn a_steering_value_that_cannot_work_is_refused_by_name() {
+        let dir = cello_config_with(|config| {
+            config["steering"]["balance"]["limit"] = (-1.0).into();
+        });
+        let err = ModelConfig::read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("steering.balance.limit"), "{err}");
+        let dir = cello_config_with(|config| {
+            config["steering"]["balance"]["steps"] = 0.0.into();
+        });
+        let err = ModelConfig::read(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("steering.balance.steps must be a number above 0"),
+            "{err}"
+        );
+    }
 }

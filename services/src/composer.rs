@@ -23,15 +23,14 @@ use domain::instrument::InstrumentInfo;
 /// the length counted in seconds and the motif as the notes on the model's grid.
 pub fn model_settings(settings: &ComposeSettings) -> Settings {
     Settings {
-        length: Length::Seconds(f64::from(settings.length_seconds)),
-        tempo_bpm: f64::from(settings.tempo_bpm),
-        tonic: settings.tonic,
-        mode: settings.mode,
-        creativity: settings.creativity,
-        seed: settings.seed.unwrap_or_default(),
+        length: Length::Seconds(f64::from(settings.length_seconds())),
+        tempo_bpm: f64::from(settings.tempo_bpm()),
+        tonic: settings.tonic(),
+        mode: settings.mode(),
+        creativity: settings.creativity(),
+        seed: settings.seed().unwrap_or_default(),
         motif: settings
-            .motif
-            .as_ref()
+            .motif()
             .map(crate::motifs::on_grid)
             .unwrap_or_default(),
         ..Settings::default()
@@ -218,7 +217,7 @@ impl Composer {
         self,
         settings: &ComposeSettings,
     ) -> Result<Composed, StudioError> {
-        let instrument = Instrument::from_id(&settings.instrument)
+        let instrument = Instrument::from_id(settings.instrument())
             .ok_or(StudioError::NotInstalled("an unknown instrument"))?;
         self.compose(instrument, model_settings(settings)).await
     }

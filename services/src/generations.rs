@@ -386,7 +386,7 @@ pub async fn queue(
     client: &str,
     settings: ComposeSettings,
 ) -> Result<i64, AppError> {
-    if let Some(error) = instrument_error(context, &settings.instrument)? {
+    if let Some(error) = instrument_error(context, settings.instrument())? {
         return Err(AppError::Invalid(vec![error]));
     }
     // Counted before the checks against the sold pieces, so that a refusal
@@ -400,7 +400,7 @@ pub async fn queue(
             "This seed and these settings compose a piece that has been sold. Leave the seed empty for a new piece.".into(),
         ));
     }
-    if let Some(motif) = &settings.motif {
+    if let Some(motif) = &settings.motif() {
         motifs::check_not_sold(&context.db, motif).await?;
     }
     let ticket = context.studio.admit().map_err(studio_busy)?;

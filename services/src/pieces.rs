@@ -52,8 +52,7 @@ pub(crate) fn settings_of(row: &piece::Model) -> Result<ComposeSettings, AppErro
 /// The motif of `settings` as the `motif` column stores it.
 fn motif_column(settings: &ComposeSettings) -> Option<String> {
     settings
-        .motif
-        .as_ref()
+        .motif()
         .map(|motif| serde_json::to_string(motif).expect("a motif is JSON"))
 }
 
@@ -121,7 +120,7 @@ pub async fn view(
         .map_err(|err| AppError::internal("This piece's music cannot be read.", &err))?;
     let settings = settings_of(&row)?;
     // The composer's own notes start after the motif's last onset.
-    let motif_end = settings.motif.as_ref().map(|m| m.last_start());
+    let motif_end = settings.motif().as_ref().map(|m| m.last_start());
     let notes = music
         .notes
         .iter()
@@ -165,19 +164,19 @@ pub(crate) async fn sale_of(
 /// any tempo, so those would be copies of the sold piece.
 pub async fn sold_with(db: &DatabaseConnection, settings: &ComposeSettings) -> Result<bool, DbErr> {
     use sea_orm::{JoinType, PaginatorTrait, RelationTrait};
-    let Some(seed) = settings.seed else {
+    let Some(seed) = settings.seed() else {
         return Ok(false);
     };
     let mut query = piece::Entity::find()
         .join(JoinType::InnerJoin, piece::Relation::Sales.def())
-        .filter(piece::Column::Instrument.eq(settings.instrument.as_str()))
+        .filter(piece::Column::Instrument.eq(settings.instrument()))
         .filter(piece::Column::Seed.eq(seed as i64))
-        .filter(piece::Column::Creativity.eq(settings.creativity));
-    query = match settings.tonic {
+        .filter(piece::Column::Creativity.eq(settings.creativity()));
+    query = match settings.tonic() {
         Some(tonic) => query.filter(piece::Column::Tonic.eq(i16::from(tonic))),
         None => query.filter(piece::Column::Tonic.is_null()),
     };
-    query = match settings.mode {
+    query = match settings.mode() {
         Some(mode) => query.filter(piece::Column::Mode.eq(mode.name())),
         None => query.filter(piece::Column::Mode.is_null()),
     };
@@ -224,13 +223,13 @@ pub async fn insert(
     let (owner_id, visitor) = columns(owner);
     let row = piece::ActiveModel {
         id: NotSet,
-        instrument: Set(settings.instrument.clone()),
-        length_seconds: Set(settings.length_seconds as i32),
-        tempo_bpm: Set(settings.tempo_bpm as i32),
-        tonic: Set(settings.tonic.map(i16::from)),
-        mode: Set(settings.mode.map(|m| m.name().to_owned())),
-        creativity: Set(settings.creativity),
-        seed: Set(settings.seed.unwrap_or_default() as i64),
+        instrument: Set(settings.instrument().to_owned()),
+        length_seconds: Set(settings.length_seconds() as i32),
+        tempo_bpm: Set(settings.tempo_bpm() as i32),
+        tonic: Set(settings.tonic().map(i16::from)),
+        mode: Set(settings.mode().map(|m| m.name().to_owned())),
+        creativity: Set(settings.creativity()),
+        seed: Set(settings.seed().unwrap_or_default() as i64),
         model_version: Set(composed.model_version),
         key_name: Set(composed.key.map(|k| k.to_string())),
         seconds: Set(composed.seconds),

@@ -94,7 +94,11 @@ fn form_from_query(query: &leptos_router::params::ParamsMap) -> ComposeForm {
         instrument: field("instrument", defaults.instrument),
         length_seconds: field("length_seconds", defaults.length_seconds),
         tempo_bpm: field("tempo_bpm", defaults.tempo_bpm),
-        tonic: field("tonic", defaults.tonic),
+        // `key` in addresses from before the setting had its one name.
+        tonic: query
+            .get("tonic")
+            .or_else(|| query.get("key"))
+            .unwrap_or(defaults.tonic),
         mode: field("mode", defaults.mode),
         creativity: field("creativity", defaults.creativity),
         seed: field("seed", defaults.seed),

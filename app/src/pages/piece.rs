@@ -65,7 +65,7 @@ fn PieceDetails(piece: PieceView) -> impl IntoView {
         "An original {} piece composed by MixTape's neural network: {:.0} seconds at {} BPM{}. Listen to the preview.",
         piece.instrument.to_lowercase(),
         piece.seconds,
-        piece.settings.tempo_bpm,
+        piece.settings.tempo_bpm(),
         piece
             .key_name
             .as_ref()
@@ -83,12 +83,12 @@ fn PieceDetails(piece: PieceView) -> impl IntoView {
             <dt>"Length"</dt>
             <dd>{clock(piece.seconds)}</dd>
             <dt>"Tempo"</dt>
-            <dd>{format!("{} BPM", piece.settings.tempo_bpm)}</dd>
+            <dd>{format!("{} BPM", piece.settings.tempo_bpm())}</dd>
             <dt>"Key"</dt>
             <dd>{piece.key_name.clone().unwrap_or_else(|| "—".into())}</dd>
             <dt>"Creativity"</dt>
-            <dd>{format!("{:.2}", piece.settings.creativity)}</dd>
-            {piece.settings.seed.map(|seed| view! {
+            <dd>{format!("{:.2}", piece.settings.creativity())}</dd>
+            {piece.settings.seed().map(|seed| view! {
                 <dt>"Seed"</dt>
                 <dd>{seed}</dd>
             })}

@@ -54,8 +54,8 @@ impl Instrument {
             Instrument::Violin => "Violin",
             Instrument::Cello => "Cello",
             Instrument::StringQuartet => "String quartet",
-            Instrument::Chorale => "Chorale",
-            Instrument::Folk => "Folk band",
+            Instrument::Chorale => "Chorale organ",
+            Instrument::Folk => "Folk fiddle",
         }
     }
 
@@ -68,19 +68,21 @@ impl Instrument {
             Instrument::Cello => "Deep and calm: wellness, craft, premium brands.",
             Instrument::StringQuartet => "Elegant and rich: hotels, jewellery, galas.",
             Instrument::Chorale => "Solemn and uplifting: seasonal campaigns, charities.",
-            Instrument::Folk => "Cheerful and simple: markets, bakeries, family businesses.",
+            Instrument::Folk => "Lively dance tunes: markets, bakeries, family businesses.",
         }
     }
 
     /// The General MIDI program (0-127) that plays it.
     pub fn program(self) -> u8 {
         match self {
-            Instrument::Piano | Instrument::Folk => 0,
+            Instrument::Piano => 0,
             Instrument::Guitar => 24,
             Instrument::Violin => 40,
             Instrument::Cello => 42,
             Instrument::StringQuartet => 48,
-            Instrument::Chorale => 52,
+            // Four voices on a church organ, as chorales are sung and played.
+            Instrument::Chorale => 19,
+            Instrument::Folk => 110,
         }
     }
 
@@ -93,7 +95,8 @@ impl Instrument {
             Instrument::Cello => 36..=76,
             Instrument::StringQuartet => 36..=103,
             Instrument::Chorale => 36..=84,
-            Instrument::Folk => 36..=96,
+            // A fiddle's G string up, as the violin.
+            Instrument::Folk => 55..=103,
         }
     }
 
@@ -103,7 +106,7 @@ impl Instrument {
     /// from it wrote piano chords and leaps for a cello.
     pub fn parts(self) -> Parts {
         match self {
-            Instrument::Violin | Instrument::Cello => Parts::First,
+            Instrument::Violin | Instrument::Cello | Instrument::Folk => Parts::First,
             _ => Parts::All,
         }
     }

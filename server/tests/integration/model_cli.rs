@@ -248,6 +248,15 @@ fn bad_input_gets_one_clear_error_each() {
             "mixtape: tempo_bpm: must be 30 to 240 beats per minute\n"
         )
     );
+    // The flag's name before it was the setting's, as scripts may still write it.
+    let (code, message) = fails(&["generate", "--bpm", "1000"], Some(&guitar));
+    assert_eq!(
+        (code, message.as_str()),
+        (
+            Some(2),
+            "mixtape: tempo_bpm: must be 30 to 240 beats per minute\n"
+        )
+    );
     let (code, message) = fails(&["generate", "--tonic", "H"], Some(&guitar));
     assert_eq!(code, Some(2));
     assert!(message.contains("unknown key \"H\""), "{message}");

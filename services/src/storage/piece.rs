@@ -19,7 +19,7 @@ pub struct Model {
     pub tonic: Option<i16>,
     /// Mode asked for (`major` or `minor`), if any.
     pub mode: Option<String>,
-    /// Sampling temperature.
+    /// Creativity (the sampling temperature).
     pub creativity: f64,
     /// The seed the settings named or the server drew.
     pub seed: i64,

@@ -50,6 +50,46 @@ pub struct SteeringConfig {
     pub echo: EchoConfig,
 }
 
+impl SteeringConfig {
+    /// Refuses values that would make a rule's weights meaningless (the
+    /// config is a file anyone may edit); the message names the field.
+    pub fn check(&self) -> Result<(), String> {
+        let positive = [
+            ("steering.balance.steps", self.balance.steps),
+            ("steering.tonic.weight", self.tonic.weight),
+            ("steering.top_line.repeat_most", self.top_line.repeat_most),
+            ("steering.echo.weight", self.echo.weight),
+        ];
+        let at_least_zero = [
+            ("steering.balance.limit", self.balance.limit),
+            (
+                "steering.balance.chromatic_kept",
+                self.balance.chromatic_kept,
+            ),
+            ("steering.top_line.repeat_gain", self.top_line.repeat_gain),
+            ("steering.top_line.leap_limit", self.top_line.leap_limit),
+            (
+                "steering.top_line.leap_gain",
+                self.top_line.leap_gain.unwrap_or(0.0),
+            ),
+            ("steering.echo.restate_gain", self.echo.restate_gain),
+        ];
+        for (name, value) in positive {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(format!("{name} must be a number above 0, not {value}"));
+            }
+        }
+        for (name, value) in at_least_zero {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(format!(
+                    "{name} must be a number of at least 0, not {value}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What a rule sees of the piece at a choice, or as an event is written.
 pub(super) struct Moment<'a> {
     /// The grammar's state: the time, the notes of the current onset, and
