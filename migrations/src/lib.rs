@@ -103,14 +103,43 @@ impl MigratorTrait for Migrator {
     }
 }
 
-/// How many migrations come before the one named `name`: a data
-/// migration's test applies those, writes its rows, then applies the rest.
+/// What the tests of data migrations share: a database migrated up to the
+/// migration under test, rows written there in SQL, and a column read back.
 #[cfg(test)]
-fn position_of(name: &str) -> u32 {
-    Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == name)
-        .unwrap_or_else(|| panic!("no migration {name}")) as u32
+mod data_test {
+    use sea_orm_migration::MigratorTrait;
+    use sea_orm_migration::sea_orm::{
+        self, ConnectionTrait, DatabaseConnection, Statement, TryGetable,
+    };
+
+    use crate::Migrator;
+
+    /// A fresh database in `dir` with every migration before the one named `name` applied.
+    pub async fn before(dir: &std::path::Path, name: &str) -> DatabaseConnection {
+        let url = crate::testing::new_database(dir).await;
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        let before = Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == name)
+            .unwrap_or_else(|| panic!("no migration {name}"));
+        Migrator::up(&db, Some(before as u32)).await.unwrap();
+        db
+    }
+
+    /// Runs `sql` on `db`.
+    pub async fn execute(db: &DatabaseConnection, sql: &str) {
+        let statement = Statement::from_string(db.get_database_backend(), sql.to_owned());
+        db.execute_raw(statement).await.unwrap();
+    }
+
+    /// The first column of the rows `sql` selects.
+    pub async fn column<T: TryGetable>(db: &DatabaseConnection, sql: &str) -> Vec<T> {
+        let statement = Statement::from_string(db.get_database_backend(), sql.to_owned());
+        let rows = db.query_all_raw(statement).await.unwrap();
+        rows.iter()
+            .map(|row| row.try_get_by_index::<T>(0).unwrap())
+            .collect()
+    }
 }
 
 #[cfg(test)]

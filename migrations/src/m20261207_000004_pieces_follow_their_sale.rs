@@ -36,21 +36,17 @@ impl MigrationTrait for Migration {
 #[cfg(test)]
 mod tests {
     use sea_orm_migration::MigratorTrait;
-    use sea_orm_migration::sea_orm::{self, ConnectionTrait, Statement};
 
     use crate::Migrator;
+    use crate::data_test::{before, column, execute};
 
     #[tokio::test]
     async fn a_piece_another_account_bought_goes_to_its_buyer() {
         let dir = tempfile::tempdir().unwrap();
-        let url = crate::testing::new_database(dir.path()).await;
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        let before = crate::position_of("m20261207_000004_pieces_follow_their_sale");
-        Migrator::up(&db, Some(before)).await.unwrap();
+        let db = before(dir.path(), "m20261207_000004_pieces_follow_their_sale").await;
         let run = |sql: &str| {
-            let statement = Statement::from_string(db.get_database_backend(), sql.to_owned());
-            let db = &db;
-            async move { db.execute_raw(statement).await.unwrap() }
+            let (db, sql) = (&db, sql.to_owned());
+            async move { execute(db, &sql).await }
         };
         for user in [1, 2] {
             run(&format!(
@@ -82,16 +78,7 @@ mod tests {
             .await;
         }
         Migrator::up(&db, None).await.unwrap();
-        let owners = db
-            .query_all_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT owner_id FROM pieces ORDER BY id",
-            ))
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.try_get_by_index::<i64>(0).unwrap())
-            .collect::<Vec<_>>();
+        let owners: Vec<i64> = column(&db, "SELECT owner_id FROM pieces ORDER BY id").await;
         assert_eq!(owners, [2, 1, 1]);
     }
 }

@@ -76,21 +76,21 @@ async fn rebuild(manager: &SchemaManager<'_>, column: ColumnDef, fill: &str) -> 
 #[cfg(test)]
 mod tests {
     use sea_orm_migration::MigratorTrait;
-    use sea_orm_migration::sea_orm::{self, ConnectionTrait, Statement};
 
     use crate::Migrator;
+    use crate::data_test::{before, column, execute};
 
     #[tokio::test]
     async fn a_composed_generation_leaves_its_settings_to_its_piece() {
         let dir = tempfile::tempdir().unwrap();
-        let url = crate::testing::new_database(dir.path()).await;
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        let before = crate::position_of("m20261207_000005_generation_settings_until_composed");
-        Migrator::up(&db, Some(before)).await.unwrap();
+        let db = before(
+            dir.path(),
+            "m20261207_000005_generation_settings_until_composed",
+        )
+        .await;
         let run = |sql: &str| {
-            let statement = Statement::from_string(db.get_database_backend(), sql.to_owned());
-            let db = &db;
-            async move { db.execute_raw(statement).await.unwrap() }
+            let (db, sql) = (&db, sql.to_owned());
+            async move { execute(db, &sql).await }
         };
         run(
             "INSERT INTO pieces (id, instrument, length_seconds, tempo_bpm, creativity, seed, \
@@ -111,20 +111,8 @@ mod tests {
             ))
             .await;
         }
-        let settings = |db: &sea_orm::DatabaseConnection| {
-            let db = db.clone();
-            async move {
-                db.query_all_raw(Statement::from_string(
-                    db.get_database_backend(),
-                    "SELECT settings FROM generations ORDER BY id",
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.try_get_by_index::<Option<String>>(0).unwrap())
-                .collect::<Vec<_>>()
-            }
-        };
+        let settings =
+            |db| column::<Option<String>>(db, "SELECT settings FROM generations ORDER BY id");
         Migrator::up(&db, None).await.unwrap();
         let kept = |id: u8| Some(format!("{{\"seed\":{id}}}"));
         assert_eq!(settings(&db).await, [None, kept(2), kept(3)]);
