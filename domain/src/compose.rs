@@ -69,6 +69,14 @@ pub const CREATIVITY: Limits<f64> = Limits {
     default: 1.0,
 };
 
+/// Energy, from calm (1) to lively (5): the levels of [`Energy`].
+pub const ENERGY: Limits<u8> = Limits {
+    min: Energy::MIN,
+    max: Energy::MAX,
+    step: 1,
+    default: 3,
+};
+
 /// Seeds go up to 2^53 - 1, the largest integer a browser's number input keeps exactly.
 pub const SEED: Limits<u64> = Limits {
     min: 0,
@@ -80,8 +88,8 @@ pub const SEED: Limits<u64> = Limits {
 /// The twelve tonics by pitch class (0 = C), as the form names them.
 pub use vocabulary::names::TONICS as KEYS;
 
-/// Major or minor, as every crate names them.
-pub use vocabulary::Mode;
+/// Major or minor, the meters and the energy levels, as every crate names them.
+pub use vocabulary::{Energy, Meter, Mode};
 
 /// What to compose, as a request sends it (the API's body, a stored
 /// generation): each field as sent, unchecked. [`RequestedSettings::validate`]
@@ -95,8 +103,14 @@ pub struct RequestedSettings {
     pub instrument: String,
     /// Length in whole seconds, within [`LENGTH_SECONDS`].
     pub length_seconds: u32,
-    /// Tempo in whole beats per minute, within [`TEMPO_BPM`].
+    /// Tempo in whole beats per minute, within [`TEMPO_BPM`]: quarter notes,
+    /// or dotted quarters in 6/8.
     pub tempo_bpm: u32,
+    /// The meter, one the instrument's model knows (the service checks).
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "4/4"))]
+    pub meter: Meter,
+    /// Energy within [`ENERGY`]: 1 calm to 5 lively.
+    pub energy: u8,
     /// The tonic's pitch class (0 = C, an index of [`KEYS`]); `None` for any key.
     pub tonic: Option<u8>,
     /// The mode; `None` for as composed.
@@ -128,6 +142,10 @@ impl RequestedSettings {
         if !TEMPO_BPM.contains(self.tempo_bpm) {
             errors.push(out_of(TEMPO_FIELD, &TEMPO_BPM));
         }
+        let energy = Energy::new(self.energy);
+        if energy.is_none() {
+            errors.push(out_of(ENERGY_FIELD, &ENERGY));
+        }
         if self
             .tonic
             .is_some_and(|tonic| usize::from(tonic) >= KEYS.len())
@@ -146,13 +164,15 @@ impl RequestedSettings {
         if let Some(error) = self.motif_error() {
             errors.push(error);
         }
-        if !errors.is_empty() {
+        let (Some(energy), true) = (energy, errors.is_empty()) else {
             return Err(errors);
-        }
+        };
         Ok(ComposeSettings {
             instrument: self.instrument,
             length_seconds: self.length_seconds,
             tempo_bpm: self.tempo_bpm,
+            meter: self.meter,
+            energy,
             tonic: self.tonic,
             mode: self.mode,
             creativity: self.creativity,
@@ -170,7 +190,7 @@ impl RequestedSettings {
             return None;
         }
         let length = f64::from(self.length_seconds);
-        let bar = 4.0 * 60.0 / f64::from(self.tempo_bpm);
+        let bar = bar_seconds(self.meter, self.tempo_bpm);
         let allowed = (length / 2.0).min(length - bar);
         let seconds = motif.seconds_at(self.tempo_bpm);
         (seconds > allowed).then(|| {
@@ -211,6 +231,10 @@ pub struct ComposeSettings {
     length_seconds: u32,
     /// Tempo in whole beats per minute, within [`TEMPO_BPM`].
     tempo_bpm: u32,
+    /// The meter.
+    meter: Meter,
+    /// How lively.
+    energy: Energy,
     /// The tonic's pitch class (0 = C, an index of [`KEYS`]); `None` for any key.
     tonic: Option<u8>,
     /// The mode; `None` for as composed.
@@ -244,6 +268,8 @@ impl From<ComposeSettings> for RequestedSettings {
             instrument: settings.instrument,
             length_seconds: settings.length_seconds,
             tempo_bpm: settings.tempo_bpm,
+            meter: settings.meter,
+            energy: settings.energy.level(),
             tonic: settings.tonic,
             mode: settings.mode,
             creativity: settings.creativity,
@@ -267,6 +293,21 @@ impl ComposeSettings {
     /// Tempo in whole beats per minute, within [`TEMPO_BPM`].
     pub fn tempo_bpm(&self) -> u32 {
         self.tempo_bpm
+    }
+
+    /// The meter: 4/4, 3/4 or 6/8 (whose tempo counts dotted quarters).
+    pub fn meter(&self) -> Meter {
+        self.meter
+    }
+
+    /// How lively, 1 calm to 5 lively.
+    pub fn energy(&self) -> Energy {
+        self.energy
+    }
+
+    /// Seconds in one bar: where the piano roll draws its bar lines.
+    pub fn bar_seconds(&self) -> f64 {
+        bar_seconds(self.meter, self.tempo_bpm)
     }
 
     /// The tonic's pitch class (0 = C, an index of [`KEYS`]); `None` for any key.
@@ -300,6 +341,8 @@ impl ComposeSettings {
             instrument: instrument.to_owned(),
             length_seconds: LENGTH_SECONDS.default,
             tempo_bpm: TEMPO_BPM.default,
+            meter: Meter::default(),
+            energy: Energy::default(),
             tonic: None,
             mode: None,
             creativity: CREATIVITY.default,
@@ -338,6 +381,8 @@ impl ComposeSettings {
             instrument: self.instrument.clone(),
             length_seconds: self.length_seconds.to_string(),
             tempo_bpm: self.tempo_bpm.to_string(),
+            meter: self.meter.name().to_owned(),
+            energy: self.energy.to_string(),
             tonic: self
                 .tonic
                 .and_then(|tonic| KEYS.get(usize::from(tonic)))
@@ -379,6 +424,12 @@ pub struct ComposeForm {
     /// See [`ComposeSettings::tempo_bpm`].
     #[serde(default)]
     pub tempo_bpm: String,
+    /// `4/4`, `3/4` or `6/8`; empty for 4/4 (forms from before meters).
+    #[serde(default)]
+    pub meter: String,
+    /// 1 to 5; empty for the middle (forms from before energy).
+    #[serde(default)]
+    pub energy: String,
     /// The tonic's name, one of [`KEYS`], or empty for any key (`key` in
     /// addresses and stored forms from before it had the setting's name).
     #[serde(default, alias = "key")]
@@ -407,6 +458,15 @@ impl Default for ComposeForm {
 const LENGTH_FIELD: (&str, &str) = ("length_seconds", "a length in whole seconds");
 const TEMPO_FIELD: (&str, &str) = ("tempo_bpm", "a tempo in whole beats per minute");
 const CREATIVITY_FIELD: (&str, &str) = ("creativity", "a creativity");
+const ENERGY_FIELD: (&str, &str) = ("energy", "an energy");
+/// The meter's field, on the form and in the API.
+pub const METER_FIELD: &str = "meter";
+
+/// Seconds in a bar of `meter` at `tempo_bpm`.
+fn bar_seconds(meter: Meter, tempo_bpm: u32) -> f64 {
+    let quarters = f64::from(meter.bar_steps()) / f64::from(vocabulary::STEPS_PER_BEAT);
+    quarters * 60.0 / (f64::from(tempo_bpm) * meter.quarters_per_beat())
+}
 const SEED_FIELD: (&str, &str) = ("seed", "a whole number");
 /// The tonic's field, on the form and in the API.
 const TONIC_FIELD: &str = "tonic";
@@ -453,6 +513,17 @@ impl ComposeForm {
             &LENGTH_SECONDS,
         );
         let tempo_bpm = number(&mut errors, TEMPO_FIELD, &self.tempo_bpm, &TEMPO_BPM);
+        let meter = match self.meter.trim() {
+            "" => Some(Meter::default()),
+            name => name.parse::<Meter>().ok(),
+        };
+        if meter.is_none() {
+            errors.push(FieldError::new(METER_FIELD, "Choose 4/4, 3/4 or 6/8."));
+        }
+        let energy = match self.energy.trim() {
+            "" => Some(ENERGY.default),
+            text => number(&mut errors, ENERGY_FIELD, text, &ENERGY),
+        };
         let tonic = match self.tonic.trim() {
             "" => Some(None),
             name => KEYS
@@ -489,26 +560,18 @@ impl ComposeForm {
             },
         };
         match (
-            length_seconds,
-            tempo_bpm,
-            tonic,
-            mode,
-            creativity,
-            seed,
-            motif,
+            (length_seconds, tempo_bpm, meter, energy),
+            (tonic, mode, creativity, seed, motif),
         ) {
             (
-                Some(length_seconds),
-                Some(tempo_bpm),
-                Some(tonic),
-                Some(mode),
-                Some(creativity),
-                Some(seed),
-                Some(motif),
+                (Some(length_seconds), Some(tempo_bpm), Some(meter), Some(energy)),
+                (Some(tonic), Some(mode), Some(creativity), Some(seed), Some(motif)),
             ) if errors.is_empty() => RequestedSettings {
                 instrument: self.instrument.trim().to_owned(),
                 length_seconds,
                 tempo_bpm,
+                meter,
+                energy,
                 tonic,
                 mode,
                 creativity,
@@ -583,6 +646,8 @@ mod tests {
             instrument: "kazoo".into(),
             length_seconds: "5".into(),
             tempo_bpm: "fast".into(),
+            meter: "5/4".into(),
+            energy: "11".into(),
             tonic: "H".into(),
             mode: "lydian".into(),
             creativity: "3".into(),
@@ -598,6 +663,8 @@ mod tests {
                 "tempo_bpm",
                 "Enter a tempo in whole beats per minute from 40 to 220.",
             ),
+            ("meter", "Choose 4/4, 3/4 or 6/8."),
+            ("energy", "Enter an energy from 1 to 5."),
             ("tonic", "Choose a key from the list, or any key."),
             ("mode", "Choose major, minor, or as composed."),
             ("creativity", "Enter a creativity from 0.5 to 1.5."),
@@ -621,6 +688,7 @@ mod tests {
             creativity: 3.0,
             tonic: Some(12),
             seed: Some(SEED.max + 1),
+            energy: 0,
             ..ComposeSettings::new("piano").into()
         };
         let fields: Vec<String> = request
@@ -629,9 +697,40 @@ mod tests {
             .into_iter()
             .map(|e| e.field)
             .collect();
-        assert_eq!(fields, ["length_seconds", "tonic", "creativity", "seed"]);
+        assert_eq!(
+            fields,
+            ["length_seconds", "energy", "tonic", "creativity", "seed"]
+        );
         let valid = RequestedSettings::from(ComposeSettings::new("piano")).validate();
         assert_eq!(valid, Ok(ComposeSettings::new("piano")));
+    }
+
+    #[test]
+    fn forms_and_stored_settings_from_before_meter_and_energy_read_as_4_4_and_3() {
+        let old = ComposeForm {
+            instrument: "piano".into(),
+            meter: String::new(),
+            energy: String::new(),
+            ..ComposeForm::default()
+        };
+        let settings = old.parse().unwrap();
+        assert_eq!(
+            (settings.meter(), settings.energy()),
+            (Meter::Common, Energy::MIDDLE)
+        );
+        let stored = r#"{"instrument":"piano","length_seconds":30,"tempo_bpm":100,"tonic":null,"mode":null,"creativity":1.0,"seed":4,"motif":null}"#;
+        let read: ComposeSettings = serde_json::from_str(stored).unwrap();
+        assert_eq!(
+            (read.meter(), read.energy()),
+            (Meter::Common, Energy::MIDDLE)
+        );
+        let jig: ComposeSettings = serde_json::from_str(
+            &stored.replace("\"seed\"", "\"meter\":\"6/8\",\"energy\":5,\"seed\""),
+        )
+        .unwrap();
+        assert_eq!((jig.meter(), jig.energy().level()), (Meter::Compound, 5));
+        // A 6/8 bar at 100 dotted quarters a minute: two beats of 0.6 s.
+        assert!((jig.bar_seconds() - 1.2).abs() < 1e-9);
     }
 
     #[test]
@@ -653,6 +752,8 @@ mod tests {
             instrument: "piano".into(),
             length_seconds: 45,
             tempo_bpm: 132,
+            meter: Meter::Compound,
+            energy: 5,
             tonic: Some(3),
             mode: Some(Mode::Minor),
             creativity: 0.85,
@@ -662,6 +763,10 @@ mod tests {
         .validate()
         .unwrap();
         assert_eq!(settings.form().tonic, "E♭");
+        assert_eq!(
+            (settings.form().meter.as_str(), settings.energy().level()),
+            ("6/8", 5)
+        );
         assert_eq!(settings.form().parse(), Ok(settings.clone()));
         let url = settings.form_url();
         let query = url.strip_prefix("/instruments?").unwrap();

@@ -28,9 +28,29 @@ test("the instruments page hydrates: the creativity control responds", async ({ 
   await expect(output).toHaveText("0.60 (safe)");
 });
 
+test("the meter offers what the chosen instrument's model knows; energy says its level", async ({ page }) => {
+  await page.goto("/instruments");
+  const meter = page.getByLabel("Meter", { exact: true });
+  const energy = page.locator("#energy-value");
+  await expect(energy).toHaveText("3 (moderate)");
+  // Only the hydrated page follows the instrument; retry until it does.
+  await expect(async () => {
+    await page.getByLabel("Instrument", { exact: true }).selectOption("folk");
+    await expect(meter.locator("option")).toHaveText(["4/4 (march, pop)", "6/8 (jig; tempo in dotted quarters)"], { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await page.getByLabel("Instrument", { exact: true }).selectOption("cello");
+  await expect(meter.locator("option")).toHaveText(["4/4 (march, pop)"]);
+  await page.getByLabel("Energy", { exact: true }).fill("5");
+  await expect(energy).toHaveText("5 (energetic)");
+  // Each instrument's examples, one per energy, wait to be played.
+  const examples = page.locator(".instrument-card").first().locator("audio");
+  await expect(examples).toHaveCount(5);
+  await expect(examples.first()).toHaveAttribute("src", /^\/examples\/\w+\/1\.ogg$/);
+});
+
 test("every form control has a label", async ({ page }) => {
   await page.goto("/instruments");
-  for (const name of ["Instrument", "Length (seconds)", "Tempo (BPM)", "Key", "Mode", "Creativity", "Seed (optional)"]) {
+  for (const name of ["Instrument", "Length (seconds)", "Tempo (BPM)", "Meter", "Energy", "Key", "Mode", "Creativity", "Seed (optional)"]) {
     await expect(page.getByLabel(name, { exact: true })).toBeAttached();
   }
 });

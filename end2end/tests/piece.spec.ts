@@ -12,6 +12,9 @@ test("compose a piano piece, land on its page and hear the preview", async ({ pa
   await expect(page).toHaveTitle(/^Piano piece No\. [0-9A-Z]+ · MixTape$/);
   const notes = page.locator(".piano-roll .roll-note");
   expect(await notes.count()).toBeGreaterThan(10);
+  // 20 s in 4/4 at 100 BPM: a bar line every 2.4 s.
+  expect(await page.locator(".piano-roll .bar-line").count()).toBeGreaterThanOrEqual(7);
+  await expect(page.locator(".piece-facts")).toContainText("4/4");
 
   const time = page.getByTestId("player-time");
   await expect(time).toHaveText(/^0:00 \/ 0:\d\d$/);

@@ -19,6 +19,7 @@ mod m20261207_000002_generation_attempts;
 mod m20261207_000003_sale_request_digest;
 mod m20261207_000004_pieces_follow_their_sale;
 mod m20261207_000005_generation_settings_until_composed;
+mod m20261208_000001_piece_meter_energy;
 #[cfg(test)]
 mod schema_snapshot;
 #[cfg(any(test, feature = "testing"))]
@@ -99,6 +100,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_sale_request_digest::Migration),
             Box::new(m20261207_000004_pieces_follow_their_sale::Migration),
             Box::new(m20261207_000005_generation_settings_until_composed::Migration),
+            Box::new(m20261208_000001_piece_meter_energy::Migration),
         ]
     }
 }

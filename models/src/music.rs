@@ -2,6 +2,7 @@
 //! vocabulary the network speaks, MIDI files, keys, instruments, and the
 //! musical features pieces are measured by.
 
+pub mod energy;
 pub mod events;
 pub mod instrument;
 pub mod key;
@@ -9,3 +10,6 @@ pub mod midi;
 pub mod musicality;
 pub mod piece;
 pub mod similarity;
+
+/// The meters and energy levels, as every crate names them.
+pub use vocabulary::{Energy, Meter};

@@ -15,7 +15,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::music::events::{Step, VOCAB_SIZE};
 use crate::network::dropout::dropout;
-use crate::network::inference::{CpuComposer, HalfInput, HalfLinear, floats};
+use crate::network::inference::{CpuComposer, HalfInput, HalfLinear, Tables, floats};
 use crate::network::lstm::{LstmStack, LstmStackConfig, LstmState};
 
 /// How an event enters the network.
@@ -55,6 +55,15 @@ pub struct ComposerConfig {
     /// bar, added to every input); 0 for none.
     #[config(default = 0)]
     pub positions: usize,
+    /// Meters the network is told (a learned vector per [`vocabulary::Meter::index`],
+    /// added to every input); 0 for none.
+    #[config(default = 0)]
+    pub meters: usize,
+    /// Energy classes the network is told (a learned vector per class of the
+    /// bar each step leaves time in, see [`crate::music::energy`], added to
+    /// every input); 0 for none.
+    #[config(default = 0)]
+    pub energies: usize,
     /// Size of the event vocabulary.
     #[config(default = "VOCAB_SIZE")]
     pub vocab_size: usize,
@@ -65,9 +74,13 @@ pub const KEYS: usize = 24;
 /// Positions in a bar a conditioned network knows, in grid steps: bars of up
 /// to eight beats; a longer bar's positions wrap.
 pub const BAR_POSITIONS: usize = 96;
+/// Meters a conditioned network knows: common, triple, compound.
+pub const METERS: usize = vocabulary::Meter::ALL.len();
+/// Energy classes a conditioned network knows.
+pub const ENERGIES: usize = vocabulary::Energy::LEVELS;
 
 /// What the network reads beside the events: the instrument, each sequence's
-/// key and each step's position in the bar. A network without a table for a
+/// key and meter, each step's position in the bar and its bar's energy class. A network without a table for a
 /// condition ignores it, and a condition left out adds nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Conditions {
@@ -77,6 +90,10 @@ pub struct Conditions {
     pub keys: Option<Tensor<1, Int>>,
     /// Position in the bar after each input event `[B, T]`.
     pub positions: Option<Tensor<2, Int>>,
+    /// Meter per sequence `[B]`.
+    pub meters: Option<Tensor<1, Int>>,
+    /// Energy class of the bar after each input event `[B, T]`.
+    pub energies: Option<Tensor<2, Int>>,
 }
 
 impl Conditions {
@@ -90,16 +107,37 @@ impl Conditions {
 
     /// The conditions of `steps`, one sequence each step (`[B, 1]`).
     pub fn of_steps(instrument: Option<usize>, steps: &[Step], device: &Device) -> Conditions {
-        let batch = steps.len();
-        let keys: Vec<i32> = steps.iter().map(|s| i32::from(s.key)).collect();
-        let positions: Vec<i32> = steps.iter().map(|s| i32::from(s.position)).collect();
+        Conditions::of_sequence(instrument, steps, steps.len(), device)
+    }
+
+    /// The conditions of `steps`, read as `batch` sequences of equal length
+    /// one after another (`[B, T]`); each sequence's key and meter are its
+    /// first step's.
+    pub fn of_sequence(
+        instrument: Option<usize>,
+        steps: &[Step],
+        batch: usize,
+        device: &Device,
+    ) -> Conditions {
+        let length = steps.len() / batch.max(1);
+        let per_step = |field: fn(&Step) -> u8| -> Tensor<2, Int> {
+            let values: Vec<i32> = steps.iter().map(|s| i32::from(field(s))).collect();
+            Tensor::from_data(TensorData::new(values, [batch, length]), device)
+        };
+        let per_sequence = |field: fn(&Step) -> u8| -> Tensor<1, Int> {
+            let values: Vec<i32> = steps
+                .iter()
+                .step_by(length.max(1))
+                .map(|s| i32::from(field(s)))
+                .collect();
+            Tensor::from_data(TensorData::new(values, [batch]), device)
+        };
         Conditions {
             instrument,
-            keys: Some(Tensor::from_data(TensorData::new(keys, [batch]), device)),
-            positions: Some(Tensor::from_data(
-                TensorData::new(positions, [batch, 1]),
-                device,
-            )),
+            keys: Some(per_sequence(|s| s.key)),
+            positions: Some(per_step(|s| s.position)),
+            meters: Some(per_sequence(|s| s.meter)),
+            energies: Some(per_step(|s| s.energy)),
         }
     }
 }
@@ -148,6 +186,8 @@ impl Preset {
                     .with_instruments(1)
                     .with_keys(KEYS)
                     .with_positions(BAR_POSITIONS)
+                    .with_meters(METERS)
+                    .with_energies(ENERGIES)
             }
         }
     }
@@ -168,6 +208,8 @@ pub struct Composer {
     instrument: Option<Embedding>,
     key: Option<Embedding>,
     position: Option<Embedding>,
+    meter: Option<Embedding>,
+    energy: Option<Embedding>,
     lstm: LstmStack,
     dense: Option<Linear>,
     dropout: Dropout,
@@ -205,6 +247,8 @@ impl ComposerConfig {
             |rows: usize| (rows > 0).then(|| EmbeddingConfig::new(rows, d_input).init(device));
         let key = table(self.keys);
         let position = table(self.positions);
+        let meter = table(self.meters);
+        let energy = table(self.energies);
         let dense = self
             .dense
             .map(|width| LinearConfig::new(self.hidden, width).init(device));
@@ -215,6 +259,8 @@ impl ComposerConfig {
             instrument,
             key,
             position,
+            meter,
+            energy,
             lstm: LstmStackConfig::new(d_input, self.hidden, self.layers)
                 .with_dropout(self.dropout)
                 .init(device),
@@ -227,6 +273,47 @@ impl ComposerConfig {
 }
 
 impl Composer {
+    /// This network with its meter and energy tables zeroed: weights from a
+    /// model made before those inputs, loaded over it, then compose exactly
+    /// as that model did until training teaches the new tables.
+    pub fn with_zero_new_tables(mut self) -> Composer {
+        // A tensor made by `zeros_like` is a new one that asks for no
+        // gradient; the parameter is told to ask, so that the tables learn.
+        let zero = |table: Option<Embedding>| {
+            table.map(|mut table| {
+                table.weight = table.weight.map(|w| w.zeros_like()).set_require_grad(true);
+                table
+            })
+        };
+        self.meter = zero(self.meter);
+        self.energy = zero(self.energy);
+        self
+    }
+
+    /// The parameters of the meter and energy tables, for tests that they learn.
+    #[cfg(test)]
+    pub(crate) fn new_table_ids(&self) -> Vec<burn::module::ParamId> {
+        [&self.meter, &self.energy]
+            .into_iter()
+            .flatten()
+            .map(|table| table.weight.id)
+            .collect()
+    }
+
+    /// This network with every weight fixed but the meter and energy tables'.
+    pub fn only_new_tables_learn(self) -> Composer {
+        let mut network = self.no_grad();
+        let learn = |table: Option<Embedding>| {
+            table.map(|mut table| {
+                table.weight = table.weight.set_require_grad(true);
+                table
+            })
+        };
+        network.meter = learn(network.meter);
+        network.energy = learn(network.energy);
+        network
+    }
+
     /// Input vectors `[T, B, d_in]` of tokens `[B, T]`.
     fn encode(&self, tokens: Tensor<2, Int>, conditions: &Conditions) -> Tensor<3> {
         let [batch, _] = tokens.dims();
@@ -251,6 +338,14 @@ impl Composer {
         if let (Some(table), Some(positions)) = (&self.position, &conditions.positions) {
             // [B, T, d_in]
             x = x + table.forward(positions.clone());
+        }
+        if let (Some(table), Some(meters)) = (&self.meter, &conditions.meters) {
+            // [B, 1, d_in], added to every step.
+            x = x + table.forward(meters.clone().unsqueeze_dim(1));
+        }
+        if let (Some(table), Some(energies)) = (&self.energy, &conditions.energies) {
+            // [B, T, d_in]
+            x = x + table.forward(energies.clone());
         }
         x.swap_dims(0, 1)
     }
@@ -301,14 +396,20 @@ impl Composer {
         };
         let keys = self.key.as_ref().map(|t| floats(t.weight.val()));
         let positions = self.position.as_ref().map(|t| floats(t.weight.val()));
+        let meters = self.meter.as_ref().map(|t| floats(t.weight.val()));
+        let energies = self.energy.as_ref().map(|t| floats(t.weight.val()));
         let linear = |layer: &Linear| {
             HalfLinear::new(layer.weight.val(), layer.bias.as_ref().map(|b| b.val()))
         };
         CpuComposer::new(
             input,
             condition,
-            keys,
-            positions,
+            Tables {
+                keys,
+                positions,
+                meters,
+                energies,
+            },
             self.lstm.layer_weights(),
             self.dense.as_ref().map(linear),
             linear(&self.output),
@@ -336,3 +437,44 @@ impl Composer {
 /// take turns: run side by side, one consumed the numbers the other had seeded.
 #[cfg(test)]
 pub(crate) static GLOBAL_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zeroed_new_tables_add_nothing() {
+        let device = Device::flex();
+        let config = ComposerConfig::new(InputEncoding::Embedding { dim: 4 }, 1, 8, 0.0)
+            .with_positions(BAR_POSITIONS)
+            .with_meters(METERS)
+            .with_energies(ENERGIES);
+        let network = config.init(&device).with_zero_new_tables();
+        let steps: Vec<Step> = (0..6)
+            .map(|i| Step {
+                token: i * 40,
+                position: (i * 6) as u8,
+                meter: 2,
+                energy: (i % 5) as u8,
+                ..Step::default()
+            })
+            .collect();
+        let tokens: Vec<i32> = steps.iter().map(|s| s.token as i32).collect();
+        let tokens = Tensor::<2, Int>::from_data(TensorData::new(tokens, [1, 6]), &device);
+        let conditions = Conditions::of_sequence(None, &steps, 1, &device);
+        let without = Conditions {
+            meters: None,
+            energies: None,
+            ..conditions.clone()
+        };
+        let run = |conditions: &Conditions| {
+            network
+                .forward(tokens.clone(), conditions, network.zero_state(1, &device))
+                .0
+        };
+        let (told, untold) = (run(&conditions), run(&without));
+        // Zero tables: the network composes as the model it was tuned from.
+        let difference: f32 = (told - untold).abs().max().into_scalar();
+        assert_eq!(difference, 0.0);
+    }
+}

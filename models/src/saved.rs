@@ -11,6 +11,9 @@ use burn::tensor::Device;
 use sha2::{Digest, Sha256};
 
 use crate::compose::generate::SteeringConfig;
+use vocabulary::Meter;
+
+use crate::music::energy::EnergyConfig;
 use crate::music::instrument::Instrument;
 use crate::music::musicality::Style;
 use crate::network::{Composer, ComposerConfig, Preset};
@@ -56,6 +59,22 @@ pub struct ModelConfig {
     /// measurements that chose them are in its card.
     #[config(default = "SteeringConfig::new()")]
     pub steering: SteeringConfig,
+    /// The cuts between the energy classes the network was told of, and how
+    /// touch follows the level; `None` in a model made before energy.
+    #[config(default = "None")]
+    pub energy: Option<EnergyConfig>,
+    /// The meters it composes in: those of enough of its training files
+    /// (see `training::dataset::MIN_METER_FILES`); `None` (4/4 only) in a
+    /// model made before meters.
+    #[config(default = "None")]
+    pub meters: Option<Vec<Meter>>,
+}
+
+impl ModelConfig {
+    /// The meters it composes in, 4/4 first.
+    pub fn known_meters(&self) -> Vec<Meter> {
+        self.meters.clone().unwrap_or_else(|| vec![Meter::Common])
+    }
 }
 
 /// Errors opening a model folder.
@@ -123,12 +142,43 @@ impl ModelConfig {
             None => return Err(ModelError::BadConfig(path, "no format_version".to_owned())),
         }
         with_steering(&mut value);
+        without_meter_and_energy(&mut value);
         let config: ModelConfig = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
         config.steering.check().map_err(bad)?;
+        if let Some(energy) = &config.energy {
+            energy.check().map_err(bad)?;
+        }
         let instrument = Instrument::from_id(&config.instrument).ok_or_else(|| {
             ModelError::UnknownInstrument(dir.to_path_buf(), config.instrument.clone())
         })?;
         Ok((config, instrument))
+    }
+}
+
+/// Gives a network written before the meter and energy inputs (format 2
+/// until 8 December 2026) none of either, as it has none; and an energy
+/// object written before one of its tunables that tunable's default.
+fn without_meter_and_energy(config: &mut serde_json::Value) {
+    if let Some(network) = config.get_mut("network").and_then(|n| n.as_object_mut()) {
+        for table in ["meters", "energies"] {
+            network.entry(table).or_insert(serde_json::Value::from(0));
+        }
+    }
+    if let Some(energy) = config.get_mut("energy") {
+        fill_in(energy, &EnergyConfig::new(Vec::new()));
+    }
+}
+
+/// Gives the object `written` the fields of `defaults` it lacks: a config
+/// written before a tunable existed reads with the tunable's default.
+fn fill_in(written: &mut serde_json::Value, defaults: &impl serde::Serialize) {
+    let defaults = serde_json::to_value(defaults).expect("a config is JSON");
+    if let (Some(written), Some(defaults)) = (written.as_object_mut(), defaults.as_object()) {
+        for (field, value) in defaults {
+            written
+                .entry(field.clone())
+                .or_insert_with(|| value.clone());
+        }
     }
 }
 
@@ -139,7 +189,8 @@ fn with_steering(config: &mut serde_json::Value) {
     let Some(fields) = config.as_object_mut() else {
         return;
     };
-    if fields.contains_key("steering") {
+    if let Some(steering) = fields.get_mut("steering") {
+        fill_in(steering, &SteeringConfig::new());
         return;
     }
     let mut steering = SteeringConfig::new();

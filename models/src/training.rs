@@ -6,6 +6,7 @@ pub mod collisions;
 pub mod corpus;
 pub(crate) mod dataset;
 pub mod eval;
+pub mod levels;
 pub(crate) mod ngram;
 pub mod plot;
 pub mod report;

@@ -39,6 +39,7 @@ fn tiny_job(out: PathBuf, resume: bool) -> TrainingJob {
         out,
         resume,
         from: None,
+        tables_only: false,
         progress: false,
     }
 }
@@ -66,25 +67,21 @@ fn stateful_steps_match_the_whole_sequence() {
         .with_instruments(1)
         .with_keys(24)
         .with_positions(96)
+        .with_meters(3)
+        .with_energies(5)
         .init(&device);
     let steps: Vec<Step> = (0..24)
         .map(|i| Step {
             token: (i * 37 + 5) % 280,
             key: 14,
             position: (i * 7 % 96) as u8,
+            meter: 2,
+            energy: (i / 5) as u8,
         })
         .collect();
     let ids: Vec<i32> = steps.iter().map(|s| s.token as i32).collect();
-    let positions: Vec<i32> = steps.iter().map(|s| i32::from(s.position)).collect();
     let input = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, steps.len()]), &device);
-    let conditions = Conditions {
-        instrument: Some(0),
-        keys: Some(Tensor::from_data(TensorData::new(vec![14], [1]), &device)),
-        positions: Some(Tensor::from_data(
-            TensorData::new(positions, [1, steps.len()]),
-            &device,
-        )),
-    };
+    let conditions = Conditions::of_sequence(Some(0), &steps, 1, &device);
     let (whole, _) = network.forward(input, &conditions, network.zero_state(1, &device));
     let whole: Vec<f32> = whole.into_data().try_to_vec().unwrap();
 
@@ -114,7 +111,9 @@ fn cpu_inference_follows_the_burn_network() {
         ComposerConfig::new(InputEncoding::Embedding { dim: 8 }, 2, 16, 0.0)
             .with_instruments(1)
             .with_keys(24)
-            .with_positions(96),
+            .with_positions(96)
+            .with_meters(3)
+            .with_energies(5),
         ComposerConfig::new(InputEncoding::Scalar, 3, 24, 0.0).with_dense(Some(12)),
     ];
     for config in shapes {
@@ -128,6 +127,8 @@ fn cpu_inference_follows_the_burn_network() {
                 token: (i * 53 + 11) % 280,
                 key: (i % 24) as u8,
                 position: (i * 5 % 96) as u8,
+                meter: (i % 3) as u8,
+                energy: (i % 5) as u8,
             };
             let (logits, next) = network.step(&[step], instrument, state, &device);
             state = next;
@@ -359,6 +360,7 @@ fn generation_is_reproducible_and_follows_the_controls() {
         top_p: 0.95,
         seed: 5,
         motif: Vec::new(),
+        ..Settings::default()
     };
     let first = generator.generate(&settings).unwrap();
     let again = generator.generate(&settings).unwrap();

@@ -26,6 +26,7 @@ fn run(network: &Composer, device: &Device) -> (Vec<f32>, Vec<f32>) {
     // `fork`, not `to_device`: the copy must own its parameters to receive gradients.
     let network = network.clone().fork(device);
     let positions: Vec<i32> = (0..batch * steps).map(|i| (i * 5 % 96) as i32).collect();
+    let energies: Vec<i32> = (0..batch * steps).map(|i| (i % 5) as i32).collect();
     let conditions = Conditions {
         instrument: Some(0),
         keys: Some(Tensor::from_data(
@@ -34,6 +35,14 @@ fn run(network: &Composer, device: &Device) -> (Vec<f32>, Vec<f32>) {
         )),
         positions: Some(Tensor::from_data(
             TensorData::new(positions, [batch, steps]),
+            device,
+        )),
+        meters: Some(Tensor::from_data(
+            TensorData::new(vec![0, 2], [batch]),
+            device,
+        )),
+        energies: Some(Tensor::from_data(
+            TensorData::new(energies, [batch, steps]),
             device,
         )),
     };
@@ -99,6 +108,8 @@ fn a_tiny_model_gives_the_same_results_on_cpu_and_wgpu() {
         .with_instruments(1)
         .with_keys(24)
         .with_positions(96)
+        .with_meters(3)
+        .with_energies(5)
         .init(&cpu);
     let (cpu_logits, cpu_grads) = run(&network, &cpu);
     let (gpu_logits, gpu_grads) = run(&network, &wgpu().autodiff());

@@ -6,6 +6,7 @@ pub mod audio;
 pub mod config;
 pub mod cross_site;
 mod downloads;
+pub mod examples;
 mod outage;
 mod serve;
 
@@ -56,6 +57,19 @@ struct AppState {
     leptos_options: LeptosOptions,
     context: ServerContext,
     audio: AudioFiles,
+    examples: examples::Examples,
+}
+
+impl FromRef<AppState> for examples::Examples {
+    fn from_ref(state: &AppState) -> Self {
+        state.examples.clone()
+    }
+}
+
+impl FromRef<AppState> for Studio {
+    fn from_ref(state: &AppState) -> Self {
+        state.context.studio.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -152,6 +166,7 @@ impl Server {
             leptos_options,
             context,
             audio,
+            examples: examples::Examples::default(),
         };
         Ok(Server {
             listener,
@@ -319,6 +334,7 @@ fn router(state: AppState, public_origin: Option<PublicOrigin>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/pieces/{id}/preview.ogg", get(audio::files::preview))
+        .route("/examples/{instrument}/{file}", get(examples::example))
         .route("/pieces/{id}/full.wav", get(downloads::full_wav))
         .route("/pieces/{id}/piece.mid", get(downloads::midi))
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use models::compose::generate::{Batch, GenerateError, Generator, Length, Settings};
 use models::music::key::Key;
-use models::saved::ModelError;
+use models::saved::{ModelConfig, ModelError};
 use models::{Catalog, CatalogError, Instrument, SelectedDevice};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
@@ -25,6 +25,8 @@ pub fn model_settings(settings: &ComposeSettings) -> Settings {
     Settings {
         length: Length::Seconds(f64::from(settings.length_seconds())),
         tempo_bpm: f64::from(settings.tempo_bpm()),
+        meter: settings.meter(),
+        energy: settings.energy(),
         tonic: settings.tonic(),
         mode: settings.mode(),
         creativity: settings.creativity(),
@@ -154,8 +156,18 @@ impl Studio {
                 id: instrument.id().into(),
                 name: instrument.display_name().into(),
                 use_case: instrument.use_case().into(),
+                meters: self.meters_of(instrument),
             })
             .collect())
+    }
+
+    /// The meters `instrument`'s model composes in, as its config says; 4/4
+    /// where the config cannot be read (the model then says why when it loads).
+    fn meters_of(&self, instrument: Instrument) -> Vec<models::music::Meter> {
+        ModelConfig::read(&self.inner.models_dir.join(instrument.id())).map_or_else(
+            |_| vec![models::music::Meter::Common],
+            |(c, _)| c.known_meters(),
+        )
     }
 
     /// A place in the queue for one piece, or [`Full`] with an estimate of
@@ -211,8 +223,7 @@ pub struct Composer {
 }
 
 impl Composer {
-    /// Composes a piece for `instrument` in its model's batch.
-    /// Composes a piece with `settings` (checked, the seed drawn).
+    /// Composes a piece with `settings` (checked, the seed drawn) in its model's batch.
     pub async fn compose_settings(
         self,
         settings: &ComposeSettings,

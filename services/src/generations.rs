@@ -377,6 +377,30 @@ pub fn instrument_error(
         .then(|| FieldError::new("instrument", "Choose one of the instruments listed.")))
 }
 
+/// The message for settings whose instrument is not installed, or whose
+/// meter its model does not compose in (which the form does not offer).
+fn settings_error(
+    context: &ServerContext,
+    settings: &ComposeSettings,
+) -> Result<Option<FieldError>, AppError> {
+    let installed = context.studio.instruments()?;
+    let Some(instrument) = installed.iter().find(|i| i.id == settings.instrument()) else {
+        return instrument_error(context, settings.instrument());
+    };
+    if instrument.meters.contains(&settings.meter()) {
+        return Ok(None);
+    }
+    let known: Vec<&str> = instrument.meters.iter().map(|m| m.name()).collect();
+    Ok(Some(FieldError::new(
+        domain::compose::METER_FIELD,
+        format!(
+            "The {} composes in {}; choose one of those.",
+            instrument.name.to_lowercase(),
+            known.join(" or ")
+        ),
+    )))
+}
+
 /// Checks `settings`' instrument, counts them against the rate limits of `client` (an
 /// address key) and the owner, and queues the piece for `owner`; the
 /// generation's id.
@@ -386,7 +410,7 @@ pub async fn queue(
     client: &str,
     settings: ComposeSettings,
 ) -> Result<i64, AppError> {
-    if let Some(error) = instrument_error(context, settings.instrument())? {
+    if let Some(error) = settings_error(context, &settings)? {
         return Err(AppError::Invalid(vec![error]));
     }
     // Counted before the checks against the sold pieces, so that a refusal

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use domain::compose::{ComposeSettings, Mode, RequestedSettings};
+use domain::instrument::InstrumentInfo;
 use services::composer::Studio;
 use sha2::{Digest, Sha256};
 
@@ -51,12 +52,14 @@ fn pinned_path() -> PathBuf {
 /// The settings of seed `seed`: every setting takes several of its values
 /// across the seeds, a motif included, so that each one's path to the model
 /// is pinned too.
-fn settings(instrument: &str, seed: u64) -> ComposeSettings {
+fn settings(instrument: &InstrumentInfo, seed: u64) -> ComposeSettings {
     let motif = "60:0:1:80 62:1:1:80 64:2:1:90 67:3:1:90";
     RequestedSettings {
-        instrument: instrument.to_owned(),
+        instrument: instrument.id.clone(),
         length_seconds: [10, 20, 30][(seed % 3) as usize],
         tempo_bpm: [80, 100, 140, 120][(seed % 4) as usize],
+        meter: instrument.meters[(seed / 2) as usize % instrument.meters.len()],
+        energy: [3, 1, 5, 2, 4, 3, 3][(seed % 7) as usize],
         tonic: (seed % 13 < 12).then_some((seed % 13) as u8),
         mode: [None, Some(Mode::Major), Some(Mode::Minor)][(seed % 3) as usize],
         creativity: [1.0, 0.8, 1.2, 0.6, 1.4][(seed % 5) as usize],
@@ -71,12 +74,7 @@ fn settings(instrument: &str, seed: u64) -> ComposeSettings {
 async fn the_same_settings_and_seed_compose_the_same_midi() {
     let device = models::DeviceChoice::Cpu.select().expect("the CPU");
     let studio = Studio::new(models_dir(), device, 4, 64);
-    let instruments: Vec<String> = studio
-        .instruments()
-        .expect("the shipped models")
-        .into_iter()
-        .map(|instrument| instrument.id)
-        .collect();
+    let instruments = studio.instruments().expect("the shipped models");
     let mut composed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for instrument in &instruments {
         // At once, as requests come: pieces composed in one batch are the
@@ -100,7 +98,7 @@ async fn the_same_settings_and_seed_compose_the_same_midi() {
         for piece in pieces {
             digests.push(piece.await.expect("the composing task"));
         }
-        composed.insert(instrument.clone(), digests);
+        composed.insert(instrument.id.clone(), digests);
     }
     if std::env::var_os("MIXTAPE_UPDATE_PINNED").is_some() {
         let pinned = Pinned {

@@ -1,10 +1,17 @@
 //! MixTape's musical vocabulary: the words every crate uses for the same
 //! music, so that a mode or a beat means one thing from the form to the model.
-//! It depends on nothing of the project's and builds for the browser too.
+//! It depends on nothing of the project's and builds for the browser too:
+//! modes, the time grid, meters and energy levels.
 
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+mod energy;
+mod meter;
+
+pub use energy::Energy;
+pub use meter::Meter;
 
 /// Grid steps per beat: sixteenths and eighth-note triplets both fall on it.
 pub const STEPS_PER_BEAT: u32 = 12;

@@ -27,6 +27,25 @@ pub fn clock(seconds: f64) -> String {
     format!("{}:{:02}", whole / 60, whole % 60)
 }
 
+/// The bar lines of a piano roll `roll_height` high, a bar every
+/// `bar_seconds` of a piece of `duration`.
+#[component]
+fn BarLines(bar_seconds: f64, duration: RwSignal<f64>, roll_height: f64) -> impl IntoView {
+    move || {
+        let end = duration.get();
+        if !(bar_seconds > 0.0 && end > 0.0) {
+            return Vec::new();
+        }
+        let bars = (end / bar_seconds).floor() as usize;
+        (1..=bars)
+            .map(|bar| {
+                let x = bar as f64 * bar_seconds / end * ROLL_WIDTH;
+                view! { <line class="bar-line" x1=x x2=x y1="0" y2=roll_height /> }
+            })
+            .collect::<Vec<_>>()
+    }
+}
+
 /// The player for one piece's audio.
 #[component]
 pub fn Player(
@@ -34,6 +53,8 @@ pub fn Player(
     src: String,
     /// Length of the piece in seconds, until the audio reports its own.
     seconds: f64,
+    /// Length of a bar in seconds, where the roll draws bar lines.
+    bar_seconds: f64,
     /// The piece's notes.
     notes: Vec<RollNote>,
     /// What the audio is, for screen readers.
@@ -189,6 +210,7 @@ pub fn Player(
                         }
                     })
                     .collect_view()}
+                <BarLines bar_seconds duration roll_height />
                 <line
                     class="playhead"
                     x1=move || x_of(position.get())

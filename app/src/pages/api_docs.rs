@@ -49,11 +49,14 @@ pub fn ApiDocsPage() -> impl IntoView {
             </Step>
             <Step
                 title="2. Compose a piece"
-                curl="curl -i -X POST $MIXTAPE/api/v1/pieces \\\n  -H \"Authorization: Bearer $MIXTAPE_KEY\" -H 'Content-Type: application/json' \\\n  -d '{\"instrument\": \"piano\", \"length_seconds\": 30, \"tempo_bpm\": 100, \"tonic\": 2, \"mode\": \"minor\", \"creativity\": 1.0}'"
+                curl="curl -i -X POST $MIXTAPE/api/v1/pieces \\\n  -H \"Authorization: Bearer $MIXTAPE_KEY\" -H 'Content-Type: application/json' \\\n  -d '{\"instrument\": \"piano\", \"length_seconds\": 30, \"tempo_bpm\": 100, \"meter\": \"3/4\", \"energy\": 4, \"tonic\": 2, \"mode\": \"minor\", \"creativity\": 1.0}'"
             >
                 <p>
                     "Settings you leave out take their defaults. " <code>"tonic"</code> " is a pitch class (0 is C, 2 is D, 11 is B); leave it and "
-                    <code>"mode"</code> " out for any key. Leave " <code>"seed"</code> " out for a new piece each time. "
+                    <code>"mode"</code> " out for any key. " <code>"energy"</code> " runs from 1 (calm) to 5 (lively); "
+                    <code>"meter"</code> " is " <code>"4/4"</code> ", " <code>"3/4"</code> " or " <code>"6/8"</code>
+                    " (its tempo in dotted quarters), one of the instrument's " <code>"meters"</code> " in " <code>"GET /api/v1/instruments"</code> ". "
+                    "Leave " <code>"seed"</code> " out for a new piece each time. "
                     "The answer is " <code>"202 Accepted"</code> " with the generation, and its address in " <code>"Location"</code> "."
                 </p>
                 <p>

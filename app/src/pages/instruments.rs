@@ -10,7 +10,8 @@ use crate::components::motif::MotifInput;
 #[cfg(feature = "ssr")]
 use crate::pages::request;
 use domain::compose::{
-    CREATIVITY, ComposeForm, KEYS, LENGTH_SECONDS, SEED, TEMPO_BPM, creativity_label,
+    CREATIVITY, ComposeForm, ENERGY, Energy, KEYS, LENGTH_SECONDS, Meter, SEED, TEMPO_BPM,
+    creativity_label,
 };
 use domain::error::AppError;
 use domain::instrument::InstrumentInfo;
@@ -94,6 +95,8 @@ fn form_from_query(query: &leptos_router::params::ParamsMap) -> ComposeForm {
         instrument: field("instrument", defaults.instrument),
         length_seconds: field("length_seconds", defaults.length_seconds),
         tempo_bpm: field("tempo_bpm", defaults.tempo_bpm),
+        meter: field("meter", defaults.meter),
+        energy: field("energy", defaults.energy),
         // `key` in addresses from before the setting had its one name.
         tonic: query
             .get("tonic")
@@ -160,6 +163,7 @@ fn InstrumentChoice(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> i
                         <li class="instrument-card">
                             <h2>{instrument.name.clone()}</h2>
                             <p>{instrument.use_case.clone()}</p>
+                            <EnergyExamples instrument=instrument.clone() />
                         </li>
                     })
                     .collect_view()}
@@ -167,6 +171,31 @@ fn InstrumentChoice(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> i
         </Show>
         <SettingsForm instruments initial />
     }
+}
+
+/// A short example of `instrument` at each energy, heard before composing.
+#[component]
+fn EnergyExamples(instrument: InstrumentInfo) -> impl IntoView {
+    view! {
+        <details class="examples">
+            <summary>"Hear it from calm to lively"</summary>
+            <ul>
+                {Energy::all()
+                    .map(|energy| {
+                        let label = format!("{}, energy {energy} ({})", instrument.name, energy.name());
+                        view! {
+                            <li>
+                                <span>{format!("{energy} · {}", energy.name())}</span>
+                                <audio controls preload="none" src=instrument.example_url(energy) aria-label=label></audio>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </details>
+    }
+    // Erased, so that the page's view type stays within the compiler's depth.
+    .into_any()
 }
 
 /// The settings of a new piece, starting from `initial`; composing goes to
@@ -178,6 +207,16 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
     let tempo = RwSignal::new(TEMPO_BPM.allowed_or_default(&initial.tempo_bpm));
     let read_file = Action::new(|midi: &String| read_motif(midi.clone()));
     let disabled = instruments.is_empty();
+    // The meter field offers the meters of the instrument chosen.
+    let chosen = RwSignal::new(
+        instruments
+            .iter()
+            .find(|i| i.id == initial.instrument)
+            .or(instruments.first())
+            .map(|i| i.id.clone())
+            .unwrap_or_default(),
+    );
+    let meters = instruments.clone();
     let compose = ServerAction::<Compose>::new();
     let pending = compose.pending();
     let error = Signal::derive(move || compose.value().get().and_then(|r| r.err()));
@@ -190,7 +229,9 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
             <h2 id="settings-heading">"Settings"</h2>
             <div class="field">
                 <label for="instrument">"Instrument"</label>
-                <select id="instrument" name="instrument" disabled=disabled aria-invalid=invalid("instrument")>
+                <select id="instrument" name="instrument" disabled=disabled aria-invalid=invalid("instrument")
+                    on:change=move |ev| chosen.set(event_target_value(&ev))
+                >
                     {instruments
                         .into_iter()
                         .map(|i| {
@@ -218,6 +259,10 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
                     />
                     <FieldMessage field="tempo_bpm" error />
                 </div>
+            </div>
+            <div class="field-row">
+                <MeterField instruments=meters chosen initial=initial.meter.clone() error />
+                <EnergyField initial=initial.energy.clone() error />
             </div>
             <div class="field-row">
                 <div class="field">
@@ -282,6 +327,75 @@ fn SettingsForm(instruments: Vec<InstrumentInfo>, initial: ComposeForm) -> impl 
                 <p class="hint">"Composing opens as soon as an instrument model is installed."</p>
             </Show>
         </ActionForm>
+    }
+}
+
+/// The meter: only those the chosen instrument's model composes in, the
+/// `initial` one kept while the instrument knows it.
+#[component]
+fn MeterField(
+    instruments: Vec<InstrumentInfo>,
+    chosen: RwSignal<String>,
+    initial: String,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let initial = initial.parse::<Meter>().unwrap_or_default();
+    let offered = move || {
+        chosen.with(|id| {
+            instruments
+                .iter()
+                .find(|i| &i.id == id)
+                .map_or_else(|| vec![Meter::Common], |i| i.meters.clone())
+        })
+    };
+    let hint = |meter: Meter| match meter {
+        Meter::Common => "4/4 (march, pop)",
+        Meter::Triple => "3/4 (waltz)",
+        Meter::Compound => "6/8 (jig; tempo in dotted quarters)",
+    };
+    view! {
+        <div class="field">
+            <label for="meter">"Meter"</label>
+            <select id="meter" name="meter" aria-invalid=alerts::invalid(error, "meter")>
+                {move || {
+                    offered()
+                        .into_iter()
+                        .map(|m| view! { <option value=m.name() selected=m == initial>{hint(m)}</option> })
+                        .collect_view()
+                }}
+            </select>
+            <FieldMessage field="meter" error />
+        </div>
+    }
+}
+
+/// Energy, from calm to lively, with its level's word.
+#[component]
+fn EnergyField(initial: String, error: Signal<Option<AppError>>) -> impl IntoView {
+    let energy = RwSignal::new(ENERGY.allowed_or_default(&initial));
+    let word = move || Energy::new(energy.get()).map_or("", Energy::name);
+    view! {
+        <div class="field">
+            <label for="energy">"Energy"</label>
+            <input
+                id="energy"
+                name="energy"
+                type="range"
+                min=ENERGY.min
+                max=ENERGY.max
+                step=ENERGY.step
+                prop:value=move || energy.get().to_string()
+                on:input=move |ev| {
+                    if let Ok(value) = event_target_value(&ev).parse() {
+                        energy.set(value);
+                    }
+                }
+                aria-describedby="energy-value"
+                aria-invalid=alerts::invalid(error, "energy")
+            />
+            <output id="energy-value" for="energy">{move || format!("{} ({})", energy.get(), word())}</output>
+            <FieldMessage field="energy" error />
+        </div>
     }
 }
 

@@ -57,6 +57,16 @@ pub fn PiecePage() -> impl IntoView {
     }
 }
 
+/// The tempo as musicians count it: dotted quarters in 6/8.
+fn tempo(settings: &domain::compose::ComposeSettings) -> String {
+    match settings.meter() {
+        domain::compose::Meter::Compound => {
+            format!("{} BPM (dotted quarters)", settings.tempo_bpm())
+        }
+        _ => format!("{} BPM", settings.tempo_bpm()),
+    }
+}
+
 /// The piece's title, facts and player.
 #[component]
 fn PieceDetails(piece: PieceView) -> impl IntoView {
@@ -76,14 +86,18 @@ fn PieceDetails(piece: PieceView) -> impl IntoView {
         <Title text=format!("{title} · MixTape") />
         <Meta name="description" content=description />
         <h1>{title.clone()}</h1>
-        <Player src=format!("/pieces/{}/preview.ogg", piece.id) seconds=piece.seconds notes=piece.notes.clone() label=title />
+        <Player src=format!("/pieces/{}/preview.ogg", piece.id) seconds=piece.seconds bar_seconds=piece.settings.bar_seconds() notes=piece.notes.clone() label=title />
         <p class="hint">"This is the preview: lighter sound, and a soft chime every ten seconds. The full version is CD quality, without the chime."</p>
         <Rights id=piece.id sale=piece.sale.clone() />
         <dl class="piece-facts">
             <dt>"Length"</dt>
             <dd>{clock(piece.seconds)}</dd>
             <dt>"Tempo"</dt>
-            <dd>{format!("{} BPM", piece.settings.tempo_bpm())}</dd>
+            <dd>{tempo(&piece.settings)}</dd>
+            <dt>"Meter"</dt>
+            <dd>{piece.settings.meter().name()}</dd>
+            <dt>"Energy"</dt>
+            <dd>{format!("{} ({})", piece.settings.energy(), piece.settings.energy().name())}</dd>
             <dt>"Key"</dt>
             <dd>{piece.key_name.clone().unwrap_or_else(|| "—".into())}</dd>
             <dt>"Creativity"</dt>

@@ -11,8 +11,10 @@ use std::path::Path;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::Serialize;
+use vocabulary::{Energy, Meter};
 
 use crate::compose::guards::{COPY_RUN, RunIndex, degenerate};
+use crate::music::energy::EnergyConfig;
 use crate::music::events::Step;
 use crate::music::events::{
     Event, GridNote, MAX_SHIFT, STEPS_PER_BEAT, decode, encode, fingerprint,
@@ -71,8 +73,12 @@ pub struct Composition {
     pub rejected: Vec<String>,
     /// The key it ended up in.
     pub key: Option<Key>,
-    /// Tempo in beats per minute.
+    /// Tempo in beats per minute, as asked: quarter notes, or dotted quarters in 6/8.
     pub tempo_bpm: f64,
+    /// The meter it is written in.
+    pub meter: Meter,
+    /// The energy it was asked for.
+    pub energy: Energy,
     /// Length in seconds.
     pub seconds: f64,
     /// How many of `notes`, the first ones, are the primer's.
@@ -132,9 +138,6 @@ impl Grammar {
     }
 }
 
-/// Grid steps per bar of the pieces MixTape writes (4/4, the time signature of
-/// their MIDI files).
-pub const BAR_STEPS: u32 = 4 * STEPS_PER_BEAT;
 /// Bars of a phrase, whose last bar a piece's final chord prefers.
 pub(super) const PHRASE_BARS: u32 = 4;
 /// Notes of the final chord at least, its bass included.
@@ -192,22 +195,12 @@ impl Generator {
             (PieceState::Burn(state), _) => {
                 let network = &self.model.network;
                 let ids: Vec<i32> = steps.iter().map(|s| s.token as i32).collect();
-                let positions: Vec<i32> = steps.iter().map(|s| i32::from(s.position)).collect();
                 let inputs = Tensor::<2, Int>::from_data(
                     TensorData::new(ids, [1, steps.len()]),
                     &self.device,
                 );
-                let conditions = Conditions {
-                    instrument: self.model.config.network.instrument_id(),
-                    keys: Some(Tensor::from_data(
-                        TensorData::new(vec![i32::from(steps[0].key)], [1]),
-                        &self.device,
-                    )),
-                    positions: Some(Tensor::from_data(
-                        TensorData::new(positions, [1, steps.len()]),
-                        &self.device,
-                    )),
-                };
+                let instrument = self.model.config.network.instrument_id();
+                let conditions = Conditions::of_sequence(instrument, steps, 1, &self.device);
                 let (logits, next) = network.forward(inputs, &conditions, state.clone());
                 *state = next;
                 let vocab = logits.dims()[2];
@@ -314,7 +307,7 @@ impl Generator {
         let own = decode(events);
         // The events of the piece's own music follow the primer's from its
         // last onset, where the primer's events leave time.
-        let notes = decode(&[encode(primer), events.to_vec()].concat());
+        let mut notes = decode(&[encode(primer), events.to_vec()].concat());
         let problem = degenerate(&own)
             .or_else(|| {
                 let copies = self.copies.as_ref()?;
@@ -336,6 +329,16 @@ impl Generator {
             .map(|n| n.onset + n.duration)
             .max()
             .unwrap_or(0);
+        let primer_notes = notes.len() - own.len();
+        let energy = self
+            .model
+            .config
+            .energy
+            .clone()
+            .unwrap_or_else(|| EnergyConfig::new(Vec::new()));
+        for note in &mut notes[primer_notes..] {
+            note.velocity_band = energy.band(note.velocity_band, settings.energy);
+        }
         Ok(Composition {
             events: events.len(),
             attempt_seed: 0,
@@ -343,8 +346,11 @@ impl Generator {
             rejected: Vec::new(),
             key: Some(key),
             tempo_bpm: settings.tempo_bpm,
-            seconds: f64::from(end) / f64::from(STEPS_PER_BEAT) * 60.0 / settings.tempo_bpm,
-            primer_notes: notes.len() - own.len(),
+            meter: settings.meter,
+            energy: settings.energy,
+            seconds: f64::from(end) / f64::from(STEPS_PER_BEAT) * 60.0
+                / settings.quarters_per_minute(),
+            primer_notes,
             notes,
         })
     }
@@ -356,10 +362,20 @@ impl Composition {
         fingerprint(&self.notes)
     }
 
-    /// The piece as a standard MIDI file for `program`.
+    /// Quarter notes per minute: the tempo's beats, each a dotted quarter in 6/8.
+    pub fn quarters_per_minute(&self) -> f64 {
+        self.tempo_bpm * self.meter.quarters_per_beat()
+    }
+
+    /// The piece as a standard MIDI file for `program`, with its meter's time signature.
     pub fn to_midi(&self, program: u8) -> Vec<u8> {
         let notes: Vec<_> = self.notes.iter().map(|n| n.to_note(program)).collect();
-        midi::write(&notes, program, self.tempo_bpm, TimeSignature::default())
+        let (numerator, denominator) = self.meter.signature();
+        let signature = TimeSignature {
+            numerator,
+            denominator,
+        };
+        midi::write(&notes, program, self.quarters_per_minute(), signature)
     }
 }
 
@@ -637,26 +653,31 @@ mod tests {
 
     #[test]
     fn the_final_chord_closes_a_phrase_where_the_length_allows() {
+        const BAR_STEPS: u32 = 48;
         // 30 s at 100 BPM: 600 steps (12.5 bars); 12 and 13 bars are as near,
         // and 12 closes the third four-bar phrase: the chord at bar 12's downbeat.
-        let ending = Ending::for_length(600, 0);
+        let ending = Ending::for_length(600, 0, BAR_STEPS);
         assert_eq!((ending.onset, ending.hold), (528, 48));
         // 12.6 bars: 13 are nearer, 12 close a phrase and are 10 steps further.
-        let ending = Ending::for_length(605, 0);
+        let ending = Ending::for_length(605, 0, BAR_STEPS);
         assert_eq!(ending.onset + ending.hold, 12 * BAR_STEPS);
         // 12 s at 100 BPM: 5 bars exactly; 4 would close a phrase, a bar short: 5.
-        let ending = Ending::for_length(240, 0);
+        let ending = Ending::for_length(240, 0, BAR_STEPS);
         assert_eq!(ending.onset + ending.hold, 5 * BAR_STEPS);
         // 30 s at 120 BPM: 15 bars exactly, not the phrase's 16.
-        let ending = Ending::for_length(720, 0);
+        let ending = Ending::for_length(720, 0, BAR_STEPS);
         assert_eq!(ending.onset + ending.hold, 15 * BAR_STEPS);
         // After a primer that ended a beat into a bar, the downbeats move.
-        let ending = Ending::for_length(600, 12);
+        let ending = Ending::for_length(600, 12, BAR_STEPS);
         assert_eq!((ending.onset + 12) % BAR_STEPS, 0);
         assert!((ending.onset + ending.hold).abs_diff(600) <= BAR_STEPS);
         // Short pieces hold half a bar, and still end on a downbeat after the start.
-        let ending = Ending::for_length(60, 0);
+        let ending = Ending::for_length(60, 0, BAR_STEPS);
         assert_eq!((ending.onset, ending.hold), (48, 24));
+        // In 6/8 (bars of 36 steps) 30 s at 100 dotted quarters a minute are
+        // 900 steps: 25 bars exactly, a bar's chord on the 25th's downbeat.
+        let ending = Ending::for_length(900, 0, 36);
+        assert_eq!((ending.onset, ending.hold), (24 * 36, 36));
     }
 
     #[test]

@@ -302,6 +302,10 @@ pub struct Step {
     pub key: u8,
     /// The position in the bar, in grid steps, after the event (below [`crate::network::BAR_POSITIONS`]).
     pub position: u8,
+    /// The music's meter (see [`vocabulary::Meter::index`]).
+    pub meter: u8,
+    /// The energy class of the bar the event leaves time in (see [`crate::music::energy`]).
+    pub energy: u8,
 }
 
 /// The tokens of notes.

@@ -70,16 +70,27 @@ fn table_row(table: Option<&[f32]>, i: u8, width: usize) -> Option<&[f32]> {
     table.map(|t| &t[i * width..(i + 1) * width])
 }
 
+/// The condition tables, row-major `[rows, d]`: one row of each is added to every input.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tables {
+    /// A vector per key.
+    pub(crate) keys: Option<Vec<f32>>,
+    /// A vector per position in the bar.
+    pub(crate) positions: Option<Vec<f32>>,
+    /// A vector per meter.
+    pub(crate) meters: Option<Vec<f32>>,
+    /// A vector per energy class.
+    pub(crate) energies: Option<Vec<f32>>,
+}
+
 /// The network with f16 weights, for batch-1 generation on the CPU.
 #[derive(Debug, Clone)]
 pub struct CpuComposer {
     input: HalfInput,
     /// The instrument's vector, added to every input.
     condition: Option<Vec<f32>>,
-    /// The keys' vectors `[keys, d]`, one added to every input.
-    keys: Option<Vec<f32>>,
-    /// The bar positions' vectors `[positions, d]`, one added to every input.
-    positions: Option<Vec<f32>>,
+    /// The keys', positions', meters' and energies' vectors.
+    tables: Tables,
     /// Per LSTM layer: `[d_in + H, 4H]` weights and `[4H]` bias.
     layers: Vec<(HalfMatrix, Vec<f32>)>,
     dense: Option<HalfLinear>,
@@ -98,8 +109,7 @@ impl CpuComposer {
     pub(crate) fn new(
         input: HalfInput,
         condition: Option<Vec<f32>>,
-        keys: Option<Vec<f32>>,
-        positions: Option<Vec<f32>>,
+        tables: Tables,
         layers: Vec<(Tensor<2>, Tensor<1>)>,
         dense: Option<HalfLinear>,
         output: HalfLinear,
@@ -114,8 +124,7 @@ impl CpuComposer {
         CpuComposer {
             input,
             condition,
-            keys,
-            positions,
+            tables,
             layers,
             dense,
             output,
@@ -158,10 +167,13 @@ impl CpuComposer {
                 HalfInput::Scalar { vocab } => x.push(token as f32 / *vocab as f32),
             }
             let width = x.len() - start;
+            let tables = &self.tables;
             let added = [
                 self.condition.as_deref(),
-                table_row(self.keys.as_deref(), step.key, width),
-                table_row(self.positions.as_deref(), step.position, width),
+                table_row(tables.keys.as_deref(), step.key, width),
+                table_row(tables.positions.as_deref(), step.position, width),
+                table_row(tables.meters.as_deref(), step.meter, width),
+                table_row(tables.energies.as_deref(), step.energy, width),
             ];
             for vector in added.into_iter().flatten() {
                 x[start..].iter_mut().zip(vector).for_each(|(v, c)| *v += c);

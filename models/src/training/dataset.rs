@@ -7,6 +7,9 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::{Dataset, DatasetError};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use vocabulary::Meter;
+
+use crate::music::energy::{EnergyConfig, bar_densities};
 use crate::music::events::{Event, GridNote, STEPS_PER_BEAT, bar_positions, quantise, tokens_of};
 use crate::music::key::{Key, estimate_key};
 use crate::music::midi;
@@ -36,6 +39,10 @@ pub struct Song {
     pub tokens: Vec<u16>,
     /// The position in the bar after each token, in grid steps.
     pub positions: Vec<u8>,
+    /// The meter its first time signature is felt in.
+    pub meter: Meter,
+    /// Notes per beat of each bar.
+    pub densities: Vec<f32>,
 }
 
 impl Song {
@@ -45,6 +52,7 @@ impl Song {
         let tokens = tokens_of(&notes);
         let bar_steps = bar_steps(time_signature);
         let positions = bar_positions(&tokens, bar_steps, 0);
+        let densities = bar_densities(&notes, bar_steps);
         Some(Song {
             path,
             notes,
@@ -52,7 +60,14 @@ impl Song {
             bar_steps,
             tokens,
             positions,
+            meter: Meter::of_signature(time_signature.numerator, time_signature.denominator),
+            densities,
         })
+    }
+
+    /// The energy class of the bar after each token, by `energy`'s cuts.
+    pub fn energies(&self, energy: &EnergyConfig) -> Vec<u8> {
+        energy.classes(&self.tokens, &self.densities, self.bar_steps)
     }
 
     /// The key's row in the network's table.
@@ -80,6 +95,39 @@ pub fn key_counts<'a>(songs: impl IntoIterator<Item = &'a Song>) -> [[u32; 12]; 
         counts[usize::from(song.key.mode.index())][usize::from(song.key.tonic)] += 1;
     }
     counts
+}
+
+/// Training files a meter needs before a model offers it: enough pieces in
+/// it for the network to learn where its beats fall (the issue asked for
+/// about 30 files; 25 keeps the chorales' 30 training files in 3/4 and
+/// leaves out the violin's 23).
+pub const MIN_METER_FILES: usize = 25;
+
+/// The meters of at least [`MIN_METER_FILES`] songs, 4/4 always.
+pub fn known_meters<'a>(songs: impl IntoIterator<Item = &'a Song> + Clone) -> Vec<Meter> {
+    Meter::ALL
+        .into_iter()
+        .filter(|&meter| {
+            meter == Meter::Common
+                || songs
+                    .clone()
+                    .into_iter()
+                    .filter(|s| s.meter == meter)
+                    .count()
+                    >= MIN_METER_FILES
+        })
+        .collect()
+}
+
+/// Energy cuts for every bar of the songs, and how their bars' classes follow one another.
+pub fn fit_energy<'a>(songs: impl IntoIterator<Item = &'a Song> + Clone) -> EnergyConfig {
+    EnergyConfig::fit(
+        songs
+            .clone()
+            .into_iter()
+            .flat_map(|s| s.densities.iter().copied()),
+    )
+    .measure_transitions(songs.into_iter().map(|s| s.densities.as_slice()))
 }
 
 /// Bars of the excerpts whose style a model keeps: about the length of a
@@ -242,22 +290,30 @@ pub struct Window {
     pub tokens: Vec<u16>,
     /// The position in the bar after each token.
     pub positions: Vec<u8>,
+    /// The energy class of the bar after each token.
+    pub energies: Vec<u8>,
     /// The song's key (see [`Key::index`]).
     pub key: Key,
+    /// The song's meter.
+    pub meter: Meter,
 }
 
 /// Every window of a corpus, cut end to end through each song.
 pub struct WindowDataset {
     songs: Vec<Song>,
+    /// Each song's energy classes, per token.
+    energies: Vec<Vec<u8>>,
     /// (song, start) of every window.
     index: Vec<(usize, usize)>,
     window: usize,
 }
 
 impl WindowDataset {
-    /// Cuts the songs of `corpus` into windows of `window` predictions.
-    pub fn new(corpus: &Corpus, window: usize) -> WindowDataset {
+    /// Cuts the songs of `corpus` into windows of `window` predictions, each
+    /// event with its bar's class by `energy`.
+    pub fn new(corpus: &Corpus, window: usize, energy: &EnergyConfig) -> WindowDataset {
         let songs = corpus.songs.clone();
+        let energies = songs.iter().map(|song| song.energies(energy)).collect();
         let mut index = Vec::new();
         for (i, song) in songs.iter().enumerate() {
             let mut start = 0;
@@ -268,6 +324,7 @@ impl WindowDataset {
         }
         WindowDataset {
             songs,
+            energies,
             index,
             window,
         }
@@ -279,12 +336,15 @@ impl Dataset<Window> for WindowDataset {
         let &(song, start) = self.index.get(index).ok_or_else(|| {
             DatasetError::new(std::io::Error::other(format!("no window {index}")))
         })?;
+        let energies = &self.energies[song];
         let song = &self.songs[song];
         let end = (start + self.window + 1).min(song.tokens.len());
         Ok(Window {
             tokens: song.tokens[start..end].to_vec(),
             positions: song.positions[start..end].to_vec(),
+            energies: energies[start..end].to_vec(),
             key: song.key,
+            meter: song.meter,
         })
     }
 
@@ -314,8 +374,8 @@ pub fn transpose_window(
         .collect::<Option<Vec<u16>>>()?;
     Some(Window {
         tokens,
-        positions: window.positions.clone(),
         key: window.key.transposed(semitones),
+        ..window.clone()
     })
 }
 
@@ -348,6 +408,10 @@ pub struct TokenBatch {
     pub positions: Tensor<2, Int>,
     /// Each window's key `[B]`.
     pub keys: Tensor<1, Int>,
+    /// Each window's meter `[B]`.
+    pub meters: Tensor<1, Int>,
+    /// The energy class of the bar after each input token `[B, T]`.
+    pub energies: Tensor<2, Int>,
     /// Target tokens `[B, T]` (0 where padded).
     pub targets: Tensor<2, Int>,
     /// 1 where a target is real, 0 where padded `[B, T]`.
@@ -366,6 +430,7 @@ impl Batcher<Window, TokenBatch> for TokenBatcher {
         let steps = items.iter().map(|w| w.tokens.len() - 1).max().unwrap_or(0);
         let mut inputs = vec![0i32; batch * steps];
         let mut positions = vec![0i32; batch * steps];
+        let mut energies = vec![0i32; batch * steps];
         let mut targets = vec![0i32; batch * steps];
         let mut mask = vec![0f32; batch * steps];
         let mut count = 0;
@@ -373,16 +438,20 @@ impl Batcher<Window, TokenBatch> for TokenBatcher {
             for (t, pair) in window.tokens.windows(2).enumerate() {
                 inputs[b * steps + t] = i32::from(pair[0]);
                 positions[b * steps + t] = i32::from(window.positions[t]);
+                energies[b * steps + t] = i32::from(window.energies[t]);
                 targets[b * steps + t] = i32::from(pair[1]);
                 mask[b * steps + t] = 1.0;
                 count += 1;
             }
         }
         let keys: Vec<i32> = items.iter().map(|w| i32::from(w.key.index())).collect();
+        let meters: Vec<i32> = items.iter().map(|w| i32::from(w.meter.index())).collect();
         TokenBatch {
             inputs: Tensor::from_data(TensorData::new(inputs, [batch, steps]), device),
             positions: Tensor::from_data(TensorData::new(positions, [batch, steps]), device),
             keys: Tensor::from_data(TensorData::new(keys, [batch]), device),
+            meters: Tensor::from_data(TensorData::new(meters, [batch]), device),
+            energies: Tensor::from_data(TensorData::new(energies, [batch, steps]), device),
             targets: Tensor::from_data(TensorData::new(targets, [batch, steps]), device),
             mask: Tensor::from_data(TensorData::new(mask, [batch, steps]), device),
             count,
@@ -449,7 +518,7 @@ mod tests {
     #[test]
     fn windows_cover_every_prediction_once() {
         let corpus = Corpus::load(&[tiny()], Parts::All).unwrap();
-        let dataset = WindowDataset::new(&corpus, 50);
+        let dataset = WindowDataset::new(&corpus, 50, &fit_energy(&corpus.songs));
         let predictions: usize = (0..dataset.len())
             .map(|i| dataset.get(i).unwrap().tokens.len() - 1)
             .sum();
@@ -490,15 +559,21 @@ mod tests {
                 Event::Duration(12).token() as u16,
             ],
             positions: vec![0, 0, 0],
+            energies: vec![1, 1, 1],
             key: Key {
                 tonic: 11,
                 mode: crate::music::key::Mode::Minor,
             },
+            meter: Meter::Compound,
         };
         let up = transpose_window(&window, 2, &(0..=127)).unwrap();
         assert_eq!(up.tokens[1], Event::Note(62).token() as u16);
         assert_eq!(up.key.to_string(), "C# minor");
         assert_eq!(up.tokens[2], window.tokens[2]);
+        assert_eq!(
+            (up.meter, &up.energies),
+            (Meter::Compound, &window.energies)
+        );
         assert!(transpose_window(&window, 2, &(40..=61)).is_none());
     }
 
@@ -510,18 +585,22 @@ mod tests {
                 Window {
                     tokens: vec![1, 2, 3, 4],
                     positions: vec![0, 1, 2, 3],
+                    energies: vec![4, 3, 2, 1],
                     key: Key {
                         tonic: 2,
                         mode: crate::music::key::Mode::Major,
                     },
+                    meter: Meter::Triple,
                 },
                 Window {
                     tokens: vec![5, 6],
                     positions: vec![4, 5],
+                    energies: vec![0, 0],
                     key: Key {
                         tonic: 2,
                         mode: crate::music::key::Mode::Minor,
                     },
+                    meter: Meter::Common,
                 },
             ],
             &device,
@@ -536,5 +615,9 @@ mod tests {
         assert_eq!(positions, vec![0, 1, 2, 4, 0, 0]);
         let keys: Vec<i32> = batch.keys.into_data().try_to_vec().unwrap();
         assert_eq!(keys, vec![2, 14]);
+        let meters: Vec<i32> = batch.meters.into_data().try_to_vec().unwrap();
+        assert_eq!(meters, vec![1, 0]);
+        let energies: Vec<i32> = batch.energies.into_data().try_to_vec().unwrap();
+        assert_eq!(energies, vec![4, 3, 2, 0, 0, 0]);
     }
 }

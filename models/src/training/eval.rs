@@ -7,9 +7,7 @@ use burn::config::Config;
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::compose::generate::{
-    BAR_STEPS, Composition, Generator, Length, Settings, closing_length,
-};
+use crate::compose::generate::{Composition, Generator, Length, Settings, closing_length};
 use crate::compose::guards::{RunIndex, SHARED_RUN};
 use crate::music::events::{STEPS_PER_BEAT, VOCAB_SIZE};
 use crate::music::instrument::Instrument;
@@ -20,7 +18,8 @@ use crate::music::musicality::{
 };
 use crate::music::piece::Parts;
 use crate::saved::{CONFIG_FILE, ModelConfig, ModelError};
-use crate::training::dataset::{Corpus, DataError, Song, style};
+use crate::training::dataset::{Corpus, DataError, Song, fit_energy, known_meters, style};
+use crate::training::levels::{EnergyReport, MeterRow, energy_report, meter_report};
 use crate::training::ngram::NGram;
 use crate::training::scoring::{Score, score_songs};
 
@@ -67,6 +66,10 @@ pub struct EvalReport {
     pub mean_attempts: f64,
     /// How the generated pieces compare with real music on musical features.
     pub musicality: Musicality,
+    /// Pieces at each energy level.
+    pub energy: EnergyReport,
+    /// Pieces in each meter the model knows, beside real music in it.
+    pub meters: Vec<MeterRow>,
 }
 
 /// Real excerpts taken from one held-out file at most (consecutive, from its start).
@@ -188,6 +191,14 @@ pub fn calibrate(dir: &Path) -> Result<Style, EvalError> {
     let (mut config, _) = ModelConfig::read(dir)?;
     let (train, _) = model_data(&config)?;
     config.style = Some(style(&train.songs));
+    config.meters = Some(known_meters(&train.songs));
+    // The cuts the network was trained with stay; the chain between them is measured.
+    config.energy = Some(match config.energy.take() {
+        Some(energy) => {
+            energy.measure_transitions(train.songs.iter().map(|s| s.densities.as_slice()))
+        }
+        None => fit_energy(&train.songs),
+    });
     config
         .save(dir.join(CONFIG_FILE))
         .map_err(|e| EvalError::Write(dir.join(CONFIG_FILE), e))?;
@@ -220,7 +231,14 @@ pub fn evaluate(
     let ngram_training_files = train.songs.len();
     let songs: Vec<&Song> = corpus.songs.iter().collect();
     let instrument = model.config.network.instrument_id();
-    let score = score_songs(&model.network, instrument, &songs, 256, device);
+    let score = score_songs(
+        &model.network,
+        instrument,
+        &songs,
+        model.config.energy.as_ref(),
+        256,
+        device,
+    );
     let baseline = ngram_baseline(&train, &songs);
     let notes = corpus.notes();
 
@@ -244,7 +262,10 @@ pub fn evaluate(
         pieces.iter().map(|p| p.attempts as usize).sum(),
         pieces.len(),
     );
-    let musicality = musicality_report(&generator, &pieces, &corpus, &train, seeds);
+    let musicality = musicality_report(&generator, &pieces, &corpus, &train, seeds.clone());
+    let energy = energy_report(&generator, seeds.clone());
+    let all_songs: Vec<&Song> = train.songs.iter().chain(&corpus.songs).collect();
+    let meters = meter_report(&generator, seeds, &all_songs);
     Ok(EvalReport {
         model: dir.to_path_buf(),
         files: corpus.songs.len(),
@@ -264,6 +285,8 @@ pub fn evaluate(
         held_out_share_16,
         mean_attempts,
         musicality,
+        energy,
+        meters,
     })
 }
 
@@ -317,9 +340,13 @@ fn shared_runs(
     )
 }
 
-/// The features of composed pieces, in MixTape's 4/4 bars.
-fn piece_table(pieces: &[Composition]) -> Vec<[f64; 15]> {
-    feature_table(pieces.iter().map(|p| (p.notes.as_slice(), BAR_STEPS)))
+/// The features of composed pieces, each in its meter's bars.
+pub(crate) fn piece_table(pieces: &[Composition]) -> Vec<[f64; 15]> {
+    feature_table(
+        pieces
+            .iter()
+            .map(|p| (p.notes.as_slice(), p.meter.bar_steps())),
+    )
 }
 
 /// The features of real excerpts of `steps` from every song, each in its
@@ -360,7 +387,7 @@ fn musicality_report(
     let steps = (seconds * defaults.tempo_bpm / 60.0 * f64::from(STEPS_PER_BEAT)).round() as u32;
     // Real excerpts as long as the pieces are, to the step: whole bars, as a
     // piece closes a bar after its final downbeat.
-    let length = closing_length(steps);
+    let length = closing_length(steps, defaults.bar_steps());
     let tables = FeatureTables {
         generated: piece_table(pieces),
         real: song_table(&corpus.songs, length, EXCERPTS_PER_FILE),
@@ -468,9 +495,9 @@ fn endings(pieces: &[Composition], features: &[[f64; 15]], steps: u32) -> Ending
             .all(|n| n.duration >= STEPS_PER_BEAT);
         [
             features[TONIC_ENDING] == 1.0,
-            last.is_multiple_of(BAR_STEPS),
+            last.is_multiple_of(piece.meter.bar_steps()),
             held,
-            end.abs_diff(steps) <= BAR_STEPS,
+            end.abs_diff(steps) <= piece.meter.bar_steps(),
         ]
     };
     let endings: Vec<[bool; 4]> = pieces.iter().zip(features).map(ending).collect();

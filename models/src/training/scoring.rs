@@ -3,6 +3,8 @@
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use crate::music::energy::EnergyConfig;
+use crate::music::events::Step;
 use crate::network::{Composer, Conditions};
 use crate::training::dataset::Song;
 
@@ -37,13 +39,15 @@ impl Score {
 /// Songs scored together: enough to keep a batch busy, few enough to pad little.
 const SONGS_PER_BATCH: usize = 16;
 
-/// Scores whole songs, each from a zero state and with its key and bar
-/// positions, in chunks of `chunk` steps that carry the state, so that memory
-/// stays bounded for long songs.
+/// Scores whole songs, each from a zero state and with its key, meter, bar
+/// positions and bars' energy classes (by `energy`'s cuts; class 0 without),
+/// in chunks of `chunk` steps that carry the state, so that memory stays
+/// bounded for long songs.
 pub fn score_songs(
     network: &Composer,
     instrument: Option<usize>,
     songs: &[&Song],
+    energy: Option<&EnergyConfig>,
     chunk: usize,
     device: &Device,
 ) -> Score {
@@ -57,41 +61,45 @@ pub fn score_songs(
     for group in order.chunks(SONGS_PER_BATCH) {
         let batch = group.len();
         let longest = group.iter().map(|s| s.tokens.len() - 1).max().unwrap_or(0);
-        let keys: Vec<i32> = group.iter().map(|s| i32::from(s.key_index())).collect();
-        let keys = Tensor::<1, Int>::from_data(TensorData::new(keys, [batch]), device);
+        let energies: Vec<Vec<u8>> = group
+            .iter()
+            .map(|song| match energy {
+                Some(energy) => song.energies(energy),
+                None => vec![0; song.tokens.len()],
+            })
+            .collect();
         let mut state = network.zero_state(batch, device);
         for start in (0..longest).step_by(chunk) {
             let steps = chunk.min(longest - start);
-            let mut inputs = vec![0i32; batch * steps];
-            let mut positions = vec![0i32; batch * steps];
+            let mut inputs = vec![Step::default(); batch * steps];
             let mut targets = vec![0i32; batch * steps];
             let mut mask = vec![0f32; batch * steps];
             for (b, song) in group.iter().enumerate() {
                 for t in 0..steps {
-                    if let (Some(&input), Some(&target)) =
+                    let input = &mut inputs[b * steps + t];
+                    // Padding keeps the song's key and meter, so that each
+                    // sequence's first step names them.
+                    input.key = song.key_index();
+                    input.meter = song.meter.index();
+                    if let (Some(&token), Some(&target)) =
                         (song.tokens.get(start + t), song.tokens.get(start + t + 1))
                     {
-                        inputs[b * steps + t] = i32::from(input);
-                        positions[b * steps + t] = i32::from(song.positions[start + t]);
+                        input.token = usize::from(token);
+                        input.position = song.positions[start + t];
+                        input.energy = energies[b][start + t];
                         targets[b * steps + t] = i32::from(target);
                         mask[b * steps + t] = 1.0;
                         score.events += 1;
                     }
                 }
             }
+            let conditions = Conditions::of_sequence(instrument, &inputs, batch, device);
+            let tokens: Vec<i32> = inputs.iter().map(|s| s.token as i32).collect();
             let inputs =
-                Tensor::<2, Int>::from_data(TensorData::new(inputs, [batch, steps]), device);
+                Tensor::<2, Int>::from_data(TensorData::new(tokens, [batch, steps]), device);
             let targets =
                 Tensor::<2, Int>::from_data(TensorData::new(targets, [batch * steps, 1]), device);
             let mask = Tensor::<2>::from_data(TensorData::new(mask, [batch * steps, 1]), device);
-            let conditions = Conditions {
-                instrument,
-                keys: Some(keys.clone()),
-                positions: Some(Tensor::from_data(
-                    TensorData::new(positions, [batch, steps]),
-                    device,
-                )),
-            };
             let (logits, next) = network.forward(inputs, &conditions, state);
             state = next;
             let vocab = logits.dims()[2];

@@ -10,6 +10,7 @@ use burn::data::dataset::Dataset;
 use burn::module::Module;
 use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::store::ModuleRecord;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -22,7 +23,8 @@ use crate::rng::Rng;
 use crate::saved::{self, FORMAT_VERSION, ModelConfig};
 use crate::training::checkpoint::{Progress, resume, save_checkpoint};
 use crate::training::dataset::{
-    Corpus, DataError, Song, TokenBatch, TokenBatcher, WindowDataset, augment, key_counts, style,
+    Corpus, DataError, Song, TokenBatch, TokenBatcher, WindowDataset, augment, fit_energy,
+    key_counts, known_meters, style,
 };
 use crate::training::report::{EpochRecord, TrainingReport};
 use crate::training::scoring::{Score, score_songs};
@@ -88,6 +90,10 @@ pub struct TrainingJob {
     /// rather than random ones: a model that learnt from wider music, tuned
     /// here to `data`.
     pub from: Option<PathBuf>,
+    /// With `from` a model made before the meter and energy inputs: train
+    /// only those new tables, its other weights as they are. A small corpus
+    /// overfits its network in two epochs of tuning, before the tables learn.
+    pub tables_only: bool,
     /// Show a progress bar.
     pub progress: bool,
 }
@@ -133,6 +139,8 @@ fn batch_loss(
         instrument,
         keys: Some(batch.keys),
         positions: Some(batch.positions),
+        meters: Some(batch.meters),
+        energies: Some(batch.energies),
     };
     let (logits, _) = network.forward(batch.inputs, &conditions, state);
     let vocab = logits.dims()[2];
@@ -175,7 +183,14 @@ pub fn train(
     let run = Run {
         job,
         config,
-        windows: WindowDataset::new(&train_set, model_config.window),
+        windows: WindowDataset::new(
+            &train_set,
+            model_config.window,
+            model_config
+                .energy
+                .as_ref()
+                .expect("a new model fits its energy cuts"),
+        ),
         valid_songs: valid_set.songs.iter().collect(),
         valid_notes: valid_set.notes(),
         inference_device: device,
@@ -275,7 +290,23 @@ fn model_config(
         config.validation_share,
     )
     .with_key_counts(key_counts(&train_set.songs))
+    .with_energy(Some(fit_energy(&train_set.songs)))
+    .with_meters(Some(known_meters(&train_set.songs)))
     .with_style(Some(style(&train_set.songs))))
+}
+
+/// `network` with the weights of the model in `dir`. A model made before the
+/// meter and energy inputs lacks their tables: they start at zero, so the
+/// tuned network starts out as that model.
+fn start_from(network: Composer, dir: &Path) -> Result<Composer, TrainError> {
+    let refuse = |e: &dyn std::fmt::Display| TrainError::From(dir.to_path_buf(), e.to_string());
+    let (source, _) = ModelConfig::read(dir).map_err(|e| refuse(&e))?;
+    let older = source.network.meters == 0 || source.network.energies == 0;
+    let record = ModuleRecord::load(dir.join(saved::WEIGHTS_FILE)).map_err(|e| refuse(&e))?;
+    network
+        .with_zero_new_tables()
+        .try_load_record(record.allow_partial(older))
+        .map_err(|e| refuse(&e))
 }
 
 /// One training run: what stays the same from epoch to epoch.
@@ -314,9 +345,8 @@ impl Run<'_> {
         self.device.seed(self.config.seed);
         let network = self.model_config.network.init(self.device);
         let network = match &self.job.from {
-            Some(dir) => network
-                .try_load_file(dir.join(saved::WEIGHTS_FILE))
-                .map_err(|e| TrainError::From(dir.clone(), e.to_string()))?,
+            Some(dir) if self.job.tables_only => start_from(network, dir)?.only_new_tables_learn(),
+            Some(dir) => start_from(network, dir)?,
             None => network,
         };
         let progress = Progress {
@@ -446,6 +476,7 @@ impl Run<'_> {
                 &network.valid(),
                 instrument_id,
                 &self.valid_songs,
+                self.model_config.energy.as_ref(),
                 256,
                 self.inference_device,
             )
@@ -532,4 +563,64 @@ fn write_report(dir: &Path, report: &TrainingReport) -> Result<(), TrainError> {
         crate::training::plot::training_curves(report),
     )
     .map_err(|e| write_error(dir, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Int, TensorData};
+
+    use super::*;
+    use crate::music::events::Step;
+    use crate::network::{ComposerConfig, InputEncoding};
+
+    /// A model made before the meter and energy inputs, tuned: the new tables
+    /// start at zero and are among the parameters the optimizer moves.
+    #[test]
+    fn a_model_from_before_meter_and_energy_is_tuned_with_tables_that_learn() {
+        let dir = tempfile::tempdir().unwrap();
+        let older = ComposerConfig::new(InputEncoding::Embedding { dim: 4 }, 1, 8, 0.0)
+            .with_positions(crate::network::BAR_POSITIONS);
+        let config = ModelConfig::new(
+            FORMAT_VERSION,
+            "violin".to_owned(),
+            Preset::Default,
+            older.clone(),
+            16,
+            Vec::new(),
+            0.1,
+        );
+        saved::save(dir.path(), &config, &older.init(&Device::flex())).unwrap();
+        let device = Device::flex().autodiff();
+        let newer = older
+            .with_meters(crate::network::METERS)
+            .with_energies(crate::network::ENERGIES);
+        let network = start_from(newer.init(&device), dir.path()).unwrap();
+        let steps: Vec<Step> = (0..6)
+            .map(|i| Step {
+                token: i * 40,
+                meter: 1,
+                energy: (i % 5) as u8,
+                ..Step::default()
+            })
+            .collect();
+        let tokens: Vec<i32> = steps.iter().map(|s| s.token as i32).collect();
+        let tokens = Tensor::<2, Int>::from_data(TensorData::new(tokens, [1, 6]), &device);
+        let conditions = Conditions::of_sequence(None, &steps, 1, &device);
+        let (logits, _) = network.forward(tokens, &conditions, network.zero_state(1, &device));
+        let grads = GradientsParams::from_grads(logits.sum().backward(), &network);
+        let ids = network.new_table_ids();
+        assert_eq!(ids.len(), 2);
+        for &id in &ids {
+            assert!(grads.get::<2>(id).is_some(), "a new table learns");
+        }
+        assert!(grads.len() > ids.len(), "and so does the rest");
+        // Only the tables, when asked.
+        let network = network.only_new_tables_learn();
+        let conditions = Conditions::of_sequence(None, &steps, 1, &device);
+        let tokens: Vec<i32> = steps.iter().map(|s| s.token as i32).collect();
+        let tokens = Tensor::<2, Int>::from_data(TensorData::new(tokens, [1, 6]), &device);
+        let (logits, _) = network.forward(tokens, &conditions, network.zero_state(1, &device));
+        let grads = GradientsParams::from_grads(logits.sum().backward(), &network);
+        assert_eq!(grads.len(), ids.len());
+    }
 }

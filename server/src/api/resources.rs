@@ -46,8 +46,14 @@ impl<T: Into<f64> + Copy> From<Limits<T>> for Range {
 pub struct SettingLimits {
     /// Length in whole seconds.
     pub length_seconds: Range,
-    /// Tempo in whole beats per minute.
+    /// Tempo in whole beats per minute (dotted quarters in 6/8).
     pub tempo_bpm: Range,
+    /// Energy, 1 calm to 5 lively: how many notes per beat, how loud and how wide.
+    pub energy: Range,
+    /// The meters; each instrument lists those its model composes in
+    /// (`meters`), and `meter` must be one of them.
+    #[schema(value_type = Vec<String>, example = json!(["4/4", "3/4", "6/8"]))]
+    pub meters: Vec<compose::Meter>,
     /// How much surprise melody and rhythm may have.
     pub creativity: Range,
     /// Leave the seed out for a new piece each time; the same seed and
@@ -78,6 +84,8 @@ impl Instruments {
             settings: SettingLimits {
                 length_seconds: compose::LENGTH_SECONDS.into(),
                 tempo_bpm: compose::TEMPO_BPM.into(),
+                energy: compose::ENERGY.into(),
+                meters: compose::Meter::ALL.to_vec(),
                 creativity: compose::CREATIVITY.into(),
                 // 2^53 - 1 is exact as a JSON number.
                 seed: Range {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use models::music::key::{Mode, parse_tonic};
+use models::music::{Energy, Meter};
 use models::network::Preset;
 use models::training::train::{TrainingConfig, TrainingJob, train};
 use models::{DeviceChoice, Instrument, SelectedDevice};
@@ -50,6 +51,9 @@ pub struct TrainArgs {
     /// Start from the weights of this model folder (the same preset) instead of random ones, to tune it to --data.
     #[arg(long, conflicts_with = "resume")]
     from: Option<PathBuf>,
+    /// With --from a model made before the meter and energy inputs: train only those inputs' tables.
+    #[arg(long, requires = "from")]
+    tables_only: bool,
     /// Windows per batch.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
@@ -120,6 +124,7 @@ pub fn train_command(args: TrainArgs) -> ExitCode {
         out: args.out,
         resume: args.resume,
         from: args.from,
+        tables_only: args.tables_only,
         progress: std::io::stderr().is_terminal(),
     };
     let config = TrainingConfig::new(args.epochs)
@@ -238,6 +243,8 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
                 100.0 * r.held_out_share_16
             );
             print_musicality(&r.musicality);
+            print_energy(&r.energy);
+            print_meters(&r.meters);
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -270,6 +277,55 @@ pub fn calibrate_command(args: CalibrateArgs) -> ExitCode {
             eprintln!("mixtape: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The energy part of `mixtape eval`'s tables.
+fn print_energy(report: &models::training::levels::EnergyReport) {
+    println!();
+    println!(
+        "| energy | pieces | notes/beat | velocity | register | asked key | tonic ending | scale consistency | pitch-class entropy |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in &report.levels {
+        println!(
+            "| {} | {} | {:.2} | {:.1} | {:.1} | {:.0}% | {:.0}% | {:.3} | {:.3} |",
+            row.level,
+            row.pieces,
+            row.notes_per_beat,
+            row.velocity,
+            row.register,
+            100.0 * row.asked_key_match,
+            100.0 * row.on_tonic,
+            row.scale_consistency,
+            row.pitch_class_entropy
+        );
+    }
+    println!(
+        "Spearman's rank correlation with the asked level: notes per beat {:.3}, velocity {:.3}",
+        report.spearman_notes_per_beat, report.spearman_velocity
+    );
+}
+
+/// The meter part of `mixtape eval`'s tables.
+fn print_meters(rows: &[models::training::levels::MeterRow]) {
+    println!();
+    println!(
+        "| meter | pieces | downbeats struck | onsets on a beat | asked key | real files | real downbeats | real on a beat |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        println!(
+            "| {} | {} | {:.0}% | {:.0}% | {:.0}% | {} | {:.0}% | {:.0}% |",
+            row.meter,
+            row.pieces,
+            100.0 * row.downbeats,
+            100.0 * row.on_beats,
+            100.0 * row.asked_key_match,
+            row.real_files,
+            100.0 * row.real_downbeats,
+            100.0 * row.real_on_beats
+        );
     }
 }
 
@@ -339,9 +395,15 @@ pub struct GenerateArgs {
     /// Length in events instead of seconds.
     #[arg(long)]
     events: Option<usize>,
-    /// Tempo in beats per minute.
+    /// Tempo in beats per minute (dotted quarters in 6/8).
     #[arg(long, alias = "bpm", default_value_t = 100.0)]
     tempo_bpm: f64,
+    /// The meter: 4/4, 3/4 or 6/8, of those the model knows.
+    #[arg(long, default_value_t = Meter::Common)]
+    meter: Meter,
+    /// Energy from 1 (calm) to 5 (lively).
+    #[arg(long, default_value_t = Energy::MIDDLE)]
+    energy: Energy,
     /// Tonic to transpose to (C, F#, Bb...); the model's own when absent.
     #[arg(long, alias = "key", value_parser = parse_tonic)]
     tonic: Option<u8>,
@@ -429,6 +491,8 @@ fn generate_settings(args: &GenerateArgs) -> Result<models::compose::generate::S
             .events
             .map_or(Length::Seconds(args.seconds), Length::Events),
         tempo_bpm: args.tempo_bpm,
+        meter: args.meter,
+        energy: args.energy,
         tonic: args.tonic,
         mode: args.mode,
         creativity: args.creativity,
@@ -462,17 +526,21 @@ fn print_generated(
             "notes": piece.notes.len(),
             "seconds": piece.seconds,
             "tempo_bpm": piece.tempo_bpm,
+            "meter": piece.meter,
+            "energy": piece.energy,
             "key": piece.key.map(|k| k.to_string()),
             "milliseconds": milliseconds,
         });
         println!("{result}");
     } else {
         println!(
-            "wrote {}: {} notes, {:.1} s at {} BPM{}, seed {seed}, {} attempt(s), {:.0} ms",
+            "wrote {}: {} notes, {:.1} s at {} BPM in {}, energy {}{}, seed {seed}, {} attempt(s), {:.0} ms",
             args.out.display(),
             piece.notes.len(),
             piece.seconds,
             piece.tempo_bpm,
+            piece.meter,
+            piece.energy,
             piece.key.map(|k| format!(" in {k}")).unwrap_or_default(),
             piece.attempts,
             milliseconds

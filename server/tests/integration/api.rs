@@ -307,6 +307,25 @@ async fn bad_requests_get_problem_details_with_a_message_per_field() {
     answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     assert!(answer.field("instrument").contains("instruments listed"));
 
+    // Energy outside 1 to 5; a meter the instrument's model does not know
+    // (this folder's model knows only 4/4, as every model from before meters).
+    let answer = api
+        .post("/pieces", json!({"instrument": "piano", "energy": 9}))
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(answer.field("energy").contains("1 to 5"));
+    let answer = api
+        .post("/pieces", json!({"instrument": "piano", "meter": "6/8"}))
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(
+        answer.field("meter"),
+        "The piano composes in 4/4; choose one of those."
+    );
+    let instruments = api.get("/instruments").await;
+    assert_eq!(instruments.body["instruments"][0]["meters"], json!(["4/4"]));
+    assert_eq!(instruments.body["settings"]["energy"]["max"], json!(5.0));
+
     // Not JSON, the wrong types, the wrong media type: one clear message each.
     for request in [
         api.request(reqwest::Method::POST, "/pieces")
@@ -314,6 +333,8 @@ async fn bad_requests_get_problem_details_with_a_message_per_field() {
             .body("{\"instrument\": "),
         api.request(reqwest::Method::POST, "/pieces")
             .json(&json!({"instrument": "piano", "length_seconds": "long"})),
+        api.request(reqwest::Method::POST, "/pieces")
+            .json(&json!({"instrument": "piano", "meter": "5/4"})),
         api.request(reqwest::Method::POST, "/pieces")
             .body("instrument=piano"),
     ] {

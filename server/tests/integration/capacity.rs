@@ -222,14 +222,14 @@ async fn generations_a_stopped_instance_left_are_taken_over_and_composed() {
     assert_eq!(
         status["Failed"]["settings"],
         serde_json::json!({
-            "instrument": "piano", "length_seconds": 20, "tempo_bpm": 90, "tonic": null,
-            "mode": null, "creativity": 1.0, "seed": 5, "motif": null
+            "instrument": "piano", "length_seconds": 20, "tempo_bpm": 90, "meter": "4/4",
+            "energy": 3, "tonic": null, "mode": null, "creativity": 1.0, "seed": 5, "motif": null
         })
     );
     let (_, page) = page_of(&server, &browser, &format!("/generations/{poison}")).await;
     assert!(page.contains("Try again with the same settings"), "{page}");
     assert!(
-        page.contains("/instruments?instrument=piano&amp;length_seconds=20&amp;tempo_bpm=90&amp;tonic=&amp;mode=&amp;creativity=1&amp;seed=5"),
+        page.contains("/instruments?instrument=piano&amp;length_seconds=20&amp;tempo_bpm=90&amp;meter=4%2F4&amp;energy=3&amp;tonic=&amp;mode=&amp;creativity=1&amp;seed=5"),
         "{page}"
     );
     assert_eq!(

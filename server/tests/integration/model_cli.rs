@@ -156,6 +156,52 @@ fn shipped_models_compose_reproducibly() {
 }
 
 #[test]
+fn a_jig_is_written_in_6_8_with_its_energy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("jig.mid");
+    let result = json(
+        &mixtape()
+            .args([
+                "generate",
+                "--json",
+                "--seed",
+                "3",
+                "--meter",
+                "6/8",
+                "--energy",
+                "5",
+                "--tempo-bpm",
+                "100",
+                "--seconds",
+                "20",
+                "--device",
+                "cpu",
+                "--model",
+            ])
+            .arg(shipped("folk"))
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        (result["meter"].as_str(), result["energy"].as_u64()),
+        (Some("6/8"), Some(5))
+    );
+    let piece = models::music::midi::read_file(&out).unwrap();
+    let signature = piece.time_signature;
+    assert_eq!((signature.numerator, signature.denominator), (6, 8));
+    // 100 dotted quarters a minute are 150 quarters, which MIDI counts.
+    assert!(
+        (piece.initial_bpm() - 150.0).abs() < 0.01,
+        "{}",
+        piece.initial_bpm()
+    );
+    let seconds = result["seconds"].as_f64().unwrap();
+    assert!((19.0..23.0).contains(&seconds), "{result}");
+}
+
+#[test]
 fn a_primer_opens_the_piece_in_the_key_asked_for() {
     let dir = tempfile::tempdir().unwrap();
     // A rising and falling C major line in quarter notes.
@@ -260,6 +306,25 @@ fn bad_input_gets_one_clear_error_each() {
     let (code, message) = fails(&["generate", "--tonic", "H"], Some(&guitar));
     assert_eq!(code, Some(2));
     assert!(message.contains("unknown key \"H\""), "{message}");
+    let (code, message) = fails(&["generate", "--energy", "7"], Some(&guitar));
+    assert_eq!(code, Some(2));
+    assert!(
+        message.contains("energy must be 1 to 5, not 7"),
+        "{message}"
+    );
+    let (code, message) = fails(&["generate", "--meter", "5/4"], Some(&guitar));
+    assert_eq!(code, Some(2));
+    assert!(message.contains("expected 4/4, 3/4 or 6/8"), "{message}");
+    let cello = shipped("cello");
+    let (code, message) = fails(
+        &["generate", "--meter", "6/8", "--device", "cpu"],
+        Some(&cello),
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        message.ends_with("mixtape: meter: this model composes in 4/4, not 6/8\n"),
+        "{message}"
+    );
     let (code, message) = fails(
         &["generate", "--device", "cpu"],
         Some(Path::new("/no/such/model")),

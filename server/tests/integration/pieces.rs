@@ -175,7 +175,7 @@ async fn more_like_this_composes_the_same_settings_with_a_new_seed_and_regenerat
     // filled in, the seed for its owner only.
     let page = page_as(&server, &owner, &format!("/pieces/{id}")).await;
     let link = "/instruments?instrument=piano&amp;length_seconds=15&amp;tempo_bpm=132\
-                &amp;tonic=E%E2%99%AD&amp;mode=minor&amp;creativity=0.85&amp;seed=7\
+                &amp;meter=4%2F4&amp;energy=3&amp;tonic=E%E2%99%AD&amp;mode=minor&amp;creativity=0.85&amp;seed=7\
                 &amp;motif=60%3A0%3A1%3A80+64%3A1%3A1%3A80+67%3A2%3A2%3A80";
     assert!(page.contains(link), "{page}");
     let (status, form_page) = server.get(&link.replace("&amp;", "&")).await;
@@ -678,4 +678,34 @@ async fn piece_and_generation_addresses_do_not_lead_to_one_another() {
         }
     }
     server.stop().await;
+}
+
+#[tokio::test]
+async fn each_instrument_has_an_example_at_each_energy_composed_once() {
+    let server = Running::start(Models::Shipped).await;
+    let (status, page) = server.get("/instruments").await;
+    assert_eq!(status, 200);
+    for level in 1..=5 {
+        let url = format!("/examples/folk/{level}.ogg");
+        assert!(page.contains(&url), "{url} on the instruments page");
+    }
+    let browser = Browser::default();
+    let (status, headers, calm) = browser.get(&server, "/examples/folk/1.ogg").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[CONTENT_TYPE], "audio/ogg");
+    assert!(calm.starts_with(b"OggS"));
+    let (_, _, lively) = browser.get(&server, "/examples/folk/5.ogg").await;
+    assert_ne!(calm, lively, "another energy, another piece");
+    let (_, _, again) = browser.get(&server, "/examples/folk/1.ogg").await;
+    assert_eq!(calm, again, "composed once, then served as it was");
+    for missing in [
+        "/examples/folk/0.ogg",
+        "/examples/folk/6.ogg",
+        "/examples/folk/loud.ogg",
+        "/examples/folk/3.mp3",
+        "/examples/kazoo/3.ogg",
+    ] {
+        let (status, _, _) = browser.get(&server, missing).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    }
 }

@@ -13,8 +13,12 @@ pub struct Model {
     pub instrument: String,
     /// Length asked for, in seconds.
     pub length_seconds: i32,
-    /// Tempo in beats per minute.
+    /// Tempo in beats per minute (dotted quarters in 6/8).
     pub tempo_bpm: i32,
+    /// The meter, as `vocabulary::Meter` writes it (`4/4`, `3/4`, `6/8`).
+    pub meter: String,
+    /// Energy, 1 calm to 5 lively.
+    pub energy: i16,
     /// Tonic asked for (pitch class, 0 = C), if any.
     pub tonic: Option<i16>,
     /// Mode asked for (`major` or `minor`), if any.

@@ -1,15 +1,16 @@
 //! One attempt at a piece, step by step: the grammar, the steering and the
 //! ending applied as each event is drawn.
 
-use super::choice::{choose_key, choose_style};
+use super::choice::{ENERGY_STREAM, choose_key, choose_style};
 use super::ending::{Ending, steps_in};
 use super::sampler::{Nucleus, sample};
 use super::settings::{Length, Settings};
 use super::steering::{self, Moment, Rule, Weights};
 use super::{
-    BAR_STEPS, FINAL_SPAN_PER_NOTE, Generator, Grammar, MAX_FINAL_NOTES, MAX_PRIMER_EVENTS,
-    MIN_FINAL_NOTES, PieceState,
+    FINAL_SPAN_PER_NOTE, Generator, Grammar, MAX_FINAL_NOTES, MAX_PRIMER_EVENTS, MIN_FINAL_NOTES,
+    PieceState,
 };
+use crate::music::energy::{ClassChain, EnergyConfig};
 use crate::music::events::{
     Event, GridNote, STEPS_PER_BEAT, Step, VELOCITY_BANDS, bar_positions, tokens_of,
 };
@@ -35,6 +36,15 @@ pub(super) struct Attempt {
     pub(super) key: Key,
     /// Steps into a bar where the new music starts (after a primer).
     pub(super) offset: u32,
+    /// Grid steps per bar of the piece's meter.
+    pub(super) bar_steps: u32,
+    /// What every step tells the network beside its token and position:
+    /// the key, the meter and the energy class of the bar.
+    pub(super) told: Step,
+    /// How the bars' energy classes are drawn, and the bar the last one was drawn for.
+    pub(super) classes: (ClassChain, u32),
+    /// The generator the classes are drawn with, apart from the sampler's.
+    pub(super) class_rng: Rng,
     /// The primer as the piece plays it, in its key; empty without one.
     pub(super) primer: Vec<GridNote>,
     /// The cadence, for pieces measured in seconds.
@@ -74,13 +84,25 @@ impl Attempt {
             }
             None => Vec::new(),
         };
-        let primed = Primed::read(generator, state, &primer, key);
+        let bar_steps = settings.bar_steps();
+        let chain = match &generator.model.config.energy {
+            Some(energy) => energy.chain(settings.energy),
+            None => EnergyConfig::new(Vec::new()).chain(settings.energy),
+        };
+        let mut class_rng = Rng::new(Rng::derive(seed, ENERGY_STREAM));
+        let told = Step {
+            key: key.index(),
+            meter: settings.meter.index(),
+            energy: chain.first(&mut class_rng),
+            ..Step::default()
+        };
+        let primed = Primed::read(generator, state, &primer, told, bar_steps);
         let grammar = Grammar {
             band: primed.band,
             ..Grammar::default()
         };
         let offset = primed.offset;
-        let extent = Extent::of(settings, &primer, offset);
+        let extent = Extent::of(settings, &primer, offset, bar_steps);
         let ending = extent.ending;
         let styles = generator.model.config.style.as_ref();
         // An instrument that learns from its files' first parts plays one
@@ -104,6 +126,10 @@ impl Attempt {
             cap: extent.cap,
             key,
             offset,
+            bar_steps,
+            told,
+            classes: (chain, offset / bar_steps),
+            class_rng,
             primer,
             ending,
             finished: false,
@@ -238,10 +264,16 @@ impl Attempt {
         self.write(event);
         self.grammar.push(event);
         self.events.push(event);
+        let now = self.offset + self.grammar.time;
+        let (chain, bar) = &mut self.classes;
+        while *bar < now / self.bar_steps {
+            *bar += 1;
+            self.told.energy = chain.next(self.told.energy, &mut self.class_rng);
+        }
         Some(Step {
             token,
-            key: self.key.index(),
-            position: ((self.offset + self.grammar.time) % BAR_STEPS) as u8,
+            position: (now % self.bar_steps) as u8,
+            ..self.told
         })
     }
 
@@ -258,6 +290,7 @@ impl Attempt {
             grammar: &self.grammar,
             notes: &self.notes,
             offset: self.offset,
+            bar_steps: self.bar_steps,
             progress: self.progress(),
             closing: self.ending.is_some_and(|e| self.grammar.time >= e.onset),
         };
@@ -297,6 +330,7 @@ impl Attempt {
             grammar: &self.grammar,
             notes: &self.notes,
             offset: self.offset,
+            bar_steps: self.bar_steps,
             progress: self.progress(),
             closing,
         };
@@ -322,15 +356,17 @@ struct Primed {
 }
 
 impl Primed {
-    /// Reads `primer` (in `key`; a velocity alone without one) into `state`.
+    /// Reads `primer` (a velocity alone without one) into `state`, each
+    /// step told what `told` tells, in bars of `bar_steps`.
     fn read(
         generator: &Generator,
         state: &mut PieceState,
         primer: &[GridNote],
-        key: Key,
+        told: Step,
+        bar_steps: u32,
     ) -> Primed {
         let mut tokens = tokens_of(primer);
-        let mut positions = bar_positions(&tokens, BAR_STEPS, 0);
+        let mut positions = bar_positions(&tokens, bar_steps, 0);
         let offset = positions.last().map_or(0, |&p| u32::from(p));
         if tokens.len() > MAX_PRIMER_EVENTS {
             tokens.drain(..tokens.len() - MAX_PRIMER_EVENTS);
@@ -345,8 +381,8 @@ impl Primed {
             .zip(&positions)
             .map(|(&token, &position)| Step {
                 token: usize::from(token),
-                key: key.index(),
                 position,
+                ..told
             })
             .collect();
         let band =
@@ -380,17 +416,17 @@ struct Extent {
 
 impl Extent {
     /// The extent of a piece asked for with `settings` after `primer`, its
-    /// own music starting `offset` steps into a bar.
-    fn of(settings: &Settings, primer: &[GridNote], offset: u32) -> Extent {
+    /// own music starting `offset` steps into a bar of `bar_steps`.
+    fn of(settings: &Settings, primer: &[GridNote], offset: u32, bar_steps: u32) -> Extent {
         // Where the piece's own music starts: the primer's last onset.
         let primer_end = primer.iter().map(|n| n.onset).max().unwrap_or(0);
         match settings.length {
             Length::Seconds(s) => {
-                let steps = steps_in(s, settings.tempo_bpm).saturating_sub(primer_end);
+                let steps = steps_in(s, settings.quarters_per_minute()).saturating_sub(primer_end);
                 Extent {
                     steps,
                     events: usize::MAX,
-                    ending: Some(Ending::for_length(steps, offset)),
+                    ending: Some(Ending::for_length(steps, offset, bar_steps)),
                     cap: 64 * (steps / STEPS_PER_BEAT) as usize + 256,
                 }
             }

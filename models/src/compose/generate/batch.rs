@@ -53,6 +53,22 @@ impl<'g, T> Batch<'g, T> {
         if let Err(err) = settings.validate() {
             return Err((tag, err));
         }
+        let meters = self.generator.model.config.known_meters();
+        if !meters.contains(&settings.meter) {
+            let known: Vec<&str> = meters.iter().map(|m| m.name()).collect();
+            let message = format!(
+                "this model composes in {}, not {}",
+                known.join(" and "),
+                settings.meter
+            );
+            return Err((
+                tag,
+                GenerateError::Invalid {
+                    field: "meter",
+                    message,
+                },
+            ));
+        }
         let mut state = self.generator.zero_state();
         let attempt = Attempt::start(self.generator, &settings, settings.seed, &mut state);
         self.pieces.push(InFlight {

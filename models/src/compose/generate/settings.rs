@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
+use vocabulary::{Energy, Meter};
+
+use super::MAX_ATTEMPTS;
 use super::ending::steps_in;
-use super::{BAR_STEPS, MAX_ATTEMPTS};
 use crate::music::events::GridNote;
 use crate::music::key::Mode;
 
@@ -23,8 +25,12 @@ pub enum Length {
 pub struct Settings {
     /// How long.
     pub length: Length,
-    /// Tempo in beats per minute.
+    /// Tempo in beats per minute: quarter notes, or dotted quarters in 6/8.
     pub tempo_bpm: f64,
+    /// The bar's meter: the time signature written, the bar the network is told.
+    pub meter: Meter,
+    /// How lively: the energy class the network is told for every bar, and the touch.
+    pub energy: Energy,
     /// Pitch class (0 = C) of the piece's tonic; `None` draws one as the
     /// training music's keys are spread (or keeps the primer's).
     pub tonic: Option<u8>,
@@ -51,6 +57,8 @@ impl Default for Settings {
         Settings {
             length: Length::Seconds(30.0),
             tempo_bpm: 100.0,
+            meter: Meter::Common,
+            energy: Energy::MIDDLE,
             tonic: None,
             mode: None,
             creativity: 1.0,
@@ -78,6 +86,16 @@ pub enum GenerateError {
 }
 
 impl Settings {
+    /// Quarter notes per minute: the tempo's beats, each a dotted quarter in 6/8.
+    pub fn quarters_per_minute(&self) -> f64 {
+        self.tempo_bpm * self.meter.quarters_per_beat()
+    }
+
+    /// Grid steps per bar.
+    pub fn bar_steps(&self) -> u32 {
+        self.meter.bar_steps()
+    }
+
     /// Checks every control; the error names the control.
     pub fn validate(&self) -> Result<(), GenerateError> {
         let invalid = |field, message: &str| {
@@ -109,7 +127,7 @@ impl Settings {
         }
         if let (Length::Seconds(s), Some(end)) =
             (self.length, self.motif.iter().map(|n| n.onset).max())
-            && end + BAR_STEPS > steps_in(s, self.tempo_bpm)
+            && end + self.bar_steps() > steps_in(s, self.quarters_per_minute())
         {
             return invalid(
                 "motif",

@@ -21,11 +21,13 @@ use crate::music::musicality::ExcerptStyle;
 use crate::rng::Rng;
 
 mod balance;
+mod downbeat;
 mod echo;
 mod tonic;
 mod top_line;
 
 pub use balance::BalanceConfig;
+pub use downbeat::DownbeatConfig;
 pub use echo::EchoConfig;
 pub use tonic::TonicConfig;
 pub use top_line::TopLineConfig;
@@ -48,6 +50,9 @@ pub struct SteeringConfig {
     /// Bars that echo earlier ones (see `steering/echo.rs`).
     #[config(default = "EchoConfig::new()")]
     pub echo: EchoConfig,
+    /// Rests across a bar line (see `steering/downbeat.rs`).
+    #[config(default = "DownbeatConfig::new()")]
+    pub downbeat: DownbeatConfig,
 }
 
 impl SteeringConfig {
@@ -59,6 +64,7 @@ impl SteeringConfig {
             ("steering.tonic.weight", self.tonic.weight),
             ("steering.top_line.repeat_most", self.top_line.repeat_most),
             ("steering.echo.weight", self.echo.weight),
+            ("steering.downbeat.skip_weight", self.downbeat.skip_weight),
         ];
         let at_least_zero = [
             ("steering.balance.limit", self.balance.limit),
@@ -100,6 +106,8 @@ pub(super) struct Moment<'a> {
     pub(super) notes: &'a [GridNote],
     /// Steps into a bar where the new music starts (after a primer).
     pub(super) offset: u32,
+    /// Grid steps per bar.
+    pub(super) bar_steps: u32,
     /// How far the piece is to its final chord, from 0 to 1 (0 without one).
     pub(super) progress: f64,
     /// Whether the final chord is being written.
@@ -170,6 +178,7 @@ pub(super) fn rules(piece: &Piece, config: &SteeringConfig) -> Vec<Box<dyn Rule>
             &config.top_line,
         )));
     }
+    rules.push(Box::new(downbeat::Downbeat::new(&config.downbeat)));
     rules.push(Box::new(echo::Echo::new(
         piece.style,
         piece.seed,

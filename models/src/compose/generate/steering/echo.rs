@@ -7,7 +7,6 @@
 use burn::config::Config;
 
 use super::{Moment, Rule, Weights};
-use crate::compose::generate::BAR_STEPS;
 use crate::compose::generate::choice::ECHO_STREAM;
 use crate::music::events::{Event, GridNote, MAX_SHIFT};
 use crate::music::musicality::{ExcerptStyle, bar_sets, restatement};
@@ -82,8 +81,8 @@ impl Echo {
 
     /// Whether bar `bar` (counted from the primer's first) echoes an earlier
     /// one, and how many steps back: two bars back, or four.
-    fn choose(&self, bar: u32, offset: u32, rng: &mut Rng) -> Option<u32> {
-        let bar = bar - offset / BAR_STEPS;
+    fn choose(&self, bar: u32, moment: &Moment, rng: &mut Rng) -> Option<u32> {
+        let bar = bar - moment.offset / moment.bar_steps;
         let chance = self
             .restated
             .as_ref()
@@ -96,7 +95,7 @@ impl Echo {
         } else {
             2
         };
-        Some(bars * BAR_STEPS)
+        Some(bars * moment.bar_steps)
     }
 
     /// Scores how much each of `bars` (counted from the primer's first bar),
@@ -105,17 +104,18 @@ impl Echo {
         let Some(restated) = &mut self.restated else {
             return;
         };
-        let first = moment.offset / BAR_STEPS;
+        let bar_steps = moment.bar_steps;
+        let first = moment.offset / bar_steps;
         // The piece's own notes, on bars counted from its first.
         let notes: Vec<GridNote> = moment
             .notes
             .iter()
             .map(|n| GridNote {
-                onset: n.onset + moment.offset % BAR_STEPS,
+                onset: n.onset + moment.offset % bar_steps,
                 ..*n
             })
             .collect();
-        let sets = bar_sets(&notes, BAR_STEPS);
+        let sets = bar_sets(&notes, bar_steps);
         for bar in bars {
             if let Some(score) = restatement(&sets, (bar - first) as usize) {
                 restated.sum += score;
@@ -165,10 +165,11 @@ impl Rule for Echo {
             return;
         };
         let now = moment.offset + moment.grammar.time;
-        let (this, next) = (now / BAR_STEPS, (now + u32::from(n)) / BAR_STEPS);
+        let bar_steps = moment.bar_steps;
+        let (this, next) = (now / bar_steps, (now + u32::from(n)) / bar_steps);
         if next != this {
             self.score(this..next, moment);
-            self.lag = self.choose(next, moment.offset, rng);
+            self.lag = self.choose(next, moment, rng);
         }
     }
 

@@ -6,7 +6,6 @@
 use burn::config::Config;
 
 use super::{Moment, Rule, Weights};
-use crate::compose::generate::BAR_STEPS;
 use crate::music::key::Key;
 
 /// How hard the bass is pulled to the tonic triad.
@@ -36,7 +35,7 @@ impl Tonic {
 impl Rule for Tonic {
     fn weigh(&self, moment: &Moment, weights: &mut Weights) {
         let grammar = moment.grammar;
-        let bass_on_downbeat = (moment.offset + grammar.time).is_multiple_of(BAR_STEPS)
+        let bass_on_downbeat = (moment.offset + grammar.time).is_multiple_of(moment.bar_steps)
             && grammar.at_onset.is_empty()
             && !grammar.awaiting_duration;
         if bass_on_downbeat {
