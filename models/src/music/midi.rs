@@ -431,6 +431,14 @@ fn track_start(
 ) -> Vec<TrackEvent<'static>> {
     let micros_per_beat = (60_000_000.0 / bpm.clamp(1.0, 1000.0)).round() as u32;
     let denominator_pow = time_signature.denominator.max(1).trailing_zeros() as u8;
+    // A metronome clicks on the beat: a quarter is 24 MIDI clocks, a
+    // compound meter's dotted quarter (6/8, 9/8, 12/8) 36.
+    let compound = time_signature.denominator == 8 && time_signature.numerator.is_multiple_of(3);
+    let clocks_per_click = if compound && time_signature.numerator > 3 {
+        36
+    } else {
+        24
+    };
     vec![
         TrackEvent {
             delta: u28::new(0),
@@ -441,7 +449,7 @@ fn track_start(
             kind: TrackEventKind::Meta(MetaMessage::TimeSignature(
                 time_signature.numerator.max(1),
                 denominator_pow,
-                24,
+                clocks_per_click,
                 8,
             )),
         },

@@ -75,25 +75,14 @@ impl Attempt {
     ) -> Attempt {
         let primer_key = estimate_key(&settings.motif);
         let key = choose_key(settings, primer_key, &generator.model.config.key_counts);
-        // The primer moved to the piece's key.
         let range = generator.model.instrument.range();
-        let primer = match primer_key {
-            Some(found) => {
-                let moved = to_mode(&settings.motif, found, key.mode, &range);
-                transpose_to(&moved, found.tonic, key.tonic, &range)
-            }
-            None => Vec::new(),
-        };
+        let primer = primer_in_key(&settings.motif, primer_key, key, &range);
         let bar_steps = settings.bar_steps();
-        let chain = match &generator.model.config.energy {
-            Some(energy) => energy.chain(settings.energy),
-            None => EnergyConfig::new(Vec::new()).chain(settings.energy),
-        };
-        let mut class_rng = Rng::new(Rng::derive(seed, ENERGY_STREAM));
+        let (chain, class_rng, first_class) = bar_classes(generator, settings, seed);
         let told = Step {
             key: key.index(),
             meter: settings.meter.index(),
-            energy: chain.first(&mut class_rng),
+            energy: first_class,
             ..Step::default()
         };
         let primed = Primed::read(generator, state, &primer, told, bar_steps);
@@ -343,6 +332,34 @@ impl Attempt {
     pub(super) fn into_events(self) -> Vec<Event> {
         without_trailing_time(self.events)
     }
+}
+
+/// `motif` (in `found`, its estimated key) moved to the piece's `key` within `range`.
+fn primer_in_key(
+    motif: &[GridNote],
+    found: Option<Key>,
+    key: Key,
+    range: &std::ops::RangeInclusive<u8>,
+) -> Vec<GridNote> {
+    match found {
+        Some(found) => {
+            let moved = to_mode(motif, found, key.mode, range);
+            transpose_to(&moved, found.tonic, key.tonic, range)
+        }
+        None => Vec::new(),
+    }
+}
+
+/// How an attempt's bars' energy classes are drawn, the generator they are
+/// drawn with (a stream of the attempt's seed of their own), and the first bar's.
+fn bar_classes(generator: &Generator, settings: &Settings, seed: u64) -> (ClassChain, Rng, u8) {
+    let chain = match &generator.model.config.energy {
+        Some(energy) => energy.chain(settings.energy),
+        None => EnergyConfig::new(Vec::new()).chain(settings.energy),
+    };
+    let mut rng = Rng::new(Rng::derive(seed, ENERGY_STREAM));
+    let first = chain.first(&mut rng);
+    (chain, rng, first)
 }
 
 /// The primer read into a piece's network state.

@@ -31,7 +31,7 @@ pub(super) const KEY_STREAM: u64 = 1 << 32;
 /// The stream of an attempt's seed that draws its chance of echoing bars.
 pub(super) const ECHO_STREAM: u64 = (1 << 32) + 1;
 /// The stream of an attempt's seed its bars' energy classes are drawn from.
-pub(super) const ENERGY_STREAM: u64 = (1 << 32) + 2;
+pub(super) const ENERGY_STREAM: u64 = (1 << 32) + 3;
 /// The stream of a piece's seed that draws the training excerpt it follows.
 pub(super) const PROFILE_STREAM: u64 = (1 << 32) + 2;
 
