@@ -462,6 +462,14 @@ const ENERGY_FIELD: (&str, &str) = ("energy", "an energy");
 /// The meter's field, on the form and in the API.
 pub const METER_FIELD: &str = "meter";
 
+/// A tempo as musicians count it: `100 BPM`, or `100 BPM (dotted quarters)` in 6/8.
+pub fn tempo_label(tempo_bpm: u32, meter: Meter) -> String {
+    match meter {
+        Meter::Compound => format!("{tempo_bpm} BPM (dotted quarters)"),
+        Meter::Common | Meter::Triple => format!("{tempo_bpm} BPM"),
+    }
+}
+
 /// Seconds in a bar of `meter` at `tempo_bpm`.
 fn bar_seconds(meter: Meter, tempo_bpm: u32) -> f64 {
     let quarters = f64::from(meter.bar_steps()) / f64::from(vocabulary::STEPS_PER_BEAT);
@@ -731,6 +739,8 @@ mod tests {
         assert_eq!((jig.meter(), jig.energy().level()), (Meter::Compound, 5));
         // A 6/8 bar at 100 dotted quarters a minute: two beats of 0.6 s.
         assert!((jig.bar_seconds() - 1.2).abs() < 1e-9);
+        assert_eq!(tempo_label(100, jig.meter()), "100 BPM (dotted quarters)");
+        assert_eq!(tempo_label(100, Meter::Triple), "100 BPM");
     }
 
     #[test]

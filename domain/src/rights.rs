@@ -54,6 +54,8 @@ pub struct Certificate {
     pub key_name: Option<String>,
     /// Tempo in beats per minute.
     pub tempo_bpm: i32,
+    /// The meter, whose beat the tempo counts.
+    pub meter: crate::compose::Meter,
     /// The date of the sale, written out.
     pub date: String,
     /// What was paid.

@@ -35,6 +35,7 @@ pub async fn certificate(
         seconds: piece.seconds,
         key_name: piece.key_name,
         tempo_bpm: piece.tempo_bpm,
+        meter: piece.meter.parse().unwrap_or_default(),
         date: date(sale.paid_at.unwrap_or(sale.reserved_at)),
         price: Price {
             minor: sale.price_minor,

@@ -57,16 +57,6 @@ pub fn PiecePage() -> impl IntoView {
     }
 }
 
-/// The tempo as musicians count it: dotted quarters in 6/8.
-fn tempo(settings: &domain::compose::ComposeSettings) -> String {
-    match settings.meter() {
-        domain::compose::Meter::Compound => {
-            format!("{} BPM (dotted quarters)", settings.tempo_bpm())
-        }
-        _ => format!("{} BPM", settings.tempo_bpm()),
-    }
-}
-
 /// The piece's title, facts and player.
 #[component]
 fn PieceDetails(piece: PieceView) -> impl IntoView {
@@ -93,7 +83,7 @@ fn PieceDetails(piece: PieceView) -> impl IntoView {
             <dt>"Length"</dt>
             <dd>{clock(piece.seconds)}</dd>
             <dt>"Tempo"</dt>
-            <dd>{tempo(&piece.settings)}</dd>
+            <dd>{domain::compose::tempo_label(piece.settings.tempo_bpm(), piece.settings.meter())}</dd>
             <dt>"Meter"</dt>
             <dd>{piece.settings.meter().name()}</dd>
             <dt>"Energy"</dt>

@@ -71,6 +71,7 @@ fn CertificateText(certificate: Certificate) -> impl IntoView {
         seconds,
         key_name,
         tempo_bpm,
+        meter,
         date,
         price,
         licence_version,
@@ -94,7 +95,11 @@ fn CertificateText(certificate: Certificate) -> impl IntoView {
             <dt>"Length"</dt>
             <dd>{crate::components::player::clock(seconds)}</dd>
             <dt>"Key and tempo"</dt>
-            <dd>{format!("{}, {tempo_bpm} BPM", key_name.unwrap_or_else(|| "—".into()))}</dd>
+            <dd>{format!(
+                "{}, {}",
+                key_name.unwrap_or_else(|| "—".into()),
+                domain::compose::tempo_label(u32::try_from(tempo_bpm).unwrap_or_default(), meter),
+            )}</dd>
             <dt>"Date of sale"</dt>
             <dd>{date}</dd>
             <dt>"Price paid"</dt>
